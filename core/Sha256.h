@@ -1,0 +1,29 @@
+#pragma once
+// SHA-256, for content addressing (saved files, checkpoint pages) and state digests.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ckrr {
+
+class Sha256 {
+ public:
+  Sha256();
+  void update(const void* data, size_t len);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  std::array<uint8_t, 32> finish();
+  // Lower-case hex of finish().
+  std::string hex();
+  static std::string hex_of(const void* data, size_t len);
+
+ private:
+  void block(const uint8_t* p);
+  uint32_t h_[8];
+  uint8_t buf_[64];
+  size_t buf_len_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace ckrr

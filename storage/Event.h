@@ -1,0 +1,80 @@
+#pragma once
+// One nondeterministic input of a recording, as stored in the event log.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ckrr {
+
+enum class EventKind : uint16_t {
+  Syscall = 1,  // a trapped syscall; nr = syscall number
+  Signal = 2,   // a signal delivered to the app; nr = signal number
+  Rdtsc = 3,    // an emulated rdtsc/rdtscp; result = the value
+  Exec = 4,     // a successful execve (the new image); nr = execve/execveat
+  Exit = 5,     // the process ended; result = wait status
+  Preempt = 6,  // a thread was preempted between syscalls (multi-threading)
+};
+const char* event_kind_name(EventKind k);
+std::optional<EventKind> event_kind_from_name(std::string_view name);
+
+// What replay does with a syscall event.
+enum class ReplayMode : uint8_t {
+  Emulate = 0,            // skip the syscall; write result and memory from the log
+  Reexecute = 1,          // run it for real; the result must match (else divergence)
+  ReexecuteOverride = 2,  // run it for its effect on the process, then force result+memory
+};
+
+// Memory the kernel wrote into the process during the event.
+struct MemWrite {
+  uint64_t addr = 0;
+  std::vector<uint8_t> bytes;
+};
+
+// Extra data a plugin attaches to an event, identified by a tag the plugin owns.
+struct Blob {
+  uint16_t tag = 0;
+  std::vector<uint8_t> data;
+  std::string_view text() const {
+    return {reinterpret_cast<const char*>(data.data()), data.size()};
+  }
+};
+
+// Blob tags, one namespace for all plugins so the GUI can decode them.
+namespace blob {
+constexpr uint16_t kPath = 1;       // a path the syscall named (text)
+constexpr uint16_t kStoredFile = 2;  // "files/<sha256>/<name>" saved in the trace (text)
+constexpr uint16_t kRegs = 3;        // struct user_regs_struct at the event
+constexpr uint16_t kSigInfo = 4;     // siginfo_t of a signal
+constexpr uint16_t kData = 5;        // bytes the app wrote out (write/send), for echo and GUI
+constexpr uint16_t kAuxv = 6;        // auxv after exec
+constexpr uint16_t kRandom = 7;      // AT_RANDOM bytes after exec
+constexpr uint16_t kFdInfo = 8;      // plugin-defined description of an fd
+}  // namespace blob
+
+struct Event {
+  uint64_t seq = 0;  // global, dense, from 1
+  int32_t tid = 0;   // the thread as the app sees it (virtual tid)
+  EventKind kind = EventKind::Syscall;
+  ReplayMode mode = ReplayMode::Emulate;
+  int32_t nr = -1;  // syscall or signal number
+  uint64_t args[6] = {};
+  int64_t result = 0;
+  uint64_t time_ns = 0;  // since the start of the recording (CLOCK_MONOTONIC)
+  std::vector<MemWrite> writes;
+  std::vector<Blob> blobs;
+
+  const Blob* find_blob(uint16_t tag) const;
+  void add_blob(uint16_t tag, const void* data, size_t len);
+  void add_text(uint16_t tag, std::string_view s) { add_blob(tag, s.data(), s.size()); }
+  // "read", "SIGSEGV", "rdtsc", "execve", "exit": the name shown by `ckrr events` and the GUI.
+  std::string name() const;
+};
+
+// Binary encoding inside a chunk (little-endian, length-prefixed; see EventCodec.cpp).
+void encode_event(const Event& e, std::vector<uint8_t>& out);
+// Decodes one event from [p, p+n); returns bytes consumed, or 0 if the input is malformed.
+size_t decode_event(const uint8_t* p, size_t n, Event& e);
+
+}  // namespace ckrr

@@ -1,0 +1,47 @@
+#pragma once
+// Sequential and random access to events.log. Corruption is reported with the file and byte
+// offset of the bad chunk; everything before it stays readable.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/Event.h"
+
+namespace ckrr {
+
+class EventLogReader {
+ public:
+  // Throws TraceError when the file is missing or its header is not a ckrr event log.
+  explicit EventLogReader(const std::filesystem::path& file);
+  ~EventLogReader();
+
+  // Next event in order. Returns false at the end of the complete chunks. A torn last chunk
+  // (crashed recorder: fewer bytes than its header says) ends the log: false, and truncated()
+  // becomes true. A chunk with a bad magic/CRC or undecodable contents throws TraceError
+  // "<file>: corrupt chunk at offset N: <why>".
+  bool next(Event& e);
+  bool truncated() const { return truncated_; }
+
+  // Positions the reader so that next() returns the event at (chunk_offset, chunk_index),
+  // as stored in EventRow. Throws TraceError if that chunk is unreadable.
+  void seek(uint64_t chunk_offset, uint32_t chunk_index);
+  // Positions the reader so that next() returns event `seq` (scans chunk headers; use the index
+  // for speed when it is there). Returns false if the log has no such event.
+  bool seek_seq(uint64_t seq);
+
+ private:
+  bool load_chunk(uint64_t offset);
+  std::filesystem::path path_;
+  int fd_ = -1;
+  uint64_t file_size_ = 0;
+  uint64_t next_chunk_ = 0;  // offset of the chunk after the loaded one
+  uint64_t chunk_offset_ = 0;
+  std::vector<uint8_t> raw_;
+  size_t pos_ = 0;
+  uint32_t remaining_ = 0;
+  bool truncated_ = false;
+};
+
+}  // namespace ckrr
