@@ -35,6 +35,8 @@ class SessionServices {
 };
 
 struct SyscallContext {
+  SyscallContext(Task& t, ProcessState& p, SessionServices& s, Event& e, int n)
+      : task(t), proc(p), session(s), event(e), nr(n) {}
   Task& task;
   ProcessState& proc;
   SessionServices& session;
@@ -56,6 +58,8 @@ struct SyscallContext {
 };
 
 struct FaultContext {
+  FaultContext(Task& t, ProcessState& p, SessionServices& s, Event& e, int sg, const siginfo_t& i)
+      : task(t), proc(p), session(s), event(e), sig(sg), info(i) {}
   Task& task;
   ProcessState& proc;
   SessionServices& session;
