@@ -95,13 +95,16 @@ std::vector<SyscallClaim> FilesPlugin::claims() const {
 void FilesPlugin::record_entry(SyscallContext& ctx) {
   int pa = path_arg(ctx.nr);
   if (pa >= 0) ctx.event.add_text(blob::kPath, ctx.task.read_string(ctx.args[pa]));
-  if ((ctx.nr == SYS_sendfile || ctx.nr == SYS_copy_file_range)) {
+  if (ctx.nr == SYS_sendfile || ctx.nr == SYS_copy_file_range) {
     int out_fd = static_cast<int>(ctx.nr == SYS_sendfile ? ctx.args[0] : ctx.args[2]);
     const FdEntry* e = ctx.proc.fd(out_fd);
-    // The kernel moves the data without it passing through the app: replay could not show it.
-    if (e && e->std_stream >= 0)
-      throw Unsupported(std::string(ctx.nr == SYS_sendfile ? "sendfile" : "copy_file_range") +
-                        " to ckrr's own stdout/stderr");
+    // The kernel would move the data to ckrr's own stdout without it passing through the app,
+    // so replay could not show it. Refuse the fast path like the kernel does for unsupported
+    // fd pairs: programs fall back to read/write.
+    if (e && e->std_stream >= 0) {
+      ctx.skip = true;
+      ctx.forced_result = -EINVAL;
+    }
   }
 }
 
