@@ -1,0 +1,24 @@
+#pragma once
+// Syscalls run inside a stopped traced process from ckrr's scratch page (which the seccomp
+// filter lets through without a stop), with arguments staged in the page's scratch data area.
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "core/ScratchPage.h"
+#include "core/Task.h"
+
+namespace ckrr {
+
+inline long remote_syscall(Task& t, long nr, std::initializer_list<uint64_t> args) {
+  return t.inject_syscall(kInjectSyscallAddr, true, nr, args);
+}
+
+// Like remote_syscall, but throws Error naming `what` when the result is an error.
+long remote_syscall_checked(Task& t, const std::string& what, long nr,
+                            std::initializer_list<uint64_t> args);
+
+// Writes a NUL-terminated string at the start of the scratch data; returns its address.
+uint64_t stage_string(Task& t, const std::string& s);
+
+}  // namespace ckrr
