@@ -30,7 +30,7 @@ struct KernelSigaction {
 
 struct SavedThread {
   int32_t tid = 0;
-  user_regs_struct regs{};  // incl. fs_base/gs_base; orig_rax/rax as at the stop
+  user_regs_struct regs{};      // incl. fs_base/gs_base; orig_rax/rax as at the stop
   std::vector<uint8_t> xstate;  // NT_X86_XSTATE
   uint64_t sigmask = 0;
   uint64_t altstack_sp = 0, altstack_size = 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -83,7 +84,9 @@ CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(check
   buf_.resize(kChunkPages * kPageSize);
 }
 
-CheckpointWriter::~CheckpointWriter() { abandon(); }
+CheckpointWriter::~CheckpointWriter() {
+  abandon();
+}
 
 void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   if (pending_) throw Error("a checkpoint is already captured and not yet published");
@@ -100,7 +103,11 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   th.tid = t.tid();
   th.regs = t.regs();
   th.xstate = t.xstate();
-  // Kernel state only the process can report: ask it through injected syscalls.
+  // Kernel state only the process can report: ask it through injected syscalls. Their
+  // results land in the scratch page, writable only meanwhile (the app's own memory stays
+  // untouched, so state digests do not depend on where checkpoints were taken).
+  remote_syscall_checked(t, "mprotect of the scratch page", SYS_mprotect,
+                         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_WRITE | PROT_EXEC});
   m.mm.brk = static_cast<uint64_t>(remote_syscall(t, SYS_brk, {0}));
   for (int sig = 1; sig <= 64; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
@@ -120,6 +127,8 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
     th.robust_list = t.read_val<uint64_t>(kScratchDataAddr);
     th.robust_list_len = t.read_val<uint64_t>(kScratchDataAddr + 8);
   }
+  remote_syscall_checked(t, "mprotect of the scratch page", SYS_mprotect,
+                         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_EXEC});
   m.threads.push_back(std::move(th));
   read_proc_files(t.tgid(), m);
 
@@ -176,7 +185,8 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
     // touched.
     std::vector<bool> present(n, true);
     if (anon) {
-      ssize_t got = pread_all(pagemap_fd, pm.data(), n * 8, static_cast<off_t>(addr / kPageSize * 8));
+      ssize_t got =
+          pread_all(pagemap_fd, pm.data(), n * 8, static_cast<off_t>(addr / kPageSize * 8));
       if (got == static_cast<ssize_t>(n * 8))
         for (uint64_t i = 0; i < n; ++i)
           present[i] = (pm[i] & (kPagemapPresent | kPagemapSwapped)) != 0;

@@ -37,13 +37,13 @@ struct CheckpointRequest {
 
 struct CheckpointStats {
   uint32_t id = 0;
-  std::string path;           // "checkpoints/<id>", relative to the trace directory
-  double pause_ms = 0;        // capture(): the task was held this long
-  double publish_ms = 0;      // publish(): sync + manifest (the task may run meanwhile)
-  uint64_t bytes_added = 0;   // new page bytes + manifest
-  uint64_t rss = 0;           // non-zero memory saved, bytes
-  uint64_t pages_saved = 0;   // non-zero pages in the checkpoint
-  uint64_t pages_new = 0;     // of which not already in the store
+  std::string path;          // "checkpoints/<id>", relative to the trace directory
+  double pause_ms = 0;       // capture(): the task was held this long
+  double publish_ms = 0;     // publish(): sync + manifest (the task may run meanwhile)
+  uint64_t bytes_added = 0;  // new page bytes + manifest
+  uint64_t rss = 0;          // non-zero memory saved, bytes
+  uint64_t pages_saved = 0;  // non-zero pages in the checkpoint
+  uint64_t pages_new = 0;    // of which not already in the store
 };
 
 class CheckpointWriter {

@@ -35,7 +35,7 @@ void read_proc_files(pid_t pid, CheckpointManifest& m) {
   size_t paren = stat.rfind(')');
   if (paren == std::string::npos) throw Error("cannot read " + proc + "/stat");
   std::istringstream in(stat.substr(paren + 2));
-  std::vector<std::string> f(2);  // f[n] is field n (1-based), fields 1-2 skipped
+  std::vector<std::string> f(3);  // f[n] is field n (1-based); fields 1-2 are not in `in`
   for (std::string w; in >> w;) f.push_back(w);
   if (f.size() <= 51) throw Error("unexpected format of " + proc + "/stat");
   auto u = [&](size_t n) { return std::strtoull(f[n].c_str(), nullptr, 10); };

@@ -18,6 +18,15 @@ inline long remote_syscall(Task& t, long nr, std::initializer_list<uint64_t> arg
 long remote_syscall_checked(Task& t, const std::string& what, long nr,
                             std::initializer_list<uint64_t> args);
 
+// Runs one syscall from the `syscall` instruction at insn, wherever it is and whether or not
+// the seccomp filter lets it through (it goes via ptrace syscall-entry/exit stops): for the
+// first syscalls of a process that has no scratch page yet. Registers are restored afterwards.
+long inject_syscall_anywhere(Task& t, uint64_t insn, long nr, std::initializer_list<uint64_t> args);
+
+// Maps ckrr's scratch page (ScratchPage.h) in a process that has none, using the `syscall`
+// instruction at insn. Throws Error.
+void map_scratch_page(Task& t, uint64_t insn);
+
 // Writes a NUL-terminated string at the start of the scratch data; returns its address.
 uint64_t stage_string(Task& t, const std::string& s);
 
