@@ -158,9 +158,9 @@ class Rebuilder {
   }
 
   // Copies the non-zero runs of r into the process (memory already mapped and writable).
-  void write_runs(const SavedRegion& r, bool only_short = false) {
+  void write_runs(const SavedRegion& r) {
     for (const PageRun& run : r.runs) {
-      if (run.ref.zero() || (only_short && run.npages >= opt_.map_min_pages)) continue;
+      if (run.ref.zero()) continue;
       buf_.resize(run.npages * kPageSize);
       pages_.read_pages(run.ref, run.npages, buf_.data());
       t_.write(r.start + run.first * kPageSize, buf_.data(), buf_.size());
@@ -169,7 +169,6 @@ class Rebuilder {
 
   void map_region(const SavedRegion& r) {
     const std::string what = "mmap of " + hex(r.start) + "-" + hex(r.end) + " " + r.path;
-    if (getenv("CKRR_RESTORE_DEBUG")) fprintf(stderr, "restore: %s\n", what.c_str());
     const int prot = prot_of(r);
     const uint64_t len = r.end - r.start;
     const bool stack = r.path == "[stack]";
@@ -191,22 +190,72 @@ class Rebuilder {
       uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (stack ? MAP_GROWSDOWN : 0);
       remote_syscall_checked(t_, what, SYS_mmap,
                              {r.start, len, PROT_READ | PROT_WRITE, flags, uint64_t(-1), 0});
-      if (stack) {
+      if (stack)
         write_runs(r);
-      } else {
-        for (const PageRun& run : r.runs) {
-          if (run.ref.zero() || run.npages < opt_.map_min_pages) continue;
-          remote_syscall_checked(
-              t_, what, SYS_mmap,
-              {r.start + run.first * kPageSize, run.npages * kPageSize, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_FIXED, uint64_t(pack_fd(run.ref.pack)), run.ref.offset});
-        }
-        write_runs(r, true);
-      }
+      else
+        map_runs(r, what);
     }
     if (prot != (PROT_READ | PROT_WRITE))
       remote_syscall_checked(t_, "mprotect of " + hex(r.start), SYS_mprotect,
                              {r.start, len, uint64_t(prot)});
+  }
+
+  // A mapping checkpointed several times is a patchwork: mostly pages of the pack that first
+  // stored it, at the same relative offsets, interleaved with the pages changed since. Map the
+  // span of that dominant pack in one mmap, then patch the other runs over it: long ones
+  // mmap'd, short ones copied (zero runs inside the span zeroed). Cost follows the number of
+  // changed pages, not the size of the mapping, and the number of VMAs stays small.
+  void map_runs(const SavedRegion& r, const std::string& what) {
+    auto delta = [](const PageRun& run) {
+      return std::make_pair(run.ref.pack, static_cast<int64_t>(run.ref.offset) -
+                                              static_cast<int64_t>(run.first * kPageSize));
+    };
+    std::map<std::pair<uint32_t, int64_t>, uint64_t> weight;
+    for (const PageRun& run : r.runs)
+      if (!run.ref.zero()) weight[delta(run)] += run.npages;
+    std::pair<uint32_t, int64_t> base{0, 0};
+    uint64_t best = 0;
+    for (const auto& [k, w] : weight)
+      if (w > best) base = k, best = w;
+    uint64_t span_first = 0, span_end = 0;
+    if (best >= opt_.map_min_pages) {
+      span_first = UINT64_MAX;
+      for (const PageRun& run : r.runs)
+        if (!run.ref.zero() && delta(run) == base) {
+          span_first = std::min(span_first, run.first);
+          span_end = run.first + run.npages;
+        }
+      remote_syscall_checked(
+          t_, what, SYS_mmap,
+          {r.start + span_first * kPageSize, (span_end - span_first) * kPageSize,
+           PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, uint64_t(pack_fd(base.first)),
+           static_cast<uint64_t>(base.second + static_cast<int64_t>(span_first * kPageSize))});
+    }
+    for (const PageRun& run : r.runs) {
+      const bool in_span = run.first >= span_first && run.first < span_end;
+      const bool is_long = run.npages >= opt_.map_min_pages;
+      const uint64_t addr = r.start + run.first * kPageSize, bytes = run.npages * kPageSize;
+      if (in_span && !run.ref.zero() && delta(run) == base) continue;
+      if (run.ref.zero()) {
+        if (!in_span) continue;  // the anonymous mapping underneath is zero already
+        if (is_long) {
+          remote_syscall_checked(t_, what, SYS_mmap,
+                                 {addr, bytes, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
+        } else {
+          buf_.assign(bytes, 0);
+          t_.write(addr, buf_.data(), bytes);
+        }
+      } else if (is_long) {
+        remote_syscall_checked(t_, what, SYS_mmap,
+                               {addr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+                                uint64_t(pack_fd(run.ref.pack)), run.ref.offset});
+      } else {
+        buf_.resize(bytes);
+        pages_.read_pages(run.ref, run.npages, buf_.data());
+        t_.write(addr, buf_.data(), bytes);
+      }
+    }
   }
 
   void set_mm() {
