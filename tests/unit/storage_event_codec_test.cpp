@@ -133,7 +133,7 @@ TEST(EventCodec, BadKindAndModeAndTrailingBytesAreRejected) {
   bad[2] = 0;
   EXPECT_EQ(decode_event(bad.data(), bad.size(), d), 0u);
   bad = buf;
-  bad[2] = 7;
+  bad[2] = 8;  // one past the last kind (Enter = 7)
   EXPECT_EQ(decode_event(bad.data(), bad.size(), d), 0u);
   bad = buf;
   bad[3] = 3;

@@ -1,0 +1,257 @@
+#include "checkpoint/CheckpointWriter.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "checkpoint/ProcFiles.h"
+#include "checkpoint/RemoteSyscall.h"
+#include "core/Error.h"
+#include "core/MemoryMap.h"
+#include "storage/AtomicFile.h"
+#include "storage/FdIo.h"
+
+namespace ckrr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Memory is read from the process in chunks of this many pages.
+constexpr size_t kChunkPages = 256;
+constexpr uint64_t kPagemapPresent = 1ull << 63, kPagemapSwapped = 1ull << 62;
+
+SavedRegion::Kind kind_of(const Mapping& m) {
+  if (m.path == "[vdso]") return SavedRegion::Kind::Vdso;
+  if (m.path.rfind("[vvar", 0) == 0) return SavedRegion::Kind::Vvar;  // [vvar], [vvar_vclock]
+  if (m.path == "[vsyscall]") return SavedRegion::Kind::Vsyscall;
+  if (m.start == kScratchPageAddr && m.end == kScratchPageAddr + kScratchPageSize)
+    return SavedRegion::Kind::Scratch;
+  return SavedRegion::Kind::Memory;
+}
+
+// Private anonymous memory: a page the process never touched is not present and reads as zero,
+// so pagemap lets the writer skip it without reading it.
+bool is_private_anon(const Mapping& m) {
+  if (m.shared) return false;
+  return m.path.empty() || m.path == "[heap]" || m.path == "[stack]" ||
+         m.path.rfind("[anon:", 0) == 0;
+}
+
+void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
+  if (!runs.empty()) {
+    PageRun& last = runs.back();
+    bool contiguous = last.first + last.npages == page &&
+                      (ref.zero() ? last.ref.zero()
+                                  : last.ref.pack == ref.pack &&
+                                        last.ref.offset + last.npages * kPageSize == ref.offset);
+    if (contiguous) {
+      ++last.npages;
+      return;
+    }
+  }
+  runs.push_back(PageRun{page, 1, ref});
+}
+
+}  // namespace
+
+CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(checkpoints_dir) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw Error("cannot create " + dir_.string() + ": " + ec.message());
+  ::chmod(dir_.c_str(), 0700);
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("tmp-", 0) == 0) {
+      fs::remove_all(e.path(), ec);
+    } else if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+      next_id_ = std::max<uint32_t>(next_id_, static_cast<uint32_t>(std::stoul(name)) + 1);
+    }
+  }
+  pages_ = PageStore::open(dir_ / "pages", true);
+  buf_.resize(kChunkPages * kPageSize);
+}
+
+CheckpointWriter::~CheckpointWriter() {
+  abandon();
+}
+
+void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
+  if (pending_) throw Error("a checkpoint is already captured and not yet published");
+  Clock::time_point t0 = Clock::now();
+  CheckpointManifest m;
+  m.id = next_id_;
+  m.seq = req.seq;
+  m.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+  m.blobs = req.blobs;
+
+  SavedThread th;
+  th.tid = t.tid();
+  th.regs = t.regs();
+  th.xstate = t.xstate();
+  // Kernel state only the process can report: ask it through injected syscalls. Their
+  // results land in the scratch page, writable only meanwhile (the app's own memory stays
+  // untouched, so state digests do not depend on where checkpoints were taken).
+  remote_syscall_checked(t, "mprotect of the scratch page", SYS_mprotect,
+                         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_WRITE | PROT_EXEC});
+  m.mm.brk = static_cast<uint64_t>(remote_syscall(t, SYS_brk, {0}));
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (remote_syscall(t, SYS_rt_sigaction, {uint64_t(sig), 0, kScratchDataAddr, 8}) == 0)
+      t.read(kScratchDataAddr, &m.sigactions[sig - 1], sizeof(KernelSigaction));
+  }
+  remote_syscall_checked(t, "rt_sigprocmask", SYS_rt_sigprocmask,
+                         {SIG_BLOCK, 0, kScratchDataAddr, 8});
+  th.sigmask = t.read_val<uint64_t>(kScratchDataAddr);
+  remote_syscall_checked(t, "sigaltstack", SYS_sigaltstack, {0, kScratchDataAddr});
+  stack_t ss;
+  t.read(kScratchDataAddr, &ss, sizeof ss);
+  th.altstack_sp = reinterpret_cast<uint64_t>(ss.ss_sp);
+  th.altstack_flags = ss.ss_flags;
+  th.altstack_size = ss.ss_size;
+  if (remote_syscall(t, SYS_get_robust_list, {0, kScratchDataAddr, kScratchDataAddr + 8}) == 0) {
+    th.robust_list = t.read_val<uint64_t>(kScratchDataAddr);
+    th.robust_list_len = t.read_val<uint64_t>(kScratchDataAddr + 8);
+  }
+  remote_syscall_checked(t, "mprotect of the scratch page", SYS_mprotect,
+                         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_EXEC});
+  m.threads.push_back(std::move(th));
+  read_proc_files(t.tgid(), m);
+
+  pages_->begin();
+  stats_ = CheckpointStats{};
+  try {
+    capture_memory(t, m);
+  } catch (...) {
+    pages_->abort();
+    throw;
+  }
+  stats_.id = m.id;
+  stats_.path = "checkpoints/" + std::to_string(m.id);
+  stats_.rss = stats_.pages_saved * kPageSize;
+  m.rss = stats_.rss;
+  pending_ = std::move(m);
+  stats_.pause_ms = ms_since(t0);
+}
+
+void CheckpointWriter::capture_memory(Task& t, CheckpointManifest& m) {
+  std::string pm = "/proc/" + std::to_string(t.tgid()) + "/pagemap";
+  int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
+  try {
+    for (const Mapping& map : read_memory_map(t.tgid())) {
+      SavedRegion r;
+      r.start = map.start;
+      r.end = map.end;
+      r.read = map.read;
+      r.write = map.write;
+      r.exec = map.exec;
+      r.shared = map.shared;
+      r.offset = map.offset;
+      r.inode = map.inode;
+      r.path = map.path;
+      r.kind = kind_of(map);
+      if (r.kind == SavedRegion::Kind::Memory || r.kind == SavedRegion::Kind::Vdso)
+        capture_region(t, pagemap_fd, r, is_private_anon(map) && pagemap_fd >= 0);
+      m.regions.push_back(std::move(r));
+    }
+  } catch (...) {
+    if (pagemap_fd >= 0) ::close(pagemap_fd);
+    throw;
+  }
+  if (pagemap_fd >= 0) ::close(pagemap_fd);
+}
+
+void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon) {
+  const uint64_t pages = r.pages();
+  std::vector<uint64_t> pm(kChunkPages);
+  for (uint64_t base = 0; base < pages; base += kChunkPages) {
+    const uint64_t n = std::min<uint64_t>(kChunkPages, pages - base);
+    const uint64_t addr = r.start + base * kPageSize;
+    // Which pages hold data: all of them unless pagemap says an anonymous page was never
+    // touched.
+    std::vector<bool> present(n, true);
+    if (anon) {
+      ssize_t got =
+          pread_all(pagemap_fd, pm.data(), n * 8, static_cast<off_t>(addr / kPageSize * 8));
+      if (got == static_cast<ssize_t>(n * 8))
+        for (uint64_t i = 0; i < n; ++i)
+          present[i] = (pm[i] & (kPagemapPresent | kPagemapSwapped)) != 0;
+    }
+    // Read each run of present pages in one go; a run that cannot be read as a whole (a file
+    // mapping past the end of its file) is retried page by page, unreadable pages being zero.
+    for (uint64_t i = 0; i < n;) {
+      if (!present[i]) {
+        append_run(r.runs, base + i, PageRef{});
+        ++i;
+        continue;
+      }
+      uint64_t j = i;
+      while (j < n && present[j]) ++j;
+      uint8_t* dst = buf_.data() + i * kPageSize;
+      if (!t.try_read(addr + i * kPageSize, dst, (j - i) * kPageSize))
+        for (uint64_t k = i; k < j; ++k)
+          if (!t.try_read(addr + k * kPageSize, buf_.data() + k * kPageSize, kPageSize))
+            memset(buf_.data() + k * kPageSize, 0, kPageSize);
+      for (uint64_t k = i; k < j; ++k) {
+        const uint8_t* page = buf_.data() + k * kPageSize;
+        PageRef ref;
+        if (!page_is_zero(page)) {
+          uint64_t before = pages_->pack_bytes();
+          ref = pages_->add(page);
+          ++stats_.pages_saved;
+          if (pages_->pack_bytes() != before) ++stats_.pages_new;
+        }
+        append_run(r.runs, base + k, ref);
+      }
+      i = j;
+    }
+  }
+}
+
+CheckpointStats CheckpointWriter::publish() {
+  if (!pending_) throw Error("no captured checkpoint to publish");
+  Clock::time_point t0 = Clock::now();
+  CheckpointManifest& m = *pending_;
+  uint64_t page_bytes = pages_->pack_bytes();
+  pages_->commit();
+  m.bytes_added = page_bytes;
+  std::vector<uint8_t> bytes = m.serialize();
+  m.bytes_added += bytes.size();
+  bytes = m.serialize();  // again, with its own size counted
+  fs::path tmp = dir_ / ("tmp-" + std::to_string(m.id));
+  fs::path final_dir = dir_ / std::to_string(m.id);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (::mkdir(tmp.c_str(), 0700) != 0) throw Error(errno_text("mkdir " + tmp.string(), errno));
+  write_file_atomically(tmp / "manifest", bytes);
+  if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
+    throw Error(errno_text("rename " + tmp.string() + " to " + final_dir.string(), errno));
+  fsync_directory(dir_);
+  stats_.bytes_added = m.bytes_added;
+  stats_.publish_ms = ms_since(t0);
+  next_id_ = m.id + 1;
+  pending_.reset();
+  return stats_;
+}
+
+void CheckpointWriter::abandon() {
+  if (!pending_) return;
+  pages_->abort();
+  pending_.reset();
+}
+
+}  // namespace ckrr

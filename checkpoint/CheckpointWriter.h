@@ -1,0 +1,80 @@
+#pragma once
+// Takes checkpoints of a stopped traced process into checkpoints/<id>/ of a trace.
+//
+// The task must be stopped "after event N": at a seccomp stop whose syscall was emulated
+// (orig_rax = -1, rax = result) or at a syscall-exit stop, with ckrr's scratch page mapped
+// (ScratchPage.h). The writer injects a few syscalls (brk(0), rt_sigaction, sigprocmask,
+// sigaltstack, get_robust_list) and leaves the registers as it found them.
+//
+// Two phases, so the caller can resume the app before the slow part:
+//   capture(task, req)  the task is held: reads registers, xstate, /proc files and memory,
+//                       and appends new pages to a pack (page cache, not yet durable);
+//   publish()           the task may run: syncs the pack, writes the manifest to
+//                       checkpoints/tmp-<id>/, fsyncs, renames to checkpoints/<id>/.
+// A checkpoint is never half-visible: a crash before the rename leaves only a tmp-* directory
+// and an unindexed pack, both removed by the next writer.
+//
+// Single-threaded processes for now; the manifest holds a list of threads.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "checkpoint/CheckpointManifest.h"
+#include "core/Task.h"
+#include "storage/PageStore.h"
+
+namespace ckrr {
+
+struct CheckpointRequest {
+  uint64_t seq = 0;  // the last event applied
+  // Caller-owned state: ("process", ProcessState::serialize) and (plugin name, save_state).
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> blobs;
+};
+
+struct CheckpointStats {
+  uint32_t id = 0;
+  std::string path;          // "checkpoints/<id>", relative to the trace directory
+  double pause_ms = 0;       // capture(): the task was held this long
+  double publish_ms = 0;     // publish(): sync + manifest (the task may run meanwhile)
+  uint64_t bytes_added = 0;  // new page bytes + manifest
+  uint64_t rss = 0;          // non-zero memory saved, bytes
+  uint64_t pages_saved = 0;  // non-zero pages in the checkpoint
+  uint64_t pages_new = 0;    // of which not already in the store
+};
+
+class CheckpointWriter {
+ public:
+  // checkpoints_dir: TraceDirectory::checkpoints_dir(). Creates it (0700) and the page store;
+  // removes leftovers of a crashed writer (tmp-* directories).
+  explicit CheckpointWriter(const std::filesystem::path& checkpoints_dir);
+  ~CheckpointWriter();
+
+  void capture(Task& t, const CheckpointRequest& req);
+  CheckpointStats publish();
+  // Drops a captured, unpublished checkpoint.
+  void abandon();
+  // capture + publish.
+  CheckpointStats write(Task& t, const CheckpointRequest& req) {
+    capture(t, req);
+    return publish();
+  }
+
+  PageStore& pages() { return *pages_; }
+
+ private:
+  void capture_memory(Task& t, CheckpointManifest& m);
+  void capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon);
+
+  std::filesystem::path dir_;
+  std::unique_ptr<PageStore> pages_;
+  uint32_t next_id_ = 1;
+  std::optional<CheckpointManifest> pending_;
+  CheckpointStats stats_;
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace ckrr

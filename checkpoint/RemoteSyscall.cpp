@@ -1,0 +1,68 @@
+#include "checkpoint/RemoteSyscall.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "core/Error.h"
+
+namespace ckrr {
+
+long remote_syscall_checked(Task& t, const std::string& what, long nr,
+                            std::initializer_list<uint64_t> args) {
+  long r = remote_syscall(t, nr, args);
+  if (r < 0 && r > -4096)
+    throw Error(errno_text(what + " in process " + std::to_string(t.tid()), static_cast<int>(-r)));
+  return r;
+}
+
+long inject_syscall_anywhere(Task& t, uint64_t insn, long nr,
+                             std::initializer_list<uint64_t> args) {
+  const Registers saved = t.regs();
+  Registers r = saved;
+  uint64_t a[6] = {};
+  size_t i = 0;
+  for (uint64_t v : args) a[i++] = v;
+  r.rax = static_cast<uint64_t>(nr);
+  r.orig_rax = static_cast<uint64_t>(-1);
+  r.rdi = a[0];
+  r.rsi = a[1];
+  r.rdx = a[2];
+  r.r10 = a[3];
+  r.r8 = a[4];
+  r.r9 = a[5];
+  r.rip = insn;
+  t.set_regs(r);
+  // Entry stop, then (if the filter traces it) a seccomp stop, then the exit stop.
+  int syscall_stops = 0;
+  while (syscall_stops < 2) {
+    t.resume_syscall();
+    TaskStop s = t.wait();
+    if (s.kind == TaskStop::Kind::SyscallStop)
+      ++syscall_stops;
+    else if (s.kind != TaskStop::Kind::Seccomp)
+      throw Error("injected syscall " + std::to_string(nr) + ": unexpected " + s.describe());
+  }
+  long result = static_cast<long>(t.regs().rax);
+  t.set_regs(saved);
+  return result;
+}
+
+void map_scratch_page(Task& t, uint64_t insn) {
+  long r =
+      inject_syscall_anywhere(t, insn, SYS_mmap,
+                              {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_EXEC,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, uint64_t(-1), 0});
+  if (r != static_cast<long>(kScratchPageAddr))
+    throw Error("cannot map ckrr's scratch page at 0x70000000 (result " + std::to_string(r) + ")");
+  t.write(kScratchPageAddr, kScratchCode, sizeof kScratchCode);
+}
+
+uint64_t stage_string(Task& t, const std::string& s) {
+  if (s.size() + 1 > kScratchDataSize) throw Error("path too long for ckrr's scratch page: " + s);
+  t.write(kScratchDataAddr, s.c_str(), s.size() + 1);
+  return kScratchDataAddr;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,218 @@
+#include "storage/PageStore.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/Error.h"
+#include "storage/AtomicFile.h"
+#include "storage/Crc32.h"
+#include "storage/FdIo.h"
+
+namespace ckrr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kIdxMagic[8] = {'C', 'K', 'R', 'R', 'P', 'I', 'D', 'X'};
+constexpr uint32_t kIdxVersion = 1;
+// Header: magic, version, pack id, entry count. Entry: hash lo, hash hi, offset. Trailer: CRC32
+// of everything before it.
+constexpr size_t kIdxHeader = 8 + 4 + 4 + 8;
+constexpr size_t kIdxEntry = 24;
+// Pages are buffered and written to the pack in chunks of this size.
+constexpr size_t kWriteBuf = 1 << 20;
+
+// "pack-<N>.dat" / "pack-<N>.idx" -> N, or 0.
+uint32_t pack_number(const std::string& name, const char* ext) {
+  if (name.size() < 10 || name.compare(0, 5, "pack-") != 0) return 0;
+  size_t dot = name.find('.', 5);
+  if (dot == std::string::npos || name.substr(dot) != ext) return 0;
+  std::string num = name.substr(5, dot - 5);
+  if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) return 0;
+  unsigned long v = std::stoul(num);
+  return v > 0 && v < UINT32_MAX ? static_cast<uint32_t>(v) : 0;
+}
+
+}  // namespace
+
+std::unique_ptr<PageStore> PageStore::open(const fs::path& pages_dir, bool writable) {
+  std::unique_ptr<PageStore> s(new PageStore(pages_dir, writable));
+  if (writable) {
+    std::error_code ec;
+    fs::create_directories(pages_dir, ec);
+    if (ec) throw Error("cannot create " + pages_dir.string() + ": " + ec.message());
+    ::chmod(pages_dir.c_str(), 0700);
+    s->load_indexes();
+  } else if (!fs::is_directory(pages_dir)) {
+    throw TraceError("checkpoint page store " + pages_dir.string() + " is missing");
+  }
+  return s;
+}
+
+PageStore::PageStore(fs::path dir, bool writable) : dir_(std::move(dir)), writable_(writable) {}
+
+PageStore::~PageStore() {
+  if (pack_fd_ >= 0) abort();
+  for (auto& [id, fd] : read_fds_) ::close(fd);
+}
+
+fs::path PageStore::pack_path(uint32_t pack) const {
+  return dir_ / ("pack-" + std::to_string(pack) + ".dat");
+}
+
+void PageStore::load_indexes() {
+  std::map<uint32_t, bool> dats, idxs;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    std::string name = e.path().filename().string();
+    if (uint32_t n = pack_number(name, ".dat")) dats[n] = true;
+    if (uint32_t n = pack_number(name, ".idx")) idxs[n] = true;
+    if (name.find(".tmp-") != std::string::npos) fs::remove(e.path());
+  }
+  for (const auto& [n, _] : dats) {
+    next_pack_ = std::max(next_pack_, n + 1);
+    if (!idxs.count(n)) fs::remove(pack_path(n));  // a crashed writer's pack: never published
+  }
+  for (const auto& [n, _] : idxs) {
+    next_pack_ = std::max(next_pack_, n + 1);
+    fs::path p = dir_ / ("pack-" + std::to_string(n) + ".idx");
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw TraceError(errno_text("cannot open " + p.string(), errno));
+    struct stat st;
+    ::fstat(fd, &st);
+    std::vector<uint8_t> b(static_cast<size_t>(st.st_size));
+    ssize_t got = pread_all(fd, b.data(), b.size(), 0);
+    ::close(fd);
+    uint64_t count = 0;
+    uint32_t version = 0, pack = 0;
+    bool ok = got == static_cast<ssize_t>(b.size()) && b.size() >= kIdxHeader + 4 &&
+              memcmp(b.data(), kIdxMagic, 8) == 0;
+    if (ok) {
+      memcpy(&version, b.data() + 8, 4);
+      memcpy(&pack, b.data() + 12, 4);
+      memcpy(&count, b.data() + 16, 8);
+      uint32_t crc;
+      memcpy(&crc, b.data() + b.size() - 4, 4);
+      ok = version == kIdxVersion && pack == n && b.size() == kIdxHeader + count * kIdxEntry + 4 &&
+           crc32(b.data(), b.size() - 4) == crc;
+    }
+    if (!ok) throw TraceError("checkpoint page index " + p.string() + " is corrupt");
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint8_t* e = b.data() + kIdxHeader + i * kIdxEntry;
+      PageHash h;
+      uint64_t off;
+      memcpy(&h.lo, e, 8);
+      memcpy(&h.hi, e + 8, 8);
+      memcpy(&off, e + 16, 8);
+      index_.emplace(h, PageRef{n, off});
+    }
+  }
+}
+
+void PageStore::begin() {
+  if (!writable_) throw Error("page store " + dir_.string() + " is open read-only");
+  if (pack_fd_ >= 0) throw Error("page store: a pack is already being written");
+  pack_ = next_pack_++;
+  fs::path p = pack_path(pack_);
+  pack_fd_ = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (pack_fd_ < 0) throw Error(errno_text("create " + p.string(), errno));
+  pack_size_ = 0;
+  pack_entries_.clear();
+  buf_.clear();
+  buf_.reserve(kWriteBuf);
+}
+
+void PageStore::flush() {
+  if (buf_.empty()) return;
+  if (int err = write_all(pack_fd_, buf_.data(), buf_.size()))
+    throw Error(errno_text("write " + pack_path(pack_).string(), err));
+  buf_.clear();
+}
+
+PageRef PageStore::add(const void* page, const PageHash& h) {
+  auto it = index_.find(h);
+  if (it != index_.end()) return it->second;
+  if (page_is_zero(page)) return PageRef{};
+  PageRef ref{pack_, pack_size_};
+  if (buf_.size() + kPageSize > kWriteBuf) flush();
+  const auto* p = static_cast<const uint8_t*>(page);
+  buf_.insert(buf_.end(), p, p + kPageSize);
+  pack_size_ += kPageSize;
+  index_.emplace(h, ref);
+  pack_entries_.emplace_back(h, ref.offset);
+  return ref;
+}
+
+uint32_t PageStore::commit() {
+  if (pack_fd_ < 0) throw Error("page store: commit without begin");
+  fs::path p = pack_path(pack_);
+  if (pack_entries_.empty()) {
+    ::close(pack_fd_);
+    pack_fd_ = -1;
+    ::unlink(p.c_str());
+    --next_pack_;
+    return 0;
+  }
+  flush();
+  if (::fsync(pack_fd_) != 0) throw Error(errno_text("fsync " + p.string(), errno));
+  ::close(pack_fd_);
+  pack_fd_ = -1;
+  std::vector<uint8_t> idx(kIdxHeader + pack_entries_.size() * kIdxEntry + 4);
+  uint64_t count = pack_entries_.size();
+  memcpy(idx.data(), kIdxMagic, 8);
+  memcpy(idx.data() + 8, &kIdxVersion, 4);
+  memcpy(idx.data() + 12, &pack_, 4);
+  memcpy(idx.data() + 16, &count, 8);
+  for (size_t i = 0; i < pack_entries_.size(); ++i) {
+    uint8_t* e = idx.data() + kIdxHeader + i * kIdxEntry;
+    memcpy(e, &pack_entries_[i].first.lo, 8);
+    memcpy(e + 8, &pack_entries_[i].first.hi, 8);
+    memcpy(e + 16, &pack_entries_[i].second, 8);
+  }
+  uint32_t crc = crc32(idx.data(), idx.size() - 4);
+  memcpy(idx.data() + idx.size() - 4, &crc, 4);
+  write_file_atomically(dir_ / ("pack-" + std::to_string(pack_) + ".idx"), idx);
+  pack_entries_.clear();
+  return pack_;
+}
+
+void PageStore::abort() {
+  if (pack_fd_ < 0) return;
+  ::close(pack_fd_);
+  pack_fd_ = -1;
+  ::unlink(pack_path(pack_).c_str());
+  for (const auto& [h, off] : pack_entries_) index_.erase(h);
+  pack_entries_.clear();
+  buf_.clear();
+}
+
+int PageStore::pack_fd_for_read(uint32_t pack) const {
+  auto it = read_fds_.find(pack);
+  if (it != read_fds_.end()) return it->second;
+  fs::path p = pack_path(pack);
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw TraceError(errno_text("checkpoint pages " + p.string(), errno));
+  read_fds_[pack] = fd;
+  return fd;
+}
+
+void PageStore::read_pages(const PageRef& first, size_t n, void* out) const {
+  if (first.zero()) {
+    memset(out, 0, n * kPageSize);
+    return;
+  }
+  int fd = pack_fd_for_read(first.pack);
+  ssize_t got = pread_all(fd, out, n * kPageSize, static_cast<off_t>(first.offset));
+  if (got != static_cast<ssize_t>(n * kPageSize))
+    throw TraceError("checkpoint pages " + pack_path(first.pack).string() + " are truncated");
+}
+
+void PageStore::read_page(const PageRef& ref, void* out) const {
+  read_pages(ref, 1, out);
+}
+
+}  // namespace ckrr
