@@ -2,6 +2,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "core/Duration.h"
 #include "core/Error.h"
 #include "recorder/RecordSession.h"
 
@@ -9,7 +10,8 @@ namespace ckrr {
 
 namespace {
 const char* kHelp =
-    "usage: ckrr record [-o TRACE] [--force] [--quiet] [--] PROGRAM [ARGS...]\n"
+    "usage: ckrr record [-o TRACE] [--force] [--checkpoint-interval DURATION] [--quiet]\n"
+    "                   [--] PROGRAM [ARGS...]\n"
     "\n"
     "Runs PROGRAM and records every nondeterministic input it receives (syscall results, time,\n"
     "randomness, signals, file and socket data) into the trace directory TRACE. The program's\n"
@@ -17,6 +19,11 @@ const char* kHelp =
     "\n"
     "  -o, --output TRACE   trace directory (default: a new directory under ./ckrr-traces/)\n"
     "  --force              replace TRACE if it is an existing ckrr trace\n"
+    "  --checkpoint-interval DURATION\n"
+    "                       take a checkpoint every DURATION of recording (default 1s; 0: none).\n"
+    "                       Units: ns, us, ms, s, m, h; a bare number is seconds. A checkpoint\n"
+    "                       can also be asked for at any time with 'ckrr checkpoint TRACE' or\n"
+    "                       by sending SIGUSR2 to the recorder.\n"
     "  -q, --quiet          do not print where the trace went\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 127 when PROGRAM is not\n"
@@ -29,7 +36,7 @@ int cmd_record(const std::vector<std::string>& argv) {
     std::cout << kHelp;
     return 0;
   }
-  Args args(argv, {"--output"}, {"--force", "--quiet", "--help"},
+  Args args(argv, {"--output", "--checkpoint-interval"}, {"--force", "--quiet", "--help"},
             {{"-o", "--output"}, {"-q", "--quiet"}, {"-h", "--help"}}, true);
   if (args.has("--help")) {
     std::cout << kHelp;
@@ -41,6 +48,13 @@ int cmd_record(const std::vector<std::string>& argv) {
   if (auto o = args.get("--output")) opt.trace_dir = *o;
   opt.force = args.has("--force");
   opt.quiet = args.has("--quiet");
+  if (auto iv = args.get("--checkpoint-interval")) {
+    auto ns = parse_duration_ns(*iv);
+    if (!ns)
+      throw Error("--checkpoint-interval: '" + *iv +
+                  "' is not a duration (examples: 1s, 500ms, 2m, 0 for none)");
+    opt.checkpoint_interval_ns = *ns;
+  }
   RecordSession session(opt);
   return session.run();
 }

@@ -29,9 +29,9 @@ namespace ckrr {
 namespace {
 
 volatile sig_atomic_t g_terminate = 0;
-void on_terminate(int) {
-  g_terminate = 1;
-}
+volatile sig_atomic_t g_checkpoint_requested = 0;
+void on_terminate(int) { g_terminate = 1; }
+void on_checkpoint_request(int) { g_checkpoint_requested = 1; }
 
 std::string interpreter_of(const std::string& exe) {
   int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
@@ -167,6 +167,9 @@ void RecordSession::start() {
   sa.sa_handler = on_terminate;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
+  struct sigaction ck {};
+  ck.sa_handler = on_checkpoint_request;
+  sigaction(SIGUSR2, &ck, nullptr);  // `ckrr checkpoint TRACE` or kill -USR2: one now
   signal(SIGINT, SIG_IGN);  // the app, in the same process group, decides what ^C does
   signal(SIGQUIT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -200,6 +203,9 @@ void RecordSession::start() {
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count()));
   index_->set_meta("complete", "0");
+  index_->set_meta("recorder_pid", std::to_string(getpid()));
+  checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
+  next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
   task_->cont();
 }
 
@@ -292,7 +298,7 @@ void RecordSession::on_syscall(Task& t) {
     emit(ev);
     last_exit_regs_ = t.regs();
     at_boundary_ = true;
-    t.cont();
+    resume_after_event(t, ev);
     return;
   }
   t.resume_syscall();
@@ -310,7 +316,7 @@ void RecordSession::on_syscall(Task& t) {
   last_exit_regs_ = t.regs();
   at_boundary_ = true;
   deliver_deferred(t);
-  t.cont();
+  resume_after_event(t, ev);
 }
 
 void RecordSession::on_exec(Task& t, Event& ev) {
@@ -356,7 +362,7 @@ void RecordSession::on_exec(Task& t, Event& ev) {
   emit(ev);
   last_exit_regs_ = t.regs();
   at_boundary_ = true;
-  t.cont();
+  resume_after_event(t, ev);
 }
 
 void RecordSession::on_signal(Task& t, int sig) {
@@ -403,6 +409,50 @@ void RecordSession::on_signal(Task& t, int sig) {
   emit(ev);
   at_boundary_ = false;
   t.cont(sig);
+}
+
+void RecordSession::resume_after_event(Task& t, const Event& ev) {
+  uint64_t now = now_ns();
+  bool due = g_checkpoint_requested ||
+             (opt_.checkpoint_interval_ns && now >= next_checkpoint_ns_);
+  // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
+  bool restarting = ev.kind == EventKind::Syscall && ev.result <= -512 && ev.result >= -516;
+  if (!due || restarting || !failure_.empty() || !deferred_.empty()) {
+    t.cont();
+    return;
+  }
+  g_checkpoint_requested = 0;
+  CheckpointRequest req;
+  req.seq = ev.seq;
+  std::vector<uint8_t> blob;
+  proc_.serialize(blob);
+  req.blobs.emplace_back("process", blob);
+  for (const auto& p : registry_.plugins()) {
+    p->save_state(blob);
+    req.blobs.emplace_back(p->name(), blob);
+  }
+  bool resumed = false;
+  try {
+    checkpoints_->capture(t, req);
+    t.cont();  // the app runs while the pages are synced and the manifest published
+    resumed = true;
+    CheckpointStats st = checkpoints_->publish();
+    CheckpointRow row;
+    row.id = st.id;
+    row.seq = ev.seq;
+    row.time_ns = now;
+    row.rss = st.rss;
+    row.bytes_added = st.bytes_added;
+    row.path = st.path;
+    index_->add_checkpoint(row);
+    ++checkpoint_count_;
+  } catch (const std::exception& e) {
+    // A checkpoint that fails costs the seek speed-up, not the recording.
+    checkpoints_->abandon();
+    if (!resumed) t.cont();
+    std::cerr << "ckrr: checkpoint after event " << ev.seq << " failed: " << e.what() << "\n";
+  }
+  next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
 }
 
 void RecordSession::deliver_deferred(Task& t) {

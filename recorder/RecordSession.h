@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/CheckpointWriter.h"
 #include "core/Task.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
@@ -23,6 +24,8 @@ struct RecordOptions {
   std::filesystem::path trace_dir;  // empty: a fresh directory under ./ckrr-traces/
   bool force = false;
   bool quiet = false;
+  // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
+  uint64_t checkpoint_interval_ns = 1000000000ull;
 };
 
 class RecordSession : public SessionServices {
@@ -51,6 +54,8 @@ class RecordSession : public SessionServices {
   void on_signal(Task& t, int sig);
   void on_gone(Task& t, int raw_status);
   void emit(Event& ev);
+  // Resumes a task stopped right after an event, taking a checkpoint first when one is due.
+  void resume_after_event(Task& t, const Event& ev);
   void deliver_deferred(Task& t);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
@@ -74,6 +79,9 @@ class RecordSession : public SessionServices {
   bool at_boundary_ = false;         // no app code has run since the last syscall returned
   std::vector<siginfo_t> deferred_;  // async signals to deliver at the next syscall boundary
   uint64_t deferred_count_ = 0;
+  std::unique_ptr<CheckpointWriter> checkpoints_;
+  uint64_t next_checkpoint_ns_ = 0;
+  uint64_t checkpoint_count_ = 0;
 };
 
 }  // namespace ckrr
