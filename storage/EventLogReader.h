@@ -32,7 +32,18 @@ class EventLogReader {
   bool seek_seq(uint64_t seq);
 
  private:
+  struct ChunkHeader {
+    uint32_t compressed_len = 0, raw_len = 0, count = 0;
+    uint64_t first_seq = 0;
+    uint32_t data_crc = 0;
+  };
+  enum class HeaderStatus { Ok, End, Torn };
+  HeaderStatus read_header(uint64_t offset, ChunkHeader& h);
+  // Loads and decompresses the chunk at offset. false at the end of the log (truncated_ set
+  // when the chunk there is torn); throws TraceError when it is corrupt.
   bool load_chunk(uint64_t offset);
+  [[noreturn]] void corrupt(uint64_t offset, const std::string& why) const;
+
   std::filesystem::path path_;
   int fd_ = -1;
   uint64_t file_size_ = 0;
@@ -40,7 +51,8 @@ class EventLogReader {
   uint64_t chunk_offset_ = 0;
   std::vector<uint8_t> raw_;
   size_t pos_ = 0;
-  uint32_t remaining_ = 0;
+  uint32_t remaining_ = 0;  // events of the loaded chunk not yet returned
+  uint32_t index_ = 0;      // position in the chunk of the next event
   bool truncated_ = false;
 };
 

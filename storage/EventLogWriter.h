@@ -25,7 +25,8 @@ class EventLogWriter {
  public:
   // Creates the log (mode 0600). index may be null; when set, every written chunk's events are
   // added to it (EventRow with chunk_offset/chunk_index) from the background thread.
-  // chunk_bytes: raw size at which a chunk is sealed.
+  // chunk_bytes: raw size at which a chunk is sealed. Throws Error when the file cannot be
+  // created or another writer (of this or another process) has it open.
   EventLogWriter(const std::filesystem::path& file, TimelineIndex* index,
                  size_t chunk_bytes = 256 * 1024);
   ~EventLogWriter();  // close()
@@ -44,17 +45,22 @@ class EventLogWriter {
   uint64_t bytes_written() const;  // compressed bytes in the file so far
 
  private:
-  struct Pending;
+  struct Pending;  // a sealed chunk waiting for the background thread
   void seal_locked();
   void run();
-  // ... implementation-defined members
+  // Compresses and writes one chunk and indexes its rows; returns an error message or "".
+  std::string write_chunk(Pending& p, void* zstd_ctx);
+  void set_failed_locked(std::string msg);
+
   std::filesystem::path path_;
   TimelineIndex* index_;
   size_t chunk_bytes_;
   int fd_ = -1;
+  uint64_t offset_ = 0;  // where the next chunk goes; touched only by the background thread
+
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable done_cv_;
+  std::condition_variable cv_;       // wakes the background thread
+  std::condition_variable done_cv_;  // a chunk was written, or the queue has room again
   std::vector<uint8_t> open_raw_;
   std::vector<EventRow> open_rows_;
   uint64_t open_first_seq_ = 0;
@@ -63,7 +69,7 @@ class EventLogWriter {
   bool closed_ = false;
   bool failed_ = false;
   std::string error_;
-  uint64_t sealed_ = 0, written_ = 0;
+  uint64_t sealed_ = 0, written_ = 0;  // chunks handed to / finished by the thread
   uint64_t bytes_written_ = 0;
   std::thread thread_;
 };

@@ -28,6 +28,7 @@ class FileStore {
 
  private:
   std::filesystem::path dir_;
+  // (dev, inode, size, mtime ns) -> content hash
   std::map<std::tuple<uint64_t, uint64_t, uint64_t, int64_t>, std::string> cache_;
   uint64_t bytes_added_ = 0;
 };

@@ -21,7 +21,7 @@ struct EventRow {
   uint64_t seq = 0;
   int32_t tid = 0;
   EventKind kind = EventKind::Syscall;
-  std::string name;    // syscall/signal name
+  std::string name;  // syscall/signal name
   int64_t result = 0;
   uint64_t time_ns = 0;
   uint64_t chunk_offset = 0;  // file offset of the chunk in events.log
@@ -60,12 +60,12 @@ struct BookmarkRow {
 };
 
 struct EventQuery {
-  uint64_t from = 1;                  // inclusive
-  uint64_t to = UINT64_MAX;           // inclusive
+  uint64_t from = 1;         // inclusive
+  uint64_t to = UINT64_MAX;  // inclusive
   std::optional<EventKind> kind;
   std::optional<int32_t> tid;
-  std::optional<std::string> name;    // exact syscall/signal name
-  bool errors_only = false;           // syscalls with -4095 <= result < 0
+  std::optional<std::string> name;  // exact syscall/signal name
+  bool errors_only = false;         // syscalls with -4095 <= result < 0
   uint64_t limit = UINT64_MAX;
 };
 
@@ -102,12 +102,20 @@ class TimelineIndex {
   std::vector<CheckpointRow> checkpoints() const;
   std::vector<BookmarkRow> bookmarks() const;
 
+  // Seek log (the GUI records where the user went): seq and UTC time "YYYY-MM-DDTHH:MM:SS.sssZ".
+  void log_seek(uint64_t seq);
+  std::vector<std::pair<uint64_t, std::string>> seeks() const;
+
   sqlite3* handle() const { return db_; }  // for bulk readers (GUI)
 
  private:
-  explicit TimelineIndex(sqlite3* db, std::filesystem::path path);
+  struct Impl;  // cached statements and the write-transaction lock
+  TimelineIndex(sqlite3* db, std::filesystem::path path);
+  void exec(const char* sql) const;
+  [[noreturn]] void fail(const std::string& what) const;
   sqlite3* db_;
   std::filesystem::path path_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace ckrr

@@ -1,0 +1,14 @@
+#pragma once
+// The ckrr subcommands. Each takes its arguments (after the subcommand name) and returns the
+// process exit code.
+#include <string>
+#include <vector>
+
+namespace ckrr {
+
+int cmd_record(const std::vector<std::string>& args);
+int cmd_replay(const std::vector<std::string>& args);
+int cmd_info(const std::vector<std::string>& args);
+int cmd_events(const std::vector<std::string>& args);
+
+}  // namespace ckrr

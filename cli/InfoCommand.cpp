@@ -1,0 +1,113 @@
+#include <sys/wait.h>
+
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "cli/Args.h"
+#include "cli/Commands.h"
+#include "core/Error.h"
+#include "storage/TimelineIndex.h"
+#include "storage/TraceDirectory.h"
+
+namespace ckrr {
+
+namespace {
+
+const char* kHelp =
+    "usage: ckrr info TRACE\n"
+    "\n"
+    "Summary of a recording, from its index: command, environment size, duration, number of\n"
+    "events, threads and processes, exit status, checkpoints, size on disk.\n";
+
+uint64_t dir_size(const std::filesystem::path& p) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+std::string human_bytes(uint64_t b) {
+  char buf[32];
+  if (b >= (1ull << 30)) snprintf(buf, sizeof buf, "%.1f GiB", b / double(1ull << 30));
+  else if (b >= (1ull << 20)) snprintf(buf, sizeof buf, "%.1f MiB", b / double(1ull << 20));
+  else if (b >= 1024) snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  else snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+  return buf;
+}
+
+}  // namespace
+
+int cmd_info(const std::vector<std::string>& argv) {
+  Args args(argv, {}, {"--help"}, {{"-h", "--help"}});
+  if (args.has("--help")) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  TraceDirectory trace = TraceDirectory::open(args.positional()[0]);
+  auto index = TimelineIndex::open(trace.index_db(), true);
+  auto meta = [&](const char* k) { return index->meta(k).value_or(""); };
+  std::cout << "trace: " << trace.dir().string() << "\n";
+  std::cout << "format: " << TraceDirectory::kFormatVersion << "\n";
+  std::cout << "command: " << meta("command") << "\n";
+  std::cout << "program: " << meta("program") << "\n";
+  std::cout << "cwd: " << meta("cwd") << "\n";
+  std::cout << "environment: " << meta("env_count") << " variables\n";
+  std::string start = meta("start_unix_ns");
+  if (!start.empty()) {
+    time_t secs = static_cast<time_t>(std::stoull(start) / 1000000000ull);
+    char buf[64];
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", gmtime(&secs));
+    std::cout << "recorded: " << buf << "\n";
+  }
+  std::string dur = meta("duration_ns");
+  if (!dur.empty()) printf("duration: %.3f s\n", std::stoull(dur) / 1e9), fflush(stdout);
+  std::cout << "events: " << index->event_count() << "\n";
+  auto threads = index->threads();
+  std::set<int32_t> pids;
+  for (const auto& t : threads) pids.insert(t.pid);
+  std::cout << "threads: " << threads.size() << "\n";
+  std::cout << "processes: " << pids.size() << "\n";
+  for (const auto& t : threads)
+    std::cout << "  pid " << t.pid << " tid " << t.tid << " " << t.name << " (events "
+              << t.first_seq << "-" << t.last_seq << ")\n";
+  std::string st = meta("exit_status");
+  if (!st.empty()) {
+    int s = std::stoi(st);
+    if (WIFSIGNALED(s)) {
+      const char* n = sigabbrev_np(WTERMSIG(s));
+      std::cout << "exit: killed by SIG" << (n ? n : "?") << "\n";
+    } else {
+      std::cout << "exit: status " << WEXITSTATUS(s) << "\n";
+    }
+  }
+  std::cout << "checkpoints: " << index->checkpoints().size() << "\n";
+  std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
+  std::cout << "mapped files: " << index->mapped_files().size() << "\n";
+  uint64_t total = dir_size(trace.dir());
+  std::error_code ec;
+  uint64_t log = std::filesystem::file_size(trace.events_log(), ec);
+  std::cout << "size: " << total << " bytes (" << human_bytes(total) << "; event log "
+            << human_bytes(ec ? 0 : log) << ", saved files "
+            << human_bytes(dir_size(trace.files_dir())) << ")\n";
+  bool complete = meta("complete") == "1";
+  std::cout << "complete: " << (complete ? "yes" : "no") << "\n";
+  if (!complete) {
+    std::string why = meta("stopped_because");
+    std::cout << "note: "
+              << (why.empty() ? "the recorder did not finish (killed?); the trace is readable up "
+                                "to its last complete chunk"
+                              : "recording stopped early: " + why)
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,47 @@
+#include <iostream>
+
+#include "cli/Args.h"
+#include "cli/Commands.h"
+#include "core/Error.h"
+#include "replayer/ReplaySession.h"
+
+namespace ckrr {
+
+namespace {
+const char* kHelp =
+    "usage: ckrr replay TRACE [--to EVENT] [--print-state] [--state-out FILE] [--progress]\n"
+    "\n"
+    "Runs the recorded program again, feeding it the recorded inputs: it prints the same output\n"
+    "and ends with the same status, whatever changed on the machine since. Any difference from\n"
+    "the recording is reported as a divergence (event, expected, actual) and ends the replay.\n"
+    "\n"
+    "  --to EVENT       stop right after event EVENT (numbers as in 'ckrr events')\n"
+    "  --print-state    at the stop, print registers, the symbol at rip, and digests of the\n"
+    "                   process's writable memory and fd table\n"
+    "  --state-out FILE write that state to FILE instead of stdout\n"
+    "  --progress       report progress on stderr as 'ckrr-progress: DONE/TOTAL' lines\n"
+    "\n"
+    "exit status: the recorded program's status when replayed to the end, 0 when stopped by\n"
+    "--to, 125 on a divergence or an unreadable trace.\n";
+}  // namespace
+
+int cmd_replay(const std::vector<std::string>& argv) {
+  Args args(argv, {"--to", "--state-out"}, {"--print-state", "--progress", "--help"},
+            {{"-h", "--help"}});
+  if (args.has("--help")) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  ReplayOptions opt;
+  opt.trace_dir = args.positional()[0];
+  opt.to = args.get_uint("--to");
+  opt.print_state = args.has("--print-state");
+  if (auto f = args.get("--state-out")) opt.state_out = *f;
+  opt.progress = args.has("--progress");
+  if (opt.print_state && !opt.to) throw Error("--print-state needs --to EVENT");
+  ReplaySession session(opt);
+  return session.run();
+}
+
+}  // namespace ckrr

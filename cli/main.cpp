@@ -1,0 +1,56 @@
+// ckrr: record, replay and inspect program executions.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/Commands.h"
+#include "core/Error.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: ckrr <command> [options]\n"
+    "\n"
+    "Record-replay debugger for Linux x86-64; needs no hardware performance counters.\n"
+    "\n"
+    "commands:\n"
+    "  record [-o TRACE] [--force] [--] PROGRAM [ARGS...]   record a run\n"
+    "  replay TRACE [--to EVENT] [--print-state]            replay it deterministically\n"
+    "  info TRACE                                           summary of a recording\n"
+    "  events TRACE [--from N] [--to M] [--kind K] [--tid T] list events from the index\n"
+    "\n"
+    "Run 'ckrr <command> --help' for the options of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::string cmd = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::cout << "ckrr 0.1.0\n";
+    return 0;
+  }
+  try {
+    if (cmd == "record") return ckrr::cmd_record(rest);
+    if (cmd == "replay") return ckrr::cmd_replay(rest);
+    if (cmd == "info") return ckrr::cmd_info(rest);
+    if (cmd == "events") return ckrr::cmd_events(rest);
+  } catch (const ckrr::Error& e) {
+    std::cerr << "ckrr " << cmd << ": " << e.what() << "\n";
+    return 125;
+  } catch (const std::exception& e) {
+    std::cerr << "ckrr " << cmd << ": internal error: " << e.what() << "\n";
+    return 125;
+  }
+  std::cerr << "ckrr: unknown command '" << cmd << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,29 @@
+#pragma once
+// Prepares a process that just exec'd (at the syscall-exit stop of its execve, after the
+// PTRACE_EVENT_EXEC stop: injecting at the exec stop itself would have its rax overwritten by
+// execve's return value), identically in record and
+// replay:
+//  - hides the vDSO from the app (AT_SYSINFO_EHDR becomes AT_IGNORE in the auxv on its stack),
+//    so libc makes real clock_gettime/gettimeofday/time/getcpu syscalls that ckrr can record;
+//  - sets AT_RANDOM's 16 bytes (record: reads them; replay: writes the recorded ones), since the
+//    kernel draws them anew at every exec and libc derives stack canaries from them;
+//  - maps ckrr's scratch page (see ScratchPage.h).
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/Task.h"
+
+namespace ckrr {
+
+struct ExecInfo {
+  std::vector<uint8_t> auxv;    // the auxv as the app sees it (after patching)
+  std::vector<uint8_t> random;  // the 16 AT_RANDOM bytes
+  uint64_t vdso = 0;
+  uint64_t entry = 0;           // AT_ENTRY
+};
+
+// random: the bytes to put at AT_RANDOM (replay), or nullopt to keep the kernel's (record).
+ExecInfo prepare_exec(Task& t, const std::optional<std::vector<uint8_t>>& random);
+
+}  // namespace ckrr

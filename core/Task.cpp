@@ -1,0 +1,202 @@
+#include "core/Task.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/Error.h"
+
+namespace ckrr {
+
+namespace {
+void check_ptrace(long r, const char* what, pid_t tid) {
+  if (r < 0) throw Error(errno_text(std::string("ptrace ") + what + " of " + std::to_string(tid), errno));
+}
+}  // namespace
+
+Task::Task(pid_t tid, pid_t tgid) : tid_(tid), tgid_(tgid) { reopen_mem(); }
+
+Task::~Task() {
+  if (mem_fd_ >= 0) close(mem_fd_);
+}
+
+void Task::reopen_mem() {
+  if (mem_fd_ >= 0) close(mem_fd_);
+  std::string p = "/proc/" + std::to_string(tid_) + "/mem";
+  mem_fd_ = open(p.c_str(), O_RDWR | O_CLOEXEC);
+}
+
+const Registers& Task::regs() {
+  if (!regs_valid_) {
+    check_ptrace(ptrace(PTRACE_GETREGS, tid_, nullptr, &regs_), "GETREGS", tid_);
+    regs_valid_ = true;
+  }
+  return regs_;
+}
+
+void Task::set_regs(const Registers& r) {
+  regs_ = r;
+  regs_valid_ = true;
+  check_ptrace(ptrace(PTRACE_SETREGS, tid_, nullptr, &regs_), "SETREGS", tid_);
+}
+
+std::vector<uint8_t> Task::xstate() {
+  std::vector<uint8_t> buf(16384);
+  iovec iov{buf.data(), buf.size()};
+  check_ptrace(ptrace(PTRACE_GETREGSET, tid_, NT_X86_XSTATE, &iov), "GETREGSET", tid_);
+  buf.resize(iov.iov_len);
+  return buf;
+}
+
+void Task::set_xstate(const std::vector<uint8_t>& x) {
+  std::vector<uint8_t> copy = x;
+  iovec iov{copy.data(), copy.size()};
+  check_ptrace(ptrace(PTRACE_SETREGSET, tid_, NT_X86_XSTATE, &iov), "SETREGSET", tid_);
+}
+
+bool Task::try_read(uint64_t addr, void* out, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pread(mem_fd_, static_cast<char*>(out) + done, len - done, addr + done);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return false;
+    }
+    done += n;
+  }
+  return true;
+}
+
+void Task::read(uint64_t addr, void* out, size_t len) {
+  if (!try_read(addr, out, len)) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+    throw Error("cannot read " + std::to_string(len) + " bytes at " + buf + " in task " +
+                std::to_string(tid_));
+  }
+}
+
+std::vector<uint8_t> Task::read_bytes(uint64_t addr, size_t len) {
+  std::vector<uint8_t> v(len);
+  if (len) read(addr, v.data(), len);
+  return v;
+}
+
+std::string Task::read_string(uint64_t addr, size_t max) {
+  std::string s;
+  char buf[256];
+  while (s.size() < max) {
+    // Read up to the end of the page so an unmapped next page does not fail the read.
+    size_t chunk = std::min<size_t>(sizeof buf, 4096 - ((addr + s.size()) & 4095));
+    if (!try_read(addr + s.size(), buf, chunk)) break;
+    size_t n = strnlen(buf, chunk);
+    s.append(buf, n);
+    if (n < chunk) break;
+  }
+  return s;
+}
+
+void Task::write(uint64_t addr, const void* data, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pwrite(mem_fd_, static_cast<const char*>(data) + done, len - done, addr + done);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      char buf[64];
+      snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr + done));
+      throw Error("cannot write " + std::to_string(len) + " bytes at " + buf + " in task " +
+                  std::to_string(tid_));
+    }
+    done += n;
+  }
+}
+
+void Task::cont(int sig) {
+  invalidate();
+  check_ptrace(ptrace(PTRACE_CONT, tid_, nullptr, sig), "CONT", tid_);
+}
+
+void Task::resume_syscall(int sig) {
+  invalidate();
+  check_ptrace(ptrace(PTRACE_SYSCALL, tid_, nullptr, sig), "SYSCALL", tid_);
+}
+
+void Task::single_step(int sig) {
+  invalidate();
+  check_ptrace(ptrace(PTRACE_SINGLESTEP, tid_, nullptr, sig), "SINGLESTEP", tid_);
+}
+
+TaskStop Task::wait() {
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(tid_, &status, __WALL);
+    if (r == tid_) break;
+    if (r < 0 && errno == EINTR) continue;
+    throw Error(errno_text("waitpid " + std::to_string(tid_), errno));
+  }
+  invalidate();
+  return TaskStop::decode(tid_, status);
+}
+
+siginfo_t Task::siginfo() {
+  siginfo_t si{};
+  check_ptrace(ptrace(PTRACE_GETSIGINFO, tid_, nullptr, &si), "GETSIGINFO", tid_);
+  return si;
+}
+
+void Task::set_siginfo(const siginfo_t& si) {
+  check_ptrace(ptrace(PTRACE_SETSIGINFO, tid_, nullptr, &si), "SETSIGINFO", tid_);
+}
+
+unsigned long Task::event_msg() {
+  unsigned long m = 0;
+  check_ptrace(ptrace(PTRACE_GETEVENTMSG, tid_, nullptr, &m), "GETEVENTMSG", tid_);
+  return m;
+}
+
+long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long nr,
+                          std::initializer_list<uint64_t> args) {
+  const Registers saved = regs();
+  Registers r = saved;
+  uint64_t a[6] = {};
+  size_t i = 0;
+  for (uint64_t v : args) a[i++] = v;
+  r.rax = nr;
+  r.orig_rax = -1;
+  r.rdi = a[0];
+  r.rsi = a[1];
+  r.rdx = a[2];
+  r.r10 = a[3];
+  r.r8 = a[4];
+  r.r9 = a[5];
+  r.rip = syscall_insn;
+  set_regs(r);
+  long result;
+  if (allowed_by_seccomp) {
+    cont();
+    TaskStop s = wait();
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP)
+      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    result = static_cast<long>(regs().rax);
+  } else {
+    cont();
+    TaskStop s = wait();
+    if (s.kind != TaskStop::Kind::Seccomp)
+      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    resume_syscall();
+    s = wait();
+    if (s.kind != TaskStop::Kind::SyscallStop)
+      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    result = static_cast<long>(regs().rax);
+  }
+  set_regs(saved);
+  return result;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,79 @@
+#pragma once
+// One traced thread: ptrace control, registers, and access to its memory.
+// Memory goes through /proc/PID/mem, which also writes read-only pages (breakpoints, auxv).
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/TaskStop.h"
+
+namespace ckrr {
+
+using Registers = user_regs_struct;
+
+class Task {
+ public:
+  Task(pid_t tid, pid_t tgid);
+  ~Task();
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+
+  pid_t tid() const { return tid_; }
+  pid_t tgid() const { return tgid_; }
+
+  // Registers, cached between a stop and the next resume.
+  const Registers& regs();
+  void set_regs(const Registers& r);
+  // XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE).
+  std::vector<uint8_t> xstate();
+  void set_xstate(const std::vector<uint8_t>& x);
+
+  // Memory. read_* throw Error on failure; try_read returns false instead.
+  bool try_read(uint64_t addr, void* out, size_t len);
+  void read(uint64_t addr, void* out, size_t len);
+  std::vector<uint8_t> read_bytes(uint64_t addr, size_t len);
+  // Reads a NUL-terminated string, at most max bytes.
+  std::string read_string(uint64_t addr, size_t max = 4096);
+  template <typename T>
+  T read_val(uint64_t addr) {
+    T v;
+    read(addr, &v, sizeof v);
+    return v;
+  }
+  void write(uint64_t addr, const void* data, size_t len);
+
+  // Resuming. sig is the signal to deliver (0 for none).
+  void cont(int sig = 0);
+  void resume_syscall(int sig = 0);  // PTRACE_SYSCALL
+  void single_step(int sig = 0);
+  // Waits for this task's next stop (blocking, __WALL).
+  TaskStop wait();
+
+  siginfo_t siginfo();
+  void set_siginfo(const siginfo_t& si);
+  unsigned long event_msg();
+
+  // Runs one syscall in the task from its current stop and returns its result. The task must be
+  // stopped outside a syscall (or at a syscall-exit stop). syscall_insn is the address of a
+  // `syscall` instruction; if seccomp allows syscalls from there it is followed by int3.
+  // Registers are restored afterwards.
+  long inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long nr,
+                      std::initializer_list<uint64_t> args);
+
+  // Reopen /proc/PID/mem (needed after exec: the old file refers to the old mm).
+  void reopen_mem();
+
+ private:
+  void invalidate() { regs_valid_ = false; }
+  pid_t tid_, tgid_;
+  int mem_fd_ = -1;
+  Registers regs_{};
+  bool regs_valid_ = false;
+  bool regs_dirty_ = false;
+};
+
+}  // namespace ckrr

@@ -1,0 +1,69 @@
+#include "plugins/LifecyclePlugin.h"
+
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+namespace ckrr {
+
+std::vector<SyscallClaim> LifecyclePlugin::claims() const {
+  const ReplayMode R = ReplayMode::Reexecute;
+  const ReplayMode E = ReplayMode::Emulate;
+  return {{SYS_exit, R},   {SYS_exit_group, R}, {SYS_execve, R}, {SYS_execveat, R},
+          {SYS_rseq, E},   {SYS_prctl, ReplayMode::ReexecuteOverride},
+          {SYS_clone, E},  {SYS_clone3, E},     {SYS_fork, E},   {SYS_vfork, E},
+          {SYS_wait4, E},  {SYS_waitid, E}};
+}
+
+std::vector<int> LifecyclePlugin::allowed() const {
+  return {SYS_arch_prctl, SYS_set_robust_list, SYS_get_robust_list, SYS_sched_yield, SYS_futex};
+}
+
+void LifecyclePlugin::record_entry(SyscallContext& ctx) {
+  switch (ctx.nr) {
+    case SYS_rseq:
+      ctx.skip = true;
+      ctx.forced_result = -ENOSYS;
+      break;
+    case SYS_clone:
+    case SYS_clone3:
+    case SYS_fork:
+    case SYS_vfork:
+      throw Unsupported("threads and child processes (" + std::string(ctx.event.name()) +
+                        ") are not recorded yet");
+    case SYS_prctl:
+      if (ctx.args[0] == PR_SET_TSC || ctx.args[0] == PR_GET_TSC || ctx.args[0] == PR_SET_MM) {
+        // rdtsc must keep trapping; pretend the TSC is enabled.
+        ctx.skip = true;
+        ctx.forced_result = 0;
+        if (ctx.args[0] == PR_GET_TSC) {
+          int v = PR_TSC_ENABLE;
+          ctx.task.write(ctx.args[1], &v, sizeof v);
+        }
+        ctx.event.mode = ReplayMode::Emulate;
+      }
+      break;
+  }
+}
+
+void LifecyclePlugin::record_exit(SyscallContext& ctx) {
+  if (ctx.failed()) return;
+  const uint64_t* a = ctx.args;
+  switch (ctx.nr) {
+    case SYS_prctl:
+      if (a[0] == PR_GET_NAME) ctx.capture(a[1], 16);
+      if (a[0] == PR_GET_TSC) ctx.capture(a[1], 4);
+      if (a[0] == PR_GET_PDEATHSIG) ctx.capture(a[1], 4);
+      break;
+    case SYS_wait4:
+      ctx.capture(a[1], 4);
+      ctx.capture(a[3], 144);
+      break;
+    case SYS_waitid:
+      ctx.capture(a[2], 128);
+      ctx.capture(a[4], 144);
+      break;
+  }
+}
+
+}  // namespace ckrr

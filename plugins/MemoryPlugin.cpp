@@ -1,0 +1,102 @@
+#include "plugins/MemoryPlugin.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/Error.h"
+#include "storage/FileStore.h"
+
+namespace ckrr {
+
+namespace {
+constexpr uint16_t kDevZero = 1;  // args-independent marker blob content
+}
+
+std::vector<SyscallClaim> MemoryPlugin::claims() const {
+  const ReplayMode R = ReplayMode::Reexecute;
+  const ReplayMode E = ReplayMode::Emulate;
+  return {{SYS_mmap, R},   {SYS_brk, R},      {SYS_mremap, R},     {SYS_msync, E},
+          {SYS_mincore, E}, {SYS_mlock, E},   {SYS_munlock, E},    {SYS_mlockall, E},
+          {SYS_munlockall, E}, {SYS_mlock2, E}, {SYS_membarrier, E}};
+}
+
+std::vector<int> MemoryPlugin::allowed() const {
+  // Deterministic given the address space, which replay reproduces.
+  return {SYS_munmap, SYS_mprotect, SYS_madvise, SYS_pkey_mprotect};
+}
+
+void MemoryPlugin::record_entry(SyscallContext& ctx) {
+  if (ctx.nr != SYS_mmap) return;
+  uint64_t flags = ctx.args[3];
+  int fd = static_cast<int>(ctx.args[4]);
+  if ((flags & MAP_ANONYMOUS) || fd < 0) return;
+  std::string link = "/proc/" + std::to_string(ctx.task.tid()) + "/fd/" + std::to_string(fd);
+  std::error_code ec;
+  std::string target = std::filesystem::read_symlink(link, ec).string();
+  int local = open(link.c_str(), O_RDONLY | O_CLOEXEC);
+  if (local < 0) return;  // a bad fd: the mmap fails the same way in replay (EBADF emulated)
+  struct stat st;
+  fstat(local, &st);
+  ctx.event.add_text(blob::kPath, target);
+  if (S_ISREG(st.st_mode)) {
+    std::string base = std::filesystem::path(target).filename().string();
+    if (base.empty() || base.find(' ') != std::string::npos) base = "file";
+    std::string stored = ctx.session.file_store()->save_fd(local, base);
+    ctx.event.add_text(blob::kStoredFile, stored);
+    ctx.session.note_mapped_file(target, stored, st.st_size);
+  } else if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 5) {
+    ctx.event.add_blob(blob::kFdInfo, &kDevZero, 1);  // /dev/zero: anonymous memory
+  } else {
+    close(local);
+    throw Unsupported("mmap of " + target + " (not a regular file)");
+  }
+  close(local);
+}
+
+void MemoryPlugin::record_exit(SyscallContext& ctx) {
+  if (ctx.failed()) ctx.event.mode = ReplayMode::Emulate;  // the same error, whatever replay has
+  if (ctx.nr == SYS_mincore && !ctx.failed()) ctx.capture(ctx.args[2], (ctx.args[1] + 4095) / 4096);
+}
+
+void MemoryPlugin::replay_entry(SyscallContext& ctx) {
+  if (ctx.nr != SYS_mmap || ctx.event.mode != ReplayMode::Reexecute) return;
+  const Blob* stored = ctx.event.find_blob(blob::kStoredFile);
+  const Blob* devzero = ctx.event.find_blob(blob::kFdInfo);
+  if (!stored && !devzero) return;  // anonymous: re-executed as is
+  ctx.handled = true;
+  Task& t = ctx.task;
+  ctx.session.finish_skipped(t);
+  const uint64_t* a = ctx.args;
+  uint64_t addr = static_cast<uint64_t>(ctx.event.result);
+  uint64_t flags = (a[3] & ~uint64_t(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) |
+                   MAP_PRIVATE | MAP_FIXED;
+  long r;
+  if (stored) {
+    std::string path = ctx.session.stored_file_path(std::string(stored->text()));
+    uint64_t p = ctx.session.scratch_string(t, path);
+    long fd = ctx.session.inject(t, SYS_openat, {uint64_t(AT_FDCWD), p, O_RDONLY | O_CLOEXEC});
+    if (fd < 0) throw Error("replay: cannot open saved file " + path + " in the process");
+    r = ctx.session.inject(t, SYS_mmap, {addr, a[1], a[2], flags, uint64_t(fd), a[5]});
+    ctx.session.inject(t, SYS_close, {uint64_t(fd)});
+  } else {
+    r = ctx.session.inject(t, SYS_mmap,
+                           {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
+  }
+  if (r != ctx.event.result) {
+    char e[32], g[32];
+    snprintf(e, sizeof e, "0x%llx", static_cast<unsigned long long>(ctx.event.result));
+    snprintf(g, sizeof g, "0x%llx", static_cast<unsigned long long>(r));
+    throw Divergence(ctx.event.seq, ctx.event.tid, "mmap result differs", e, g);
+  }
+  Registers regs = t.regs();
+  regs.rax = addr;
+  t.set_regs(regs);
+}
+
+}  // namespace ckrr

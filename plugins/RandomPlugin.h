@@ -1,0 +1,15 @@
+#pragma once
+// Randomness from the kernel: getrandom. (Reads of /dev/urandom are file reads, recorded by the
+// files plugin like any other read; rdrand/rdseed cannot be trapped on this CPU, see README.)
+#include "plugins/Plugin.h"
+
+namespace ckrr {
+
+class RandomPlugin : public Plugin {
+ public:
+  const char* name() const override { return "random"; }
+  std::vector<SyscallClaim> claims() const override;
+  void record_exit(SyscallContext& ctx) override;
+};
+
+}  // namespace ckrr

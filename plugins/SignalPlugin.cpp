@@ -1,0 +1,53 @@
+#include "plugins/SignalPlugin.h"
+
+#include <sys/syscall.h>
+
+namespace ckrr {
+
+namespace {
+// Whether the call targets the calling process itself, as the app sees pids.
+bool targets_self(const SyscallContext& ctx) {
+  pid_t self = ctx.proc.recorded_pid;
+  switch (ctx.nr) {
+    case SYS_kill:
+      return static_cast<pid_t>(ctx.args[0]) == self || ctx.args[0] == 0;
+    case SYS_tkill:
+      return static_cast<pid_t>(ctx.args[0]) == self;
+    case SYS_tgkill:
+      return static_cast<pid_t>(ctx.args[0]) == self;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<SyscallClaim> SignalPlugin::claims() const {
+  const ReplayMode E = ReplayMode::Emulate;
+  return {{SYS_kill, E}, {SYS_tkill, E}, {SYS_tgkill, E}, {SYS_rt_sigpending, E}};
+}
+
+std::vector<int> SignalPlugin::allowed() const {
+  return {SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_sigaltstack};
+}
+
+void SignalPlugin::record_entry(SyscallContext& ctx) {
+  if (targets_self(ctx)) ctx.event.mode = ReplayMode::Reexecute;
+}
+
+void SignalPlugin::record_exit(SyscallContext& ctx) {
+  if (ctx.nr == SYS_rt_sigpending && !ctx.failed()) ctx.capture(ctx.args[0], 8);
+}
+
+void SignalPlugin::replay_entry(SyscallContext& ctx) {
+  if (ctx.event.mode != ReplayMode::Reexecute) return;
+  // The app names itself by its recorded pid; the kernel needs the real one.
+  Registers r = ctx.task.regs();
+  if (ctx.nr == SYS_kill && r.rdi != 0) r.rdi = ctx.proc.real_pid;
+  if (ctx.nr == SYS_tkill) r.rdi = ctx.task.tid();
+  if (ctx.nr == SYS_tgkill) {
+    r.rdi = ctx.proc.real_pid;
+    r.rsi = ctx.task.tid();
+  }
+  ctx.task.set_regs(r);
+}
+
+}  // namespace ckrr

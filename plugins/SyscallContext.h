@@ -1,0 +1,71 @@
+#pragma once
+// What a plugin sees of one trapped syscall or fault, in record and in replay.
+#include <cstdint>
+#include <string>
+
+#include "core/Task.h"
+#include "plugins/ProcessState.h"
+#include "storage/Event.h"
+
+namespace ckrr {
+
+class FileStore;
+
+// Services of the running session a plugin may need.
+class SessionServices {
+ public:
+  virtual ~SessionServices() = default;
+  virtual bool replaying() const = 0;
+  // Record: the trace's store of executed/mapped files.
+  virtual FileStore* file_store() = 0;
+  // Record: remember a mapped file in the index.
+  virtual void note_mapped_file(const std::string& path, const std::string& stored,
+                                uint64_t size) = 0;
+  // Replay: absolute path of a stored file.
+  virtual std::string stored_file_path(const std::string& stored) = 0;
+  // Replay: output the app wrote to the terminal/pipe ckrr was started with.
+  virtual void echo(int std_stream, const void* data, size_t len) = 0;
+  // Replay, at a seccomp stop: turns the pending syscall into a no-op and runs the task to
+  // its syscall-exit stop, where syscalls can be injected.
+  virtual void finish_skipped(Task& t) = 0;
+  // Runs a syscall in the task (stopped outside a syscall) through the scratch page.
+  virtual long inject(Task& t, long nr, std::initializer_list<uint64_t> args) = 0;
+  // Puts a NUL-terminated string in the scratch page; returns its address.
+  virtual uint64_t scratch_string(Task& t, const std::string& s) = 0;
+};
+
+struct SyscallContext {
+  SyscallContext(Task& t, ProcessState& p, SessionServices& s, Event& e, int n)
+      : task(t), proc(p), session(s), event(e), nr(n) {}
+  Task& task;
+  ProcessState& proc;
+  SessionServices& session;
+  Event& event;  // record: being built; replay: as recorded
+  int nr = 0;
+  uint64_t args[6] = {};
+  int64_t result = 0;  // record: after the syscall ran
+  // Record: skip the syscall and return forced_result (e.g. rseq: -ENOSYS).
+  bool skip = false;
+  int64_t forced_result = 0;
+  // Replay: the plugin did all the work itself.
+  bool handled = false;
+  // Short human text for the index; empty: a generic one is made.
+  std::string summary;
+
+  bool failed() const { return result < 0 && result >= -4095; }
+  // Record: copy len bytes the kernel wrote at addr into the event.
+  void capture(uint64_t addr, uint64_t len);
+};
+
+struct FaultContext {
+  FaultContext(Task& t, ProcessState& p, SessionServices& s, Event& e, int sg, const siginfo_t& i)
+      : task(t), proc(p), session(s), event(e), sig(sg), info(i) {}
+  Task& task;
+  ProcessState& proc;
+  SessionServices& session;
+  Event& event;
+  int sig = 0;
+  siginfo_t info{};
+};
+
+}  // namespace ckrr

@@ -1,0 +1,78 @@
+#include "plugins/SystemInfoPlugin.h"
+
+#include <sys/syscall.h>
+
+namespace ckrr {
+
+std::vector<SyscallClaim> SystemInfoPlugin::claims() const {
+  const ReplayMode E = ReplayMode::Emulate;
+  return {{SYS_uname, E},           {SYS_sysinfo, E},          {SYS_getrusage, E},
+          {SYS_getrlimit, E},       {SYS_setrlimit, ReplayMode::ReexecuteOverride},
+          {SYS_prlimit64, E},       {SYS_sched_getaffinity, E}, {SYS_sched_setaffinity, E},
+          {SYS_getcpu, E},          {SYS_getpriority, E},      {SYS_setpriority, E},
+          {SYS_sched_getscheduler, E}, {SYS_sched_getparam, E}, {SYS_sched_setscheduler, E},
+          {SYS_sched_setparam, E},  {SYS_sched_get_priority_max, E},
+          {SYS_sched_get_priority_min, E}, {SYS_capget, E},    {SYS_personality, E},
+          {SYS_umask, ReplayMode::ReexecuteOverride}, {SYS_syslog, E}};
+}
+
+void SystemInfoPlugin::record_entry(SyscallContext& ctx) {
+  switch (ctx.nr) {
+    case SYS_sched_setaffinity:
+      // The app must stay on the supervisor's CPU (ptrace stops cost 4-8x more across CPUs):
+      // pretend it worked.
+      ctx.skip = true;
+      ctx.forced_result = 0;
+      break;
+    case SYS_prlimit64:
+      if (ctx.args[2] != 0) ctx.event.mode = ReplayMode::ReexecuteOverride;
+      break;
+    case SYS_personality:
+      // Changing the personality would undo ADDR_NO_RANDOMIZE for later execs: only queries run.
+      if (ctx.args[0] != 0xffffffffu) {
+        ctx.skip = true;
+        ctx.forced_result = 0;  // PER_LINUX
+      }
+      break;
+  }
+}
+
+void SystemInfoPlugin::record_exit(SyscallContext& ctx) {
+  if (ctx.failed()) return;
+  const uint64_t* a = ctx.args;
+  switch (ctx.nr) {
+    case SYS_uname:
+      ctx.capture(a[0], 390);
+      break;
+    case SYS_sysinfo:
+      ctx.capture(a[0], 112);
+      break;
+    case SYS_getrusage:
+      ctx.capture(a[1], 144);
+      break;
+    case SYS_getrlimit:
+      ctx.capture(a[1], 16);
+      break;
+    case SYS_prlimit64:
+      ctx.capture(a[3], 16);
+      break;
+    case SYS_sched_getaffinity:
+      ctx.capture(a[2], ctx.result);
+      break;
+    case SYS_getcpu:
+      ctx.capture(a[0], 4);
+      ctx.capture(a[1], 4);
+      break;
+    case SYS_sched_getparam:
+      ctx.capture(a[1], 4);
+      break;
+    case SYS_capget:
+      ctx.capture(a[1], 24);
+      break;
+    case SYS_syslog:
+      if (a[0] == 2 || a[0] == 3 || a[0] == 4) ctx.capture(a[1], ctx.result);
+      break;
+  }
+}
+
+}  // namespace ckrr

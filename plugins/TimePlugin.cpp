@@ -1,0 +1,108 @@
+#include "plugins/TimePlugin.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <x86intrin.h>
+
+#include "core/Error.h"
+
+namespace ckrr {
+
+namespace {
+// Length of the rdtsc (0f 31) or rdtscp (0f 01 f9) instruction at rip, or 0.
+int tsc_insn_len(Task& t, uint64_t rip) {
+  uint8_t b[3] = {};
+  if (!t.try_read(rip, b, 3)) return 0;
+  if (b[0] == 0x0f && b[1] == 0x31) return 2;
+  if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
+  return 0;
+}
+}  // namespace
+
+std::vector<SyscallClaim> TimePlugin::claims() const {
+  const ReplayMode E = ReplayMode::Emulate;
+  return {{SYS_clock_gettime, E}, {SYS_gettimeofday, E}, {SYS_time, E},
+          {SYS_clock_getres, E},  {SYS_nanosleep, E},    {SYS_clock_nanosleep, E},
+          {SYS_times, E},         {SYS_clock_adjtime, E}, {SYS_adjtimex, E}};
+}
+
+void TimePlugin::record_exit(SyscallContext& ctx) {
+  const uint64_t* a = ctx.args;
+  switch (ctx.nr) {
+    case SYS_clock_gettime:
+    case SYS_clock_getres:
+      if (!ctx.failed()) ctx.capture(a[1], 16);
+      break;
+    case SYS_gettimeofday:
+      if (!ctx.failed()) {
+        ctx.capture(a[0], 16);
+        ctx.capture(a[1], 8);
+      }
+      break;
+    case SYS_time:
+      ctx.capture(a[0], 8);
+      break;
+    case SYS_nanosleep:
+      if (ctx.result == -EINTR) ctx.capture(a[1], 16);
+      break;
+    case SYS_clock_nanosleep:
+      if (ctx.result == -EINTR) ctx.capture(a[3], 16);
+      break;
+    case SYS_times:
+      ctx.capture(a[0], 32);
+      break;
+    case SYS_adjtimex:
+      ctx.capture(a[0], 208);
+      break;
+    case SYS_clock_adjtime:
+      ctx.capture(a[1], 208);
+      break;
+  }
+}
+
+bool TimePlugin::record_fault(FaultContext& ctx) {
+  if (ctx.sig != SIGSEGV || ctx.info.si_code != SI_KERNEL) return false;
+  Registers r = ctx.task.regs();
+  int len = tsc_insn_len(ctx.task, r.rip);
+  if (!len) return false;
+  unsigned aux = 0;
+  uint64_t tsc = len == 2 ? __rdtsc() : __rdtscp(&aux);
+  ctx.event.kind = EventKind::Rdtsc;
+  ctx.event.mode = ReplayMode::Emulate;
+  ctx.event.nr = len;
+  ctx.event.result = static_cast<int64_t>(tsc);
+  ctx.event.args[0] = r.rip;
+  ctx.event.args[1] = aux;
+  r.rax = tsc & 0xffffffffu;
+  r.rdx = tsc >> 32;
+  if (len == 3) r.rcx = aux;
+  r.rip += len;
+  ctx.task.set_regs(r);
+  return true;
+}
+
+bool TimePlugin::replay_fault(FaultContext& ctx) {
+  if (ctx.sig != SIGSEGV || ctx.info.si_code != SI_KERNEL) return false;
+  Registers r = ctx.task.regs();
+  int len = tsc_insn_len(ctx.task, r.rip);
+  if (!len) return false;
+  const Event& ev = ctx.event;
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s at 0x%llx", len == 2 ? "rdtsc" : "rdtscp",
+           static_cast<unsigned long long>(r.rip));
+  if (ev.kind != EventKind::Rdtsc || ev.args[0] != r.rip || ev.nr != len) {
+    char exp[64];
+    snprintf(exp, sizeof exp, "%s at 0x%llx", ev.name().c_str(),
+             static_cast<unsigned long long>(ev.args[0]));
+    throw Divergence(ev.seq, ev.tid, "a different event", exp, buf);
+  }
+  uint64_t tsc = static_cast<uint64_t>(ev.result);
+  r.rax = tsc & 0xffffffffu;
+  r.rdx = tsc >> 32;
+  if (len == 3) r.rcx = ev.args[1];
+  r.rip += len;
+  ctx.task.set_regs(r);
+  return true;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,437 @@
+#include "recorder/RecordSession.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "core/Error.h"
+#include "core/ExecSetup.h"
+#include "core/ProcessLauncher.h"
+#include "core/ScratchPage.h"
+#include "core/SeccompFilter.h"
+#include "core/SyscallNames.h"
+#include "plugins/EventSummary.h"
+#include "plugins/SignalClass.h"
+#include "storage/LaunchInfo.h"
+
+extern char** environ;
+
+namespace ckrr {
+
+namespace {
+
+volatile sig_atomic_t g_terminate = 0;
+void on_terminate(int) { g_terminate = 1; }
+
+std::string interpreter_of(const std::string& exe) {
+  int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  Elf64_Ehdr eh;
+  std::string out;
+  if (pread(fd, &eh, sizeof eh, 0) == sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0) {
+    for (int i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      if (pread(fd, &ph, sizeof ph, eh.e_phoff + i * sizeof ph) != sizeof ph) break;
+      if (ph.p_type == PT_INTERP && ph.p_filesz < 4096) {
+        out.resize(ph.p_filesz);
+        if (pread(fd, out.data(), ph.p_filesz, ph.p_offset) != static_cast<ssize_t>(ph.p_filesz))
+          out.clear();
+        while (!out.empty() && out.back() == '\0') out.pop_back();
+      }
+    }
+  }
+  close(fd);
+  return out;
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const std::string& a : argv) {
+    if (!s.empty()) s += ' ';
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    if (plain) {
+      s += a;
+    } else {
+      s += '\'';
+      for (char c : a) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      s += '\'';
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+RecordSession::RecordSession(RecordOptions opt)
+    : opt_(std::move(opt)), registry_(PluginRegistry::with_builtin_plugins()) {}
+
+RecordSession::~RecordSession() {
+  if (task_ && !done_) kill(task_->tid(), SIGKILL);
+}
+
+uint64_t RecordSession::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                              start_)
+      .count();
+}
+
+void RecordSession::note_mapped_file(const std::string& path, const std::string& stored,
+                                     uint64_t size) {
+  MappedFileRow row;
+  row.path = path;
+  row.stored = stored;
+  row.size = size;
+  row.first_seq = next_seq_;
+  index_->add_mapped_file(row);
+}
+
+std::string RecordSession::stored_file_path(const std::string& stored) {
+  return (trace_->dir() / stored).string();
+}
+
+void RecordSession::finish_skipped(Task&) {
+  throw Error("internal: finish_skipped is a replay operation");
+}
+
+long RecordSession::inject(Task& t, long nr, std::initializer_list<uint64_t> args) {
+  return t.inject_syscall(kInjectSyscallAddr, true, nr, args);
+}
+
+uint64_t RecordSession::scratch_string(Task& t, const std::string& s) {
+  if (s.size() + 1 > kScratchDataSize) throw Error("path too long for the scratch page");
+  t.write(kScratchDataAddr, s.c_str(), s.size() + 1);
+  return kScratchDataAddr;
+}
+
+int RecordSession::run() {
+  int err = 0;
+  program_ = resolve_program(opt_.argv.at(0), &err);
+  if (program_.empty()) {
+    std::cerr << "ckrr: " << opt_.argv[0] << ": "
+              << (err == EACCES ? "permission denied" : "command not found") << "\n";
+    return err == EACCES ? 126 : 127;
+  }
+  try {
+    start();
+    loop();
+  } catch (const std::exception& e) {
+    if (failure_.empty()) failure_ = e.what();
+    if (task_ && !done_) {
+      kill(task_->tid(), SIGKILL);
+      int st;
+      while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
+      }
+      done_ = true;
+    }
+  }
+  try {
+    if (log_) finish();
+  } catch (const std::exception& e) {
+    std::cerr << "ckrr: finishing the trace failed: " << e.what() << "\n";
+    return 125;
+  }
+  if (!failure_.empty()) {
+    std::cerr << "ckrr: recording stopped: " << failure_ << "\n";
+    if (trace_)
+      std::cerr << "ckrr: the trace in " << trace_->dir().string() << " keeps the "
+                << next_seq_ - 1 << " events before that point\n";
+    return 125;
+  }
+  return exit_code_;
+}
+
+void RecordSession::start() {
+  std::filesystem::path dir = opt_.trace_dir;
+  if (dir.empty()) dir = TraceDirectory::default_location(opt_.argv[0]);
+  trace_ = std::make_unique<TraceDirectory>(TraceDirectory::create(dir, opt_.force));
+  index_ = TimelineIndex::create(trace_->index_db());
+  log_ = std::make_unique<EventLogWriter>(trace_->events_log(), index_.get());
+  store_ = std::make_unique<FileStore>(trace_->dir());
+
+  struct sigaction sa {};
+  sa.sa_handler = on_terminate;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGINT, SIG_IGN);  // the app, in the same process group, decides what ^C does
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+
+  LaunchOptions lo;
+  lo.path = program_;
+  lo.argv = opt_.argv;
+  for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
+  lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
+  start_ = std::chrono::steady_clock::now();
+  pid_t pid = launch_traced(lo);
+  task_ = std::make_unique<Task>(pid, pid);
+  proc_.recorded_pid = pid;
+  proc_.real_pid = pid;
+  proc_.reset_std_fds();
+
+  LaunchInfo li;
+  li.path = program_;
+  li.argv = lo.argv;
+  li.envp = lo.envp;
+  li.cwd = std::filesystem::current_path().string();
+  li.pid = pid;
+  li.save(trace_->dir() / "launch");
+  index_->set_meta("command", shell_join(opt_.argv));
+  index_->set_meta("program", program_);
+  index_->set_meta("cwd", li.cwd);
+  index_->set_meta("pid", std::to_string(pid));
+  index_->set_meta("env_count", std::to_string(lo.envp.size()));
+  index_->set_meta("start_unix_ns",
+                   std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()));
+  index_->set_meta("complete", "0");
+  task_->cont();
+}
+
+void RecordSession::loop() {
+  Task& t = *task_;
+  while (!done_) {
+    int status = 0;
+    pid_t r = waitpid(t.tid(), &status, __WALL);
+    if (r < 0) {
+      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
+      if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+      continue;
+    }
+    TaskStop s = TaskStop::decode(r, status);
+    switch (s.kind) {
+      case TaskStop::Kind::Seccomp:
+        on_syscall(t);
+        break;
+      case TaskStop::Kind::Signal:
+        on_signal(t, s.sig);
+        break;
+      case TaskStop::Kind::Exited:
+      case TaskStop::Kind::Killed:
+        on_gone(t, status);
+        break;
+      default:
+        // Stops this version does not act on (group stops...): let the task go on.
+        t.cont();
+        break;
+    }
+  }
+}
+
+void RecordSession::stop_app(const std::string& why) {
+  if (failure_.empty()) failure_ = why;
+  kill(task_->tid(), SIGKILL);
+}
+
+void RecordSession::emit(Event& ev) {
+  ev.seq = next_seq_++;
+  if (ev.tid == 0) ev.tid = proc_.recorded_pid;
+  ev.time_ns = now_ns();
+  log_->append(ev, summarize_event(ev));
+  if (log_->failed() && failure_.empty()) stop_app("writing the trace failed: " + log_->error());
+}
+
+void RecordSession::on_syscall(Task& t) {
+  const Registers regs = t.regs();
+  long nr = static_cast<long>(regs.orig_rax);
+  Event ev;
+  ev.kind = EventKind::Syscall;
+  ev.nr = static_cast<int32_t>(nr);
+  ev.tid = proc_.recorded_pid;
+  uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  std::copy(args, args + 6, ev.args);
+  Plugin* plugin = registry_.owner(nr);
+  if (!plugin) {
+    stop_app("unsupported syscall " + syscall_display_name(nr) + " (number " +
+             std::to_string(nr) + ")");
+    t.cont();
+    return;
+  }
+  ev.mode = registry_.default_mode(nr);
+  SyscallContext ctx{t, proc_, *this, ev, static_cast<int>(nr)};
+  std::copy(args, args + 6, ctx.args);
+  try {
+    plugin->record_entry(ctx);
+  } catch (const Unsupported& u) {
+    stop_app(std::string("unsupported: ") + u.what() + ", in " + syscall_display_name(nr));
+    t.cont();
+    return;
+  }
+  if (nr == SYS_exit_group || nr == SYS_exit) {
+    emit(ev);
+    t.cont();
+    return;
+  }
+  if (nr == SYS_execve || nr == SYS_execveat) {
+    on_exec(t, ev);
+    return;
+  }
+  if (ctx.skip) {
+    Registers r = regs;
+    r.orig_rax = static_cast<uint64_t>(-1);
+    r.rax = static_cast<uint64_t>(ctx.forced_result);
+    t.set_regs(r);
+    ctx.result = ctx.forced_result;
+    plugin->record_exit(ctx);
+    ev.result = ctx.result;
+    emit(ev);
+    last_exit_regs_ = t.regs();
+    at_boundary_ = true;
+    t.cont();
+    return;
+  }
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    on_gone(t, s.raw_status);
+    return;
+  }
+  if (s.kind != TaskStop::Kind::SyscallStop)
+    throw Error("unexpected " + s.describe() + " during " + syscall_display_name(nr));
+  ctx.result = static_cast<int64_t>(t.regs().rax);
+  plugin->record_exit(ctx);
+  ev.result = ctx.result;
+  emit(ev);
+  last_exit_regs_ = t.regs();
+  at_boundary_ = true;
+  deliver_deferred(t);
+  t.cont();
+}
+
+void RecordSession::on_exec(Task& t, Event& ev) {
+  bool at = ev.nr == SYS_execveat;
+  ev.add_text(blob::kPath, t.read_string(at ? ev.args[1] : ev.args[0]));
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    on_gone(t, s.raw_status);
+    return;
+  }
+  if (s.kind == TaskStop::Kind::Exec) {
+    t.resume_syscall();
+    s = t.wait();
+    if (s.kind != TaskStop::Kind::SyscallStop) throw Error("unexpected " + s.describe() + " after exec");
+    ExecInfo info = prepare_exec(t, std::nullopt);
+    ev.kind = EventKind::Exec;
+    ev.result = 0;
+    ev.add_blob(blob::kAuxv, info.auxv.data(), info.auxv.size());
+    ev.add_blob(blob::kRandom, info.random.data(), info.random.size());
+    std::string exe = std::filesystem::read_symlink("/proc/" + std::to_string(t.tid()) + "/exe");
+    std::string stored = store_->save_path(exe);
+    ev.add_text(blob::kStoredFile, stored);
+    note_mapped_file(exe, stored, std::filesystem::file_size(exe));
+    index_->set_meta("exe", exe);
+    index_->set_meta("exe_stored", stored);
+    std::string interp = interpreter_of(exe);
+    if (!interp.empty()) {
+      std::string istored = store_->save_path(interp);
+      note_mapped_file(interp, istored, std::filesystem::file_size(interp));
+      index_->set_meta("interp", interp);
+      index_->set_meta("interp_stored", istored);
+    }
+    proc_.exec();
+    for (const auto& p : registry_.plugins()) p->on_exec(proc_);
+  } else {
+    if (s.kind != TaskStop::Kind::SyscallStop) throw Error("unexpected " + s.describe() + " in exec");
+    ev.result = static_cast<int64_t>(t.regs().rax);
+    ev.mode = ReplayMode::Emulate;
+  }
+  emit(ev);
+  last_exit_regs_ = t.regs();
+  at_boundary_ = true;
+  t.cont();
+}
+
+void RecordSession::on_signal(Task& t, int sig) {
+  siginfo_t si = t.siginfo();
+  Event ev;
+  ev.tid = proc_.recorded_pid;
+  FaultContext fc{t, proc_, *this, ev, sig, si};
+  for (const auto& p : registry_.plugins()) {
+    if (p->record_fault(fc)) {
+      emit(ev);
+      t.cont();
+      return;
+    }
+  }
+  if (is_stop_signal(sig)) {  // the app cannot be stopped while recorded
+    t.cont();
+    return;
+  }
+  const Registers& regs = t.regs();
+  bool fault = is_synchronous_fault(sig, si);
+  bool boundary = at_boundary_ && same_position(regs, last_exit_regs_);
+  if (!fault && !boundary) {
+    // Asynchronous, arrived while app code ran: hold it until the next syscall returns, a point
+    // replay can find exactly.
+    deferred_.push_back(si);
+    ++deferred_count_;
+    t.cont();
+    return;
+  }
+  if (!fault && si.si_code == SI_TKILL && si.si_pid == getpid() && !deferred_.empty() &&
+      deferred_.front().si_signo == sig) {
+    si = deferred_.front();  // one we re-raised: restore what the kernel first said
+    deferred_.erase(deferred_.begin());
+    t.set_siginfo(si);
+  }
+  ev.kind = EventKind::Signal;
+  ev.mode = ReplayMode::Emulate;
+  ev.nr = sig;
+  ev.args[0] = fault ? 1 : 0;
+  ev.args[1] = reinterpret_cast<uint64_t>(si.si_addr);
+  ev.args[2] = regs.rip;
+  ev.add_blob(blob::kSigInfo, &si, sizeof si);
+  ev.add_blob(blob::kRegs, &regs, sizeof regs);
+  emit(ev);
+  at_boundary_ = false;
+  t.cont(sig);
+}
+
+void RecordSession::deliver_deferred(Task& t) {
+  if (deferred_.empty()) return;
+  syscall(SYS_tgkill, t.tgid(), t.tid(), deferred_.front().si_signo);
+}
+
+void RecordSession::on_gone(Task&, int raw_status) {
+  Event ev;
+  ev.kind = EventKind::Exit;
+  ev.nr = 0;
+  ev.result = raw_status;
+  emit(ev);
+  done_ = true;
+  if (WIFEXITED(raw_status)) exit_code_ = WEXITSTATUS(raw_status);
+  else if (WIFSIGNALED(raw_status)) exit_code_ = 128 + WTERMSIG(raw_status);
+  index_->set_meta("exit_status", std::to_string(raw_status));
+}
+
+void RecordSession::finish() {
+  uint64_t duration = now_ns();
+  log_->close();
+  index_->set_meta("duration_ns", std::to_string(duration));
+  index_->set_meta("events", std::to_string(next_seq_ - 1));
+  index_->set_meta("deferred_signals", std::to_string(deferred_count_));
+  ThreadRow th;
+  th.tid = proc_.recorded_pid;
+  th.pid = proc_.recorded_pid;
+  th.name = std::filesystem::path(program_).filename().string();
+  th.first_seq = 1;
+  th.last_seq = next_seq_ - 1;
+  index_->add_thread(th);
+  if (!failure_.empty()) index_->set_meta("stopped_because", failure_);
+  index_->set_meta("complete", failure_.empty() ? "1" : "0");
+  index_->finalize();
+  if (!opt_.quiet)
+    std::cerr << "ckrr: recorded " << next_seq_ - 1 << " events to " << trace_->dir().string()
+              << "\n";
+}
+
+}  // namespace ckrr

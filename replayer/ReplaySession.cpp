@@ -1,0 +1,429 @@
+#include "replayer/ReplaySession.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "core/Error.h"
+#include "core/ExecSetup.h"
+#include "core/ProcessLauncher.h"
+#include "core/ScratchPage.h"
+#include "core/SeccompFilter.h"
+#include "core/Sha256.h"
+#include "core/SyscallNames.h"
+#include "plugins/EventSummary.h"
+#include "plugins/SignalClass.h"
+#include "replayer/StatePrinter.h"
+#include "storage/TimelineIndex.h"
+
+namespace ckrr {
+
+namespace {
+
+bool is_restart_result(int64_t r) { return r == -512 || r == -513 || r == -514 || r == -516; }
+
+std::string call_text(long nr, const uint64_t* a) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx)",
+           syscall_display_name(nr).c_str(), (unsigned long long)a[0], (unsigned long long)a[1],
+           (unsigned long long)a[2], (unsigned long long)a[3], (unsigned long long)a[4],
+           (unsigned long long)a[5]);
+  return buf;
+}
+
+std::string file_digest(const std::string& path) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return "";
+  Sha256 h;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h.update(buf, n);
+  fclose(f);
+  return h.hex();
+}
+
+uint64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+}  // namespace
+
+ReplaySession::ReplaySession(ReplayOptions opt)
+    : opt_(std::move(opt)), registry_(PluginRegistry::with_builtin_plugins()) {}
+
+ReplaySession::~ReplaySession() {
+  if (task_ && !done_) {
+    kill(task_->tid(), SIGKILL);
+    int st;
+    waitpid(task_->tid(), &st, __WALL);
+  }
+}
+
+std::string ReplaySession::stored_file_path(const std::string& stored) {
+  return (trace_->dir() / stored).string();
+}
+
+void ReplaySession::echo(int std_stream, const void* data, size_t len) {
+  const char* p = static_cast<const char*>(data);
+  while (len > 0) {
+    ssize_t n = ::write(std_stream, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // our own output is gone (closed pipe): keep replaying
+    p += n;
+    len -= n;
+  }
+}
+
+void ReplaySession::finish_skipped(Task& t) {
+  Registers r = t.regs();
+  r.orig_rax = static_cast<uint64_t>(-1);
+  t.set_regs(r);
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.kind != TaskStop::Kind::SyscallStop)
+    throw Error("replay: unexpected " + s.describe() + " while skipping a syscall");
+}
+
+long ReplaySession::inject(Task& t, long nr, std::initializer_list<uint64_t> args) {
+  return t.inject_syscall(kInjectSyscallAddr, true, nr, args);
+}
+
+uint64_t ReplaySession::scratch_string(Task& t, const std::string& s) {
+  if (s.size() + 1 > kScratchDataSize) throw Error("path too long for the scratch page");
+  t.write(kScratchDataAddr, s.c_str(), s.size() + 1);
+  return kScratchDataAddr;
+}
+
+std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executables() {
+  std::vector<std::pair<std::string, std::string>> mounts;
+  std::unique_ptr<TimelineIndex> index;
+  try {
+    index = TimelineIndex::open(trace_->index_db(), true);
+  } catch (const TraceError&) {
+    return mounts;  // a crashed recorder's index: use the files as they are
+  }
+  for (const char* key : {"exe", "interp"}) {
+    auto path = index->meta(key);
+    auto stored = index->meta(std::string(key) + "_stored");
+    if (!path || !stored) continue;
+    // stored is files/<sha256>/<name>: the digest is in the name.
+    std::string want = stored->substr(6, 64);
+    if (file_digest(*path) == want) continue;
+    if (access(path->c_str(), F_OK) != 0)
+      throw Error("the recorded executable " + *path +
+                  " no longer exists; replay needs a file at that path to start the program");
+    mounts.emplace_back(stored_file_path(*stored), *path);
+  }
+  return mounts;
+}
+
+void ReplaySession::start() {
+  trace_ = std::make_unique<TraceDirectory>(TraceDirectory::open(opt_.trace_dir));
+  launch_ = LaunchInfo::load(trace_->dir() / "launch");
+  reader_ = std::make_unique<EventLogReader>(trace_->events_log());
+  try {
+    auto index = TimelineIndex::open(trace_->index_db(), true);
+    total_events_ = index->event_count();
+  } catch (const TraceError&) {
+  }
+  if (opt_.to && total_events_ && *opt_.to > total_events_)
+    throw Error("event " + std::to_string(*opt_.to) + " is past the end of the recording (" +
+                std::to_string(total_events_) + " events)");
+  if (opt_.to && *opt_.to == 0) throw Error("events are numbered from 1");
+
+  LaunchOptions lo;
+  lo.path = launch_.path;
+  lo.argv = launch_.argv;
+  lo.envp = launch_.envp;
+  lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
+  lo.stdio_to_devnull = true;
+  lo.new_process_group = true;
+  lo.bind_mounts = changed_executables();
+  signal(SIGPIPE, SIG_IGN);
+  pid_t pid = launch_traced(lo);
+  task_ = std::make_unique<Task>(pid, pid);
+  proc_.recorded_pid = launch_.pid;
+  proc_.real_pid = pid;
+  proc_.reset_std_fds();
+  task_->cont();
+}
+
+Event& ReplaySession::peek(const char* what_app_did) {
+  if (!lookahead_) {
+    Event e;
+    if (!reader_->next(e))
+      throw Divergence(last_seq_ + 1, proc_.recorded_pid, "the recording ends here",
+                       reader_->truncated() ? "end of a truncated recording" : "end of recording",
+                       what_app_did);
+    lookahead_ = std::move(e);
+  }
+  return *lookahead_;
+}
+
+Event ReplaySession::take(const char* what_app_did) {
+  peek(what_app_did);
+  Event e = std::move(*lookahead_);
+  lookahead_.reset();
+  return e;
+}
+
+int ReplaySession::run() {
+  start();
+  Task& t = *task_;
+  while (!stopped_) {
+    TaskStop s = t.wait();
+    switch (s.kind) {
+      case TaskStop::Kind::Seccomp:
+        on_syscall(t);
+        break;
+      case TaskStop::Kind::Signal:
+        on_signal(t, s.sig);
+        break;
+      case TaskStop::Kind::Exited:
+      case TaskStop::Kind::Killed:
+        return on_gone(s.raw_status);
+      default:
+        t.cont();
+        break;
+    }
+  }
+  return 0;
+}
+
+void ReplaySession::write_memory(Task& t, const Event& ev) {
+  for (const MemWrite& w : ev.writes) t.write(w.addr, w.bytes.data(), w.bytes.size());
+}
+
+void ReplaySession::on_syscall(Task& t) {
+  const Registers regs = t.regs();
+  long nr = static_cast<long>(regs.orig_rax);
+  uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  std::string did = call_text(nr, args);
+  Event ev = take(did.c_str());
+  bool is_exec = nr == SYS_execve || nr == SYS_execveat;
+  if (ev.kind != EventKind::Syscall && ev.kind != EventKind::Exec)
+    throw Divergence(ev.seq, ev.tid, "the program made a syscall where the recording has " +
+                     std::string(event_kind_name(ev.kind)), summarize_event(ev), did);
+  if (ev.nr != nr)
+    throw Divergence(ev.seq, ev.tid, "a different syscall", call_text(ev.nr, ev.args), did);
+  if (is_exec) {
+    // The first exec's arguments point into ckrr's own memory: compare the path instead.
+    std::string path = t.read_string(nr == SYS_execveat ? args[1] : args[0]);
+    const Blob* b = ev.find_blob(blob::kPath);
+    if (b && b->text() != path)
+      throw Divergence(ev.seq, ev.tid, "exec of another file", std::string(b->text()), path);
+  } else if (!std::equal(args, args + 6, ev.args)) {
+    throw Divergence(ev.seq, ev.tid, "the same syscall with other arguments",
+                     call_text(ev.nr, ev.args), did);
+  }
+  if (is_exec && ev.kind == EventKind::Exec) {
+    on_exec(t, ev);
+    after_event(t, ev);
+    if (!stopped_) t.cont();
+    return;
+  }
+  Plugin* plugin = registry_.owner(nr);
+  if (!plugin) throw Error("no plugin for " + syscall_display_name(nr) + " in this ckrr version");
+  SyscallContext ctx{t, proc_, *this, ev, static_cast<int>(nr)};
+  std::copy(args, args + 6, ctx.args);
+  ctx.result = ev.result;
+  plugin->replay_entry(ctx);
+  bool exiting = nr == SYS_exit || nr == SYS_exit_group;
+  if (!ctx.handled) {
+    switch (ev.mode) {
+      case ReplayMode::Emulate: {
+        if (is_restart_result(ev.result)) {
+          // Keep orig_rax so the kernel restarts the call like it did when recording.
+          finish_skipped(t);
+          Registers r = t.regs();
+          r.rax = static_cast<uint64_t>(ev.result);
+          r.orig_rax = static_cast<uint64_t>(nr);
+          t.set_regs(r);
+        } else {
+          Registers r = regs;
+          r.orig_rax = static_cast<uint64_t>(-1);
+          r.rax = static_cast<uint64_t>(ev.result);
+          t.set_regs(r);
+        }
+        write_memory(t, ev);
+        break;
+      }
+      case ReplayMode::Reexecute: {
+        if (exiting) break;  // checked by its exit status
+        t.resume_syscall();
+        TaskStop s = t.wait();
+        if (s.gone()) throw Divergence(ev.seq, ev.tid, "the program ended in a syscall",
+                                       summarize_event(ev), s.describe());
+        int64_t got = static_cast<int64_t>(t.regs().rax);
+        if (got != ev.result)
+          throw Divergence(ev.seq, ev.tid, syscall_display_name(nr) + " returned another value",
+                           std::to_string(ev.result), std::to_string(got));
+        break;
+      }
+      case ReplayMode::ReexecuteOverride: {
+        t.resume_syscall();
+        TaskStop s = t.wait();
+        if (s.gone()) throw Divergence(ev.seq, ev.tid, "the program ended in a syscall",
+                                       summarize_event(ev), s.describe());
+        Registers r = t.regs();
+        r.rax = static_cast<uint64_t>(ev.result);
+        t.set_regs(r);
+        write_memory(t, ev);
+        break;
+      }
+    }
+  }
+  plugin->replay_exit(ctx);
+  after_event(t, ev);
+  if (stopped_) return;
+  if (!exiting) inject_pending_signal(t);
+  t.cont();
+}
+
+void ReplaySession::on_exec(Task& t, Event& ev) {
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.kind != TaskStop::Kind::Exec)
+    throw Divergence(ev.seq, ev.tid, "exec did not succeed", "exec", s.describe());
+  t.resume_syscall();
+  s = t.wait();
+  if (s.kind != TaskStop::Kind::SyscallStop)
+    throw Error("replay: unexpected " + s.describe() + " after exec");
+  const Blob* rnd = ev.find_blob(blob::kRandom);
+  std::optional<std::vector<uint8_t>> random;
+  if (rnd) random = rnd->data;
+  ExecInfo info = prepare_exec(t, random);
+  const Blob* auxv = ev.find_blob(blob::kAuxv);
+  if (auxv && auxv->data != info.auxv)
+    throw Divergence(ev.seq, ev.tid, "the new program's auxiliary vector differs",
+                     std::to_string(auxv->data.size()) + " bytes as recorded",
+                     std::to_string(info.auxv.size()) + " bytes, other values");
+  proc_.exec();
+  for (const auto& p : registry_.plugins()) p->on_exec(proc_);
+}
+
+void ReplaySession::inject_pending_signal(Task& t) {
+  Event* next = nullptr;
+  try {
+    next = &peek("");
+  } catch (const Divergence&) {
+    return;
+  }
+  if (next->kind != EventKind::Signal || next->args[0] != 0) return;
+  const Blob* b = next->find_blob(blob::kSigInfo);
+  siginfo_t si{};
+  if (b && b->data.size() == sizeof si) memcpy(&si, b->data.data(), sizeof si);
+  si.si_signo = next->nr;
+  injecting_ = si;
+  syscall(SYS_tgkill, t.tgid(), t.tid(), next->nr);
+}
+
+void ReplaySession::on_signal(Task& t, int sig) {
+  if (injecting_ && injecting_->si_signo == sig) {
+    Event ev = take("a signal");
+    t.set_siginfo(*injecting_);
+    injecting_.reset();
+    after_event(t, ev);
+    if (!stopped_) t.cont(sig);
+    return;
+  }
+  if (is_stop_signal(sig)) {
+    t.cont();
+    return;
+  }
+  siginfo_t si = t.siginfo();
+  const Registers& regs = t.regs();
+  char did[96];
+  snprintf(did, sizeof did, "signal %d at 0x%llx", sig, (unsigned long long)regs.rip);
+  Event& next = peek(did);
+  FaultContext fc{t, proc_, *this, next, sig, si};
+  for (const auto& p : registry_.plugins()) {
+    if (p->replay_fault(fc)) {
+      Event ev = take(did);
+      after_event(t, ev);
+      if (!stopped_) t.cont();
+      return;
+    }
+  }
+  if (is_synchronous_fault(sig, si)) {
+    Event ev = take(did);
+    if (ev.kind != EventKind::Signal || ev.nr != sig || ev.args[2] != regs.rip) {
+      char exp[96];
+      snprintf(exp, sizeof exp, "%s at 0x%llx", summarize_event(ev).c_str(),
+               (unsigned long long)ev.args[2]);
+      throw Divergence(ev.seq, ev.tid, "a fault the recording does not have", exp, did);
+    }
+    after_event(t, ev);
+    if (!stopped_) t.cont(sig);
+    return;
+  }
+  // A signal from outside the replay (the terminal, another process): not part of the run.
+  t.cont();
+}
+
+int ReplaySession::on_gone(int raw_status) {
+  done_ = true;
+  char did[64];
+  snprintf(did, sizeof did, "exit with wait status 0x%x", raw_status);
+  Event ev = take(did);
+  if (ev.kind != EventKind::Exit || ev.result != raw_status)
+    throw Divergence(ev.seq, ev.tid, "the program ended differently", summarize_event(ev), did);
+  after_event(*task_, ev);
+  if (opt_.progress) fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
+                             (unsigned long long)ev.seq);
+  if (stopped_) return 0;
+  if (WIFEXITED(raw_status)) return WEXITSTATUS(raw_status);
+  return 128 + WTERMSIG(raw_status);
+}
+
+void ReplaySession::after_event(Task& t, const Event& ev) {
+  last_seq_ = ev.seq;
+  if (opt_.progress && (ev.seq & 255) == 0) {
+    uint64_t now = mono_ns();
+    if (now - last_progress_ns_ > 100000000ull) {
+      last_progress_ns_ = now;
+      fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
+              (unsigned long long)total_events_);
+    }
+  }
+  if (opt_.to && ev.seq >= *opt_.to) stop_here(t, ev);
+}
+
+void ReplaySession::stop_here(Task& t, const Event& ev) {
+  stopped_ = true;
+  if (opt_.print_state) {
+    std::string text;
+    if (ev.kind == EventKind::Exit) {
+      text = "event: " + std::to_string(ev.seq) + "\nthread: " + std::to_string(ev.tid) +
+             "\nexited: " + summarize_event(ev) + "\n";
+    } else {
+      text = describe_state(t, proc_, ev.seq, ev.tid).text;
+    }
+    if (opt_.state_out.empty()) {
+      fflush(stdout);
+      echo(1, text.data(), text.size());
+    } else {
+      std::ofstream out(opt_.state_out);
+      out << text;
+      if (!out) throw Error("cannot write " + opt_.state_out.string());
+    }
+  }
+  if (!done_) {
+    kill(t.tid(), SIGKILL);
+    int st;
+    while (waitpid(t.tid(), &st, __WALL) < 0 && errno == EINTR) {
+    }
+    done_ = true;
+  }
+}
+
+}  // namespace ckrr

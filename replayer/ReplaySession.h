@@ -1,0 +1,77 @@
+#pragma once
+// ckrr replay: starts the recorded program again and feeds it the recorded events, so that it
+// runs exactly as recorded; stops at a chosen event. Any mismatch is a Divergence.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/Task.h"
+#include "plugins/PluginRegistry.h"
+#include "plugins/ProcessState.h"
+#include "plugins/SyscallContext.h"
+#include "storage/EventLogReader.h"
+#include "storage/LaunchInfo.h"
+#include "storage/TraceDirectory.h"
+
+namespace ckrr {
+
+struct ReplayOptions {
+  std::filesystem::path trace_dir;
+  std::optional<uint64_t> to;     // stop after this event
+  bool print_state = false;
+  std::filesystem::path state_out;  // where --print-state writes (empty: stdout)
+  bool progress = false;            // "ckrr-progress: N/TOTAL" lines on stderr
+};
+
+class ReplaySession : public SessionServices {
+ public:
+  explicit ReplaySession(ReplayOptions opt);
+  ~ReplaySession() override;
+  // Replays. Returns the recorded exit code of the program (128+N for signal N) when it ran to
+  // the end, 0 when it stopped at --to, and throws Divergence / TraceError / Error otherwise.
+  int run();
+
+  // SessionServices
+  bool replaying() const override { return true; }
+  FileStore* file_store() override { return nullptr; }
+  void note_mapped_file(const std::string&, const std::string&, uint64_t) override {}
+  std::string stored_file_path(const std::string& stored) override;
+  void echo(int std_stream, const void* data, size_t len) override;
+  void finish_skipped(Task& t) override;
+  long inject(Task& t, long nr, std::initializer_list<uint64_t> args) override;
+  uint64_t scratch_string(Task& t, const std::string& s) override;
+
+ private:
+  void start();
+  // Next recorded event; throws Divergence when the log has ended.
+  Event& peek(const char* what_app_did);
+  Event take(const char* what_app_did);
+  void on_syscall(Task& t);
+  void on_exec(Task& t, Event& ev);
+  void on_signal(Task& t, int sig);
+  int on_gone(int raw_status);
+  void after_event(Task& t, const Event& ev);
+  void inject_pending_signal(Task& t);
+  void write_memory(Task& t, const Event& ev);
+  void stop_here(Task& t, const Event& ev);
+  std::vector<std::pair<std::string, std::string>> changed_executables();
+
+  ReplayOptions opt_;
+  PluginRegistry registry_;
+  ProcessState proc_;
+  std::unique_ptr<TraceDirectory> trace_;
+  std::unique_ptr<EventLogReader> reader_;
+  LaunchInfo launch_;
+  std::unique_ptr<Task> task_;
+  std::optional<Event> lookahead_;
+  uint64_t total_events_ = 0;
+  uint64_t last_seq_ = 0;
+  bool stopped_ = false;
+  bool done_ = false;
+  std::optional<siginfo_t> injecting_;  // an async signal replay raised, awaiting its stop
+  uint64_t last_progress_ns_ = 0;
+};
+
+}  // namespace ckrr

@@ -1,0 +1,76 @@
+#include "replayer/StatePrinter.h"
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "core/ElfSymbols.h"
+#include "core/MemoryMap.h"
+#include "core/Sha256.h"
+
+namespace ckrr {
+
+namespace {
+
+std::string hex64(uint64_t v) {
+  char b[24];
+  snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::string symbol_at(const std::vector<Mapping>& maps, uint64_t addr) {
+  const Mapping* m = find_mapping(maps, addr);
+  if (!m) return "??";
+  if (m->path.empty() || m->path[0] == '[') return m->path.empty() ? "??" : m->path;
+  static std::map<std::string, std::shared_ptr<ElfSymbols>> cache;
+  auto& syms = cache[m->path];
+  if (!syms) syms = ElfSymbols::load(m->path);
+  std::string s = syms->lookup(addr - m->start + m->offset + syms->load_bias());
+  return s.empty() ? "?? in " + m->path.substr(m->path.rfind('/') + 1) : s;
+}
+
+}  // namespace
+
+ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t seq,
+                                   int32_t recorded_tid) {
+  ProcessSnapshotText out;
+  std::vector<Mapping> maps = read_memory_map(t.tid());
+  const Registers& r = t.regs();
+  std::string s;
+  s += "event: " + std::to_string(seq) + "\n";
+  s += "thread: " + std::to_string(recorded_tid) + "\n";
+  s += "rip: " + hex64(r.rip) + " " + symbol_at(maps, r.rip) + "\n";
+  // orig_rax is left out: it only means something inside a syscall stop.
+  const std::pair<const char*, unsigned long long> regs[] = {
+      {"rax", r.rax}, {"rbx", r.rbx}, {"rcx", r.rcx}, {"rdx", r.rdx}, {"rsi", r.rsi},
+      {"rdi", r.rdi}, {"rbp", r.rbp}, {"rsp", r.rsp}, {"r8", r.r8},   {"r9", r.r9},
+      {"r10", r.r10}, {"r11", r.r11}, {"r12", r.r12}, {"r13", r.r13}, {"r14", r.r14},
+      {"r15", r.r15}, {"rip", r.rip}, {"eflags", r.eflags}, {"cs", r.cs}, {"ss", r.ss},
+      {"ds", r.ds}, {"es", r.es}, {"fs", r.fs}, {"gs", r.gs}, {"fs_base", r.fs_base},
+      {"gs_base", r.gs_base}};
+  for (const auto& [name, v] : regs) s += std::string("reg ") + name + " " + hex64(v) + "\n";
+
+  Sha256 mem;
+  std::vector<uint8_t> buf(1 << 20);
+  for (const Mapping& m : maps) {
+    if (!m.write || !m.read || m.path == "[vvar]" || m.path == "[vsyscall]") continue;
+    char head[96];
+    snprintf(head, sizeof head, "%llx-%llx\n", static_cast<unsigned long long>(m.start),
+             static_cast<unsigned long long>(m.end));
+    mem.update(head, strlen(head));
+    for (uint64_t a = m.start; a < m.end; a += buf.size()) {
+      size_t n = std::min<uint64_t>(buf.size(), m.end - a);
+      if (!t.try_read(a, buf.data(), n)) memset(buf.data(), 0, n);
+      mem.update(buf.data(), n);
+    }
+  }
+  out.memory_digest = mem.hex();
+  out.fds_digest = Sha256::hex_of(proc.describe_fds().data(), proc.describe_fds().size());
+  s += "memory: " + out.memory_digest + "\n";
+  s += "fds: " + out.fds_digest + "\n";
+  out.text = s;
+  return out;
+}
+
+}  // namespace ckrr
