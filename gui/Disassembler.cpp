@@ -18,8 +18,8 @@ Disassembler::~Disassembler() {
   cs_close(&h);
 }
 
-std::vector<Instruction> Disassembler::disassemble(std::span<const uint8_t> code,
-                                                   uint64_t address, size_t max) const {
+std::vector<Instruction> Disassembler::disassemble(std::span<const uint8_t> code, uint64_t address,
+                                                   size_t max) const {
   std::vector<Instruction> out;
   cs_insn* insn = cs_malloc(handle_);
   const uint8_t* p = code.data();

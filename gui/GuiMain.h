@@ -10,6 +10,3 @@ namespace ckrr::gui {
 int run_gui(int argc, char** argv);
 
 }  // namespace ckrr::gui
-
-// Unqualified alias for the CLI, as named in the issue.
-inline int run_gui(int argc, char** argv) { return ckrr::gui::run_gui(argc, argv); }

@@ -64,7 +64,9 @@ bool SeekState::parse(const QString& text, SeekState* out, QString* error) {
 
 SeekRunner::SeekRunner(QObject* parent) : QObject(parent), bin_(ckrrBinary()) {}
 
-SeekRunner::~SeekRunner() { stopProcess(); }
+SeekRunner::~SeekRunner() {
+  stopProcess();
+}
 
 QString SeekRunner::ckrrBinary() {
   const QByteArray env = qgetenv("CKRR_BIN");

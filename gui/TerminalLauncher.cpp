@@ -12,8 +12,8 @@ QString TerminalLauncher::terminal() {
     const QString p = QStandardPaths::findExecutable(env);
     if (!p.isEmpty()) return p;
   }
-  for (const char* t : {"x-terminal-emulator", "xterm", "konsole", "gnome-terminal", "xfce4-terminal",
-                        "alacritty", "kitty"}) {
+  for (const char* t : {"x-terminal-emulator", "xterm", "konsole", "gnome-terminal",
+                        "xfce4-terminal", "alacritty", "kitty"}) {
     const QString p = QStandardPaths::findExecutable(QString::fromLatin1(t));
     if (!p.isEmpty()) return p;
   }

@@ -60,8 +60,8 @@ std::optional<CodeWindow> readElfCode(const std::string& file, uint64_t load_bia
     if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
     const uint64_t va = load_bias + ph.p_vaddr;
     if (ip < va || ip >= va + ph.p_filesz) continue;
-    auto w = readFileWindow(file, ph.p_offset + (ip - va), ph.p_offset, ph.p_offset + ph.p_filesz,
-                            ip);
+    auto w =
+        readFileWindow(file, ph.p_offset + (ip - va), ph.p_offset, ph.p_offset + ph.p_filesz, ip);
     if (w) return w;
   }
   if (why) *why = file + ": no executable segment covers the address";
@@ -85,8 +85,9 @@ std::optional<CodeWindow> CodeLocator::locate(uint64_t ip, uint64_t seq, std::st
 std::optional<CodeWindow> CodeLocator::fromExecutable(uint64_t ip, uint64_t seq, std::string* why) {
   // The latest exec at or before seq names the running image.
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db_->handle(), "SELECT seq FROM events WHERE kind=4 AND seq<=? ORDER BY seq DESC LIMIT 1",
-                     -1, &st, nullptr);
+  sqlite3_prepare_v2(db_->handle(),
+                     "SELECT seq FROM events WHERE kind=4 AND seq<=? ORDER BY seq DESC LIMIT 1", -1,
+                     &st, nullptr);
   sqlite3_bind_int64(st, 1, static_cast<int64_t>(seq));
   std::optional<uint64_t> exec_seq;
   if (sqlite3_step(st) == SQLITE_ROW) exec_seq = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
@@ -113,9 +114,11 @@ std::optional<CodeWindow> CodeLocator::fromExecutable(uint64_t ip, uint64_t seq,
   f.read(reinterpret_cast<char*>(&eh), sizeof eh);
   const uint64_t bias = eh.e_type == ET_DYN ? kPieBase : 0;
   auto w = readElfCode(*stored, bias, ip, why);
-  if (w) w->file = std::string(path->text());
-  else if (why) *why = "the address is not in the executable " + std::string(path->text()) +
-                       " and no recorded mmap with a path covers it";
+  if (w)
+    w->file = std::string(path->text());
+  else if (why)
+    *why = "the address is not in the executable " + std::string(path->text()) +
+           " and no recorded mmap with a path covers it";
   return w;
 }
 
@@ -128,7 +131,8 @@ std::optional<CodeWindow> CodeLocator::fromMmaps(uint64_t ip, uint64_t seq) {
                      -1, &st, nullptr);
   sqlite3_bind_int64(st, 1, static_cast<int64_t>(seq));
   std::vector<uint64_t> seqs;
-  while (sqlite3_step(st) == SQLITE_ROW) seqs.push_back(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
+  while (sqlite3_step(st) == SQLITE_ROW)
+    seqs.push_back(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
   sqlite3_finalize(st);
   for (uint64_t s : seqs) {
     auto ev = events_->load(s, nullptr);

@@ -26,10 +26,11 @@ std::optional<Event> EventSource::load(uint64_t seq, std::string* error) {
     if (!reader_) reader_ = std::make_unique<EventLogReader>(log);
     reader_->seek(row->chunk_offset, row->chunk_index);
     Event ev;
-    if (!reader_->next(ev)) return fail(log.string() + ": ends before event #" + std::to_string(seq));
+    if (!reader_->next(ev))
+      return fail(log.string() + ": ends before event #" + std::to_string(seq));
     if (ev.seq != seq)
-      return fail(log.string() + ": index points at event #" + std::to_string(ev.seq) +
-                  " for #" + std::to_string(seq));
+      return fail(log.string() + ": index points at event #" + std::to_string(ev.seq) + " for #" +
+                  std::to_string(seq));
     return ev;
   } catch (const std::exception& e) {
     reader_.reset();  // reopen next time: the file may have been a partial write

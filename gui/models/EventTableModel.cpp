@@ -45,8 +45,9 @@ void EventTableModel::rebuild() {
                        QRegularExpression::CaseInsensitiveOption);
     for (size_t n = 0; n < model_->names().size(); ++n) {
       const QString name = QString::fromStdString(model_->names()[n]);
-      name_ok[n] = std::any_of(res.begin(), res.end(),
-                               [&](const QRegularExpression& re) { return re.match(name).hasMatch(); });
+      name_ok[n] = std::any_of(res.begin(), res.end(), [&](const QRegularExpression& re) {
+        return re.match(name).hasMatch();
+      });
     }
   }
   std::optional<int> thread;
@@ -59,8 +60,8 @@ void EventTableModel::rebuild() {
     if (!name_ok[std::min<size_t>(model_->nameId(i), name_ok.size() - 1)]) continue;
     if (thread && model_->threadOf(i) != *thread) continue;
     if (filter_.errors_only && !model_->isError(i)) continue;
-    if (filter_.range && (model_->pos(i) < filter_.range->first ||
-                          model_->pos(i) > filter_.range->second))
+    if (filter_.range &&
+        (model_->pos(i) < filter_.range->first || model_->pos(i) > filter_.range->second))
       continue;
     match_.push_back(i);
   }
@@ -120,12 +121,18 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const {
   }
   if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
   switch (index.column()) {
-    case Seq: return QVariant::fromValue<qulonglong>(model_->seq(i));
-    case Time: return formatNs(static_cast<double>(model_->timeNs(i)));
-    case Thread: return model_->threads()[model_->threadOf(i)].tid;
-    case Name: return QString::fromStdString(std::string(model_->name(i)));
-    case Result: return QVariant::fromValue<qlonglong>(detail(i)->result);
-    case Summary: return detail(i)->summary;
+    case Seq:
+      return QVariant::fromValue<qulonglong>(model_->seq(i));
+    case Time:
+      return formatNs(static_cast<double>(model_->timeNs(i)));
+    case Thread:
+      return model_->threads()[model_->threadOf(i)].tid;
+    case Name:
+      return QString::fromStdString(std::string(model_->name(i)));
+    case Result:
+      return QVariant::fromValue<qlonglong>(detail(i)->result);
+    case Summary:
+      return detail(i)->summary;
   }
   return {};
 }
@@ -133,12 +140,18 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const {
 QVariant EventTableModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {
-    case Seq: return tr("Event");
-    case Time: return tr("Time");
-    case Thread: return tr("Thread");
-    case Name: return tr("Name");
-    case Result: return tr("Result");
-    case Summary: return tr("Summary");
+    case Seq:
+      return tr("Event");
+    case Time:
+      return tr("Time");
+    case Thread:
+      return tr("Thread");
+    case Name:
+      return tr("Name");
+    case Result:
+      return tr("Result");
+    case Summary:
+      return tr("Summary");
   }
   return {};
 }

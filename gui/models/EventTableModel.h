@@ -14,8 +14,8 @@ class TimelineModel;
 class TraceDb;
 
 struct EventFilter {
-  QString names;                // comma-separated names, '*' wildcards allowed; empty: all
-  std::optional<int32_t> tid;   // only this thread
+  QString names;               // comma-separated names, '*' wildcards allowed; empty: all
+  std::optional<int32_t> tid;  // only this thread
   bool errors_only = false;
   std::optional<std::pair<double, double>> range;  // axis positions, inclusive
   bool isEmpty() const { return names.trimmed().isEmpty() && !tid && !errors_only && !range; }
@@ -54,8 +54,8 @@ class EventTableModel : public QAbstractTableModel {
   const TimelineModel* model_ = nullptr;
   const TraceDb* db_ = nullptr;
   EventFilter filter_;
-  bool all_ = true;               // no filter: row == event index, no list needed
-  std::vector<uint32_t> match_;   // event indexes, ascending (so ascending seq)
+  bool all_ = true;              // no filter: row == event index, no list needed
+  std::vector<uint32_t> match_;  // event indexes, ascending (so ascending seq)
   mutable QCache<uint32_t, Detail> cache_{4096};
 };
 

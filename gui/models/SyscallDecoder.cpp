@@ -14,8 +14,24 @@
 namespace ckrr::gui {
 namespace {
 
-enum class A { Int, Fd, AtFd, Hex, Size, Path, Buf, Open, Mode, Prot, Map, Clone, Sig, Futex,
-               Whence, Ptr };
+enum class A {
+  Int,
+  Fd,
+  AtFd,
+  Hex,
+  Size,
+  Path,
+  Buf,
+  Open,
+  Mode,
+  Prot,
+  Map,
+  Clone,
+  Sig,
+  Futex,
+  Whence,
+  Ptr
+};
 
 struct Sig {
   std::vector<std::pair<const char*, A>> args;
@@ -34,15 +50,26 @@ const std::map<std::string_view, Sig>& signatures() {
       {"fstat", {{{"fd", A::Fd}, {"statbuf", A::Ptr}}}},
       {"stat", {{{"path", A::Path}, {"statbuf", A::Ptr}}}},
       {"lstat", {{{"path", A::Path}, {"statbuf", A::Ptr}}}},
-      {"newfstatat", {{{"dirfd", A::AtFd}, {"path", A::Path}, {"statbuf", A::Ptr}, {"flags", A::Hex}}}},
+      {"newfstatat",
+       {{{"dirfd", A::AtFd}, {"path", A::Path}, {"statbuf", A::Ptr}, {"flags", A::Hex}}}},
       {"lseek", {{{"fd", A::Fd}, {"offset", A::Int}, {"whence", A::Whence}}}},
-      {"mmap", {{{"addr", A::Hex}, {"length", A::Size}, {"prot", A::Prot}, {"flags", A::Map},
-                 {"fd", A::Fd}, {"offset", A::Hex}}, true}},
+      {"mmap",
+       {{{"addr", A::Hex},
+         {"length", A::Size},
+         {"prot", A::Prot},
+         {"flags", A::Map},
+         {"fd", A::Fd},
+         {"offset", A::Hex}},
+        true}},
       {"mprotect", {{{"addr", A::Hex}, {"length", A::Size}, {"prot", A::Prot}}}},
       {"munmap", {{{"addr", A::Hex}, {"length", A::Size}}}},
       {"brk", {{{"addr", A::Hex}}, true}},
-      {"clone", {{{"flags", A::Clone}, {"stack", A::Ptr}, {"parent_tid", A::Ptr},
-                  {"child_tid", A::Ptr}, {"tls", A::Hex}}}},
+      {"clone",
+       {{{"flags", A::Clone},
+         {"stack", A::Ptr},
+         {"parent_tid", A::Ptr},
+         {"child_tid", A::Ptr},
+         {"tls", A::Hex}}}},
       {"kill", {{{"pid", A::Int}, {"sig", A::Sig}}}},
       {"tgkill", {{{"tgid", A::Int}, {"tid", A::Int}, {"sig", A::Sig}}}},
       {"rt_sigaction", {{{"sig", A::Sig}, {"act", A::Ptr}, {"oldact", A::Ptr}}}},
@@ -124,35 +151,45 @@ std::string quoted(std::string_view s, size_t max = 64) {
 std::string argText(const Event& e, A type, uint64_t v) {
   switch (type) {
     case A::Int:
-    case A::Fd: return std::to_string(static_cast<int64_t>(v));
+    case A::Fd:
+      return std::to_string(static_cast<int64_t>(v));
     case A::AtFd:
       return static_cast<int>(v) == AT_FDCWD ? "AT_FDCWD" : std::to_string(static_cast<int>(v));
-    case A::Size: return std::to_string(v);
+    case A::Size:
+      return std::to_string(v);
     case A::Hex:
-    case A::Ptr: return v ? hex(v) : "NULL";
+    case A::Ptr:
+      return v ? hex(v) : "NULL";
     case A::Path:
       if (const Blob* b = e.find_blob(blob::kPath)) return quoted(b->text(), 4096);
       return hex(v);
     case A::Buf:
       if (const Blob* b = e.find_blob(blob::kData)) return quoted(b->text());
       return hex(v);
-    case A::Open: return decodeFlags("open", v);
+    case A::Open:
+      return decodeFlags("open", v);
     case A::Mode: {
       char buf[16];
       std::snprintf(buf, sizeof buf, "0%llo", static_cast<unsigned long long>(v));
       return buf;
     }
-    case A::Prot: return decodeFlags("prot", v);
-    case A::Map: return decodeFlags("map", v);
-    case A::Clone: return decodeFlags("clone", v);
+    case A::Prot:
+      return decodeFlags("prot", v);
+    case A::Map:
+      return decodeFlags("map", v);
+    case A::Clone:
+      return decodeFlags("clone", v);
     case A::Sig: {
       const char* abbrev = sigabbrev_np(static_cast<int>(v));
       return abbrev ? std::string("SIG") + abbrev : std::to_string(v);
     }
-    case A::Futex: return decodeFlags("futex", v);
+    case A::Futex:
+      return decodeFlags("futex", v);
     case A::Whence:
-      return v == SEEK_SET ? "SEEK_SET" : v == SEEK_CUR ? "SEEK_CUR" : v == SEEK_END ? "SEEK_END"
-                                                                                   : std::to_string(v);
+      return v == SEEK_SET   ? "SEEK_SET"
+             : v == SEEK_CUR ? "SEEK_CUR"
+             : v == SEEK_END ? "SEEK_END"
+                             : std::to_string(v);
   }
   return hex(v);
 }
@@ -170,34 +207,55 @@ std::string decodeFlags(const std::string& family, uint64_t v) {
   if (family == "open") {
     // The access mode is a 2-bit field, not a flag.
     const uint64_t acc = v & O_ACCMODE;
-    std::string mode = acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY"
-                                     : acc == O_RDWR ? "O_RDWR" : "O_ACCMODE";
+    std::string mode = acc == O_RDONLY   ? "O_RDONLY"
+                       : acc == O_WRONLY ? "O_WRONLY"
+                       : acc == O_RDWR   ? "O_RDWR"
+                                         : "O_ACCMODE";
     return flagList(v & ~static_cast<uint64_t>(O_ACCMODE),
-                    {{O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_NOCTTY, "O_NOCTTY"},
-                     {O_TRUNC, "O_TRUNC"}, {O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"},
-                     {O_DSYNC, "O_DSYNC"}, {O_DIRECT, "O_DIRECT"}, {O_LARGEFILE, "O_LARGEFILE"},
-                     {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"},
-                     {O_NOATIME, "O_NOATIME"}, {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},
+                    {{O_CREAT, "O_CREAT"},
+                     {O_EXCL, "O_EXCL"},
+                     {O_NOCTTY, "O_NOCTTY"},
+                     {O_TRUNC, "O_TRUNC"},
+                     {O_APPEND, "O_APPEND"},
+                     {O_NONBLOCK, "O_NONBLOCK"},
+                     {O_DSYNC, "O_DSYNC"},
+                     {O_DIRECT, "O_DIRECT"},
+                     {O_LARGEFILE, "O_LARGEFILE"},
+                     {O_DIRECTORY, "O_DIRECTORY"},
+                     {O_NOFOLLOW, "O_NOFOLLOW"},
+                     {O_NOATIME, "O_NOATIME"},
+                     {O_CLOEXEC, "O_CLOEXEC"},
+                     {O_PATH, "O_PATH"},
                      {O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE"}},
                     mode);
   }
   if (family == "prot") {
     if (v == PROT_NONE) return "PROT_NONE";
-    return flagList(v, {{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"},
-                        {PROT_EXEC, "PROT_EXEC"}, {PROT_GROWSDOWN, "PROT_GROWSDOWN"}},
+    return flagList(v,
+                    {{PROT_READ, "PROT_READ"},
+                     {PROT_WRITE, "PROT_WRITE"},
+                     {PROT_EXEC, "PROT_EXEC"},
+                     {PROT_GROWSDOWN, "PROT_GROWSDOWN"}},
                     "");
   }
   if (family == "map") {
     const uint64_t type = v & 0x3;
-    std::string t = type == MAP_SHARED ? "MAP_SHARED" : type == MAP_PRIVATE ? "MAP_PRIVATE"
-                                                                            : hex(type);
+    std::string t = type == MAP_SHARED    ? "MAP_SHARED"
+                    : type == MAP_PRIVATE ? "MAP_PRIVATE"
+                                          : hex(type);
     return flagList(v & ~uint64_t{0x3},
-                    {{MAP_FIXED, "MAP_FIXED"}, {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
-                     {MAP_GROWSDOWN, "MAP_GROWSDOWN"}, {MAP_DENYWRITE, "MAP_DENYWRITE"},
-                     {MAP_EXECUTABLE, "MAP_EXECUTABLE"}, {MAP_LOCKED, "MAP_LOCKED"},
-                     {MAP_NORESERVE, "MAP_NORESERVE"}, {MAP_POPULATE, "MAP_POPULATE"},
-                     {MAP_NONBLOCK, "MAP_NONBLOCK"}, {MAP_STACK, "MAP_STACK"},
-                     {MAP_HUGETLB, "MAP_HUGETLB"}, {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"}},
+                    {{MAP_FIXED, "MAP_FIXED"},
+                     {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
+                     {MAP_GROWSDOWN, "MAP_GROWSDOWN"},
+                     {MAP_DENYWRITE, "MAP_DENYWRITE"},
+                     {MAP_EXECUTABLE, "MAP_EXECUTABLE"},
+                     {MAP_LOCKED, "MAP_LOCKED"},
+                     {MAP_NORESERVE, "MAP_NORESERVE"},
+                     {MAP_POPULATE, "MAP_POPULATE"},
+                     {MAP_NONBLOCK, "MAP_NONBLOCK"},
+                     {MAP_STACK, "MAP_STACK"},
+                     {MAP_HUGETLB, "MAP_HUGETLB"},
+                     {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"}},
                     t);
   }
   if (family == "clone") {
@@ -209,21 +267,28 @@ std::string decodeFlags(const std::string& family, uint64_t v) {
       s = a ? std::string("SIG") + a : std::to_string(sig);
     }
     return flagList(v & ~uint64_t{0xff},
-                    {{CLONE_VM, "CLONE_VM"}, {CLONE_FS, "CLONE_FS"}, {CLONE_FILES, "CLONE_FILES"},
-                     {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_PIDFD, "CLONE_PIDFD"},
-                     {CLONE_PTRACE, "CLONE_PTRACE"}, {CLONE_VFORK, "CLONE_VFORK"},
-                     {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_THREAD, "CLONE_THREAD"},
-                     {CLONE_NEWNS, "CLONE_NEWNS"}, {CLONE_SYSVSEM, "CLONE_SYSVSEM"},
-                     {CLONE_SETTLS, "CLONE_SETTLS"}, {CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"},
+                    {{CLONE_VM, "CLONE_VM"},
+                     {CLONE_FS, "CLONE_FS"},
+                     {CLONE_FILES, "CLONE_FILES"},
+                     {CLONE_SIGHAND, "CLONE_SIGHAND"},
+                     {CLONE_PIDFD, "CLONE_PIDFD"},
+                     {CLONE_PTRACE, "CLONE_PTRACE"},
+                     {CLONE_VFORK, "CLONE_VFORK"},
+                     {CLONE_PARENT, "CLONE_PARENT"},
+                     {CLONE_THREAD, "CLONE_THREAD"},
+                     {CLONE_NEWNS, "CLONE_NEWNS"},
+                     {CLONE_SYSVSEM, "CLONE_SYSVSEM"},
+                     {CLONE_SETTLS, "CLONE_SETTLS"},
+                     {CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"},
                      {CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
                      {CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"}},
                     s);
   }
   if (family == "futex") {
-    static const char* kOps[] = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
-                                 "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
-                                 "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET",
-                                 "FUTEX_WAKE_BITSET"};
+    static const char* kOps[] = {"FUTEX_WAIT",        "FUTEX_WAKE",        "FUTEX_FD",
+                                 "FUTEX_REQUEUE",     "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP",
+                                 "FUTEX_LOCK_PI",     "FUTEX_UNLOCK_PI",   "FUTEX_TRYLOCK_PI",
+                                 "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET"};
     const uint64_t op = v & FUTEX_CMD_MASK;
     std::string s = op < std::size(kOps) ? kOps[op] : std::to_string(op);
     return flagList(v & ~static_cast<uint64_t>(FUTEX_CMD_MASK),
@@ -242,7 +307,8 @@ DecodedCall decodeSyscall(const Event& e, const std::string& name) {
   if (it != signatures().end()) {
     returns_ptr = it->second.returns_ptr;
     for (size_t i = 0; i < it->second.args.size() && i < 6; ++i)
-      d.args.push_back({it->second.args[i].first, argText(e, it->second.args[i].second, e.args[i])});
+      d.args.push_back(
+          {it->second.args[i].first, argText(e, it->second.args[i].second, e.args[i])});
   } else {
     for (size_t i = 0; i < 6; ++i) d.args.push_back({"arg" + std::to_string(i), hex(e.args[i])});
   }

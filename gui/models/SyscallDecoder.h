@@ -15,11 +15,11 @@ struct DecodedArg {
 };
 
 struct DecodedCall {
-  std::string name;               // "openat"
-  std::vector<DecodedArg> args;   // empty when the syscall's signature is unknown: raw args
-  std::string result;             // "3", "-1 ENOENT (No such file or directory)", "0x7f..."
+  std::string name;              // "openat"
+  std::vector<DecodedArg> args;  // empty when the syscall's signature is unknown: raw args
+  std::string result;            // "3", "-1 ENOENT (No such file or directory)", "0x7f..."
   bool error = false;
-  std::string oneLine() const;    // openat(dirfd=AT_FDCWD, path="/etc/passwd", ...) = 3
+  std::string oneLine() const;  // openat(dirfd=AT_FDCWD, path="/etc/passwd", ...) = 3
 };
 
 DecodedCall decodeSyscall(const Event& e, const std::string& name);

@@ -30,7 +30,9 @@ int ThreadModel::rowCount(const QModelIndex& parent) const {
   return static_cast<int>(model_->processes()[parent.row()].threads.size());
 }
 
-int ThreadModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+int ThreadModel::columnCount(const QModelIndex&) const {
+  return ColumnCount;
+}
 
 QVariant ThreadModel::data(const QModelIndex& index, int role) const {
   if (!model_ || !index.isValid()) return {};
@@ -38,8 +40,10 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
     const auto& p = model_->processes()[index.row()];
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
-      case Name: return tr("process %1").arg(QString::fromStdString(p.name));
-      case Id: return p.pid;
+      case Name:
+        return tr("process %1").arg(QString::fromStdString(p.name));
+      case Id:
+        return p.pid;
       case Events: {
         qulonglong n = 0;
         for (int t : p.threads) n += model_->threads()[t].events;
@@ -53,9 +57,12 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
   if (role == TidRole) return t.tid;
   if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
-    case Name: return t.name.empty() ? tr("thread") : QString::fromStdString(t.name);
-    case Id: return t.tid;
-    case Events: return QVariant::fromValue<qulonglong>(t.events);
+    case Name:
+      return t.name.empty() ? tr("thread") : QString::fromStdString(t.name);
+    case Id:
+      return t.tid;
+    case Events:
+      return QVariant::fromValue<qulonglong>(t.events);
   }
   return {};
 }
@@ -63,9 +70,12 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
 QVariant ThreadModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {
-    case Name: return tr("Name");
-    case Id: return tr("PID/TID");
-    case Events: return tr("Events");
+    case Name:
+      return tr("Name");
+    case Id:
+      return tr("PID/TID");
+    case Events:
+      return tr("Events");
   }
   return {};
 }

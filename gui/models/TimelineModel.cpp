@@ -167,10 +167,9 @@ std::optional<double> TimelineModel::posOfSeq(uint64_t seq) const {
 }
 
 size_t TimelineModel::lowerBound(const LaneEvents& le, double t) const {
-  return static_cast<size_t>(
-      std::lower_bound(le.idx.begin(), le.idx.end(), t,
-                       [this](uint32_t i, double v) { return pos(i) < v; }) -
-      le.idx.begin());
+  return static_cast<size_t>(std::lower_bound(le.idx.begin(), le.idx.end(), t,
+                                              [this](uint32_t i, double v) { return pos(i) < v; }) -
+                             le.idx.begin());
 }
 
 void TimelineModel::aggregate(int thread, Lane lane, double t0, double ns_per_px, int width,

@@ -39,7 +39,7 @@ void exec(sqlite3* db, const std::string& sql) {
 struct Call {
   const char* name;
   int weight;
-  int64_t err;       // errno returned now and then (0: never fails)
+  int64_t err;  // errno returned now and then (0: never fails)
   int err_percent;
 };
 
@@ -181,8 +181,8 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
     if (first[t] == 0) continue;  // fewer events than threads
     exec(db, "INSERT INTO threads VALUES(" + std::to_string(tid_of(t)) + "," +
                  std::to_string(pid_of(t)) + ",'" +
-                 (t % per_proc == 0 ? std::string("synth") : "worker-" + std::to_string(t)) +
-                 "'," + std::to_string(first[t]) + "," + std::to_string(last[t]) + ")");
+                 (t % per_proc == 0 ? std::string("synth") : "worker-" + std::to_string(t)) + "'," +
+                 std::to_string(first[t]) + "," + std::to_string(last[t]) + ")");
   }
   for (int c = 0; c < p.checkpoints && p.events > 0; ++c) {
     const uint64_t seq = 1 + p.events * static_cast<uint64_t>(c) / std::max(p.checkpoints, 1);

@@ -18,15 +18,20 @@ int main(int argc, char** argv) {
       }
       return std::strtoull(argv[++i], nullptr, 10);
     };
-    if (!std::strcmp(argv[i], "--events")) p.events = num("--events");
-    else if (!std::strcmp(argv[i], "--threads")) p.threads = static_cast<int>(num("--threads"));
+    if (!std::strcmp(argv[i], "--events"))
+      p.events = num("--events");
+    else if (!std::strcmp(argv[i], "--threads"))
+      p.threads = static_cast<int>(num("--threads"));
     else if (!std::strcmp(argv[i], "--threads-per-process"))
       p.threads_per_process = static_cast<int>(num("--threads-per-process"));
     else if (!std::strcmp(argv[i], "--checkpoints"))
       p.checkpoints = static_cast<int>(num("--checkpoints"));
-    else if (!std::strcmp(argv[i], "--bookmarks")) p.bookmarks = static_cast<int>(num("--bookmarks"));
-    else if (!std::strcmp(argv[i], "--seed")) p.seed = num("--seed");
-    else if (argv[i][0] != '-' && !out) out = argv[i];
+    else if (!std::strcmp(argv[i], "--bookmarks"))
+      p.bookmarks = static_cast<int>(num("--bookmarks"));
+    else if (!std::strcmp(argv[i], "--seed"))
+      p.seed = num("--seed");
+    else if (argv[i][0] != '-' && !out)
+      out = argv[i];
     else {
       std::fprintf(stderr, "ckrr-synth-index: unknown argument %s\n", argv[i]);
       return 2;

@@ -35,7 +35,9 @@ DisassemblyPane::DisassemblyPane(QWidget* parent)
 
 DisassemblyPane::~DisassemblyPane() = default;
 
-QString DisassemblyPane::plainText() const { return header_->text() + "\n" + text_->toPlainText(); }
+QString DisassemblyPane::plainText() const {
+  return header_->text() + "\n" + text_->toPlainText();
+}
 
 void DisassemblyPane::setMessage(const QString& msg) {
   header_->setText(msg);
@@ -59,7 +61,8 @@ void DisassemblyPane::showCode(uint64_t ip, uint64_t seq, const QString& origin)
   if (!locator_) return setMessage(where + tr(": no trace"));
   std::string why;
   auto w = locator_->locate(ip, seq, &why);
-  if (!w) return setMessage(where + tr(": code not resolvable (%1).").arg(QString::fromStdString(why)));
+  if (!w)
+    return setMessage(where + tr(": code not resolvable (%1).").arg(QString::fromStdString(why)));
   header_->setText(where + tr(" in %1").arg(QString::fromStdString(w->file)));
   QString out;
   for (const auto& i : disasm_->around(w->bytes, w->base, ip, 12, 20)) {

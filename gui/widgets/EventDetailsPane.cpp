@@ -11,16 +11,24 @@
 namespace ckrr::gui {
 namespace {
 
-QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
+QString esc(const std::string& s) {
+  return QString::fromStdString(s).toHtmlEscaped();
+}
 
 const char* kindName(int kind) {
   switch (kind) {
-    case 1: return "syscall";
-    case 2: return "signal";
-    case 3: return "rdtsc";
-    case 4: return "exec";
-    case 5: return "exit";
-    case 6: return "preemption";
+    case 1:
+      return "syscall";
+    case 2:
+      return "signal";
+    case 3:
+      return "rdtsc";
+    case 4:
+      return "exec";
+    case 5:
+      return "exit";
+    case 6:
+      return "preemption";
   }
   return "event";
 }
@@ -35,14 +43,22 @@ QString pre(const std::string& s) {
 
 const char* blobName(uint16_t tag) {
   switch (tag) {
-    case blob::kPath: return "path";
-    case blob::kStoredFile: return "stored file";
-    case blob::kRegs: return "registers";
-    case blob::kSigInfo: return "siginfo";
-    case blob::kData: return "data written";
-    case blob::kAuxv: return "auxv";
-    case blob::kRandom: return "AT_RANDOM bytes";
-    case blob::kFdInfo: return "fd info";
+    case blob::kPath:
+      return "path";
+    case blob::kStoredFile:
+      return "stored file";
+    case blob::kRegs:
+      return "registers";
+    case blob::kSigInfo:
+      return "siginfo";
+    case blob::kData:
+      return "data written";
+    case blob::kAuxv:
+      return "auxv";
+    case blob::kRandom:
+      return "AT_RANDOM bytes";
+    case blob::kFdInfo:
+      return "fd info";
   }
   return "blob";
 }
@@ -61,17 +77,20 @@ void EventDetailsPane::clear() {
   text_->setHtml(tr("<i>Click an event in the timeline or the event list.</i>"));
 }
 
-QString EventDetailsPane::plainText() const { return text_->toPlainText(); }
+QString EventDetailsPane::plainText() const {
+  return text_->toPlainText();
+}
 
-void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row, const std::optional<Event>& ev,
-                                const QString& payload_error) {
+void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row,
+                                const std::optional<Event>& ev, const QString& payload_error) {
   if (!row) {
     text_->setHtml(tr("<i>No such event in the index.</i>"));
     return;
   }
   QString h;
   const std::string name = row->name;
-  h += QStringLiteral("<h3 style='margin:2px 0'>#%1 &nbsp;%2 <span style='color:#777'>(%3)</span></h3>")
+  h += QStringLiteral(
+           "<h3 style='margin:2px 0'>#%1 &nbsp;%2 <span style='color:#777'>(%3)</span></h3>")
            .arg(row->seq)
            .arg(esc(name), kindName(row->kind));
   QString thread = QString::number(row->tid);
@@ -87,8 +106,8 @@ void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row, const std:
              .arg(k.toHtmlEscaped(), v);
   };
   kv(tr("thread"), thread.toHtmlEscaped());
-  kv(tr("time"), formatNs(static_cast<double>(row->time_ns)) +
-                     QStringLiteral(" (%1 ns)").arg(row->time_ns));
+  kv(tr("time"),
+     formatNs(static_cast<double>(row->time_ns)) + QStringLiteral(" (%1 ns)").arg(row->time_ns));
   kv(tr("summary"), esc(row->summary));
   if (ev)
     kv(tr("replay"), ev->mode == ReplayMode::Emulate     ? tr("emulated from the log")
@@ -103,7 +122,8 @@ void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row, const std:
     h += section(tr("Arguments"));
     h += QStringLiteral("<table cellspacing=0 cellpadding=1>");
     for (const auto& a : d.args)
-      h += QStringLiteral("<tr><td style='color:#555;padding-right:10px'>%1</td><td><tt>%2</tt></td></tr>")
+      h += QStringLiteral(
+               "<tr><td style='color:#555;padding-right:10px'>%1</td><td><tt>%2</tt></td></tr>")
                .arg(esc(a.name), esc(a.value));
     h += QStringLiteral("</table>");
   } else {

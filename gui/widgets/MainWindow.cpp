@@ -78,8 +78,9 @@ MainWindow::MainWindow(QWidget* parent)
   connect(timeline_, &TimelineView::historyChanged, back_action_, &QAction::setEnabled);
   connect(timeline_, &TimelineView::rangeSelected, this, [this](double a, double b) {
     filter_range_->setEnabled(true);
-    filter_range_->setText(tr("Only %1 .. %2").arg(formatPos(model_.axisUnit(), a - model_.begin()),
-                                                    formatPos(model_.axisUnit(), b - model_.begin())));
+    filter_range_->setText(tr("Only %1 .. %2")
+                               .arg(formatPos(model_.axisUnit(), a - model_.begin()),
+                                    formatPos(model_.axisUnit(), b - model_.begin())));
     if (filter_range_->isChecked()) applyFilter();
   });
 
@@ -250,9 +251,8 @@ void MainWindow::buildDocks() {
     const QModelIndex cur = bookmark_view_->currentIndex();
     if (cur.isValid()) bookmark_model_->removeBookmark(cur.row());
   });
-  connect(bookmark_view_, &QTableView::clicked, this, [this](const QModelIndex& i) {
-    timeline_->selectSeq(bookmark_model_->seqAt(i.row()));
-  });
+  connect(bookmark_view_, &QTableView::clicked, this,
+          [this](const QModelIndex& i) { timeline_->selectSeq(bookmark_model_->seqAt(i.row())); });
   auto* bookmarks_dock = dock(tr("Bookmarks"), "bookmarksDock", bw, Qt::LeftDockWidgetArea);
   tabifyDockWidget(threads_dock, bookmarks_dock);
   threads_dock->raise();
@@ -367,7 +367,8 @@ void MainWindow::seekTo(quint64 seq) {
 
 void MainWindow::showSeekResult(const SeekResult& r) {
   if (r.generation != seek_->generation()) return;
-  if (r.ok && r.state.rip) disasm_->showCode(r.state.rip, r.state.event, tr("seek to #%1").arg(r.target));
+  if (r.ok && r.state.rip)
+    disasm_->showCode(r.state.rip, r.state.event, tr("seek to #%1").arg(r.target));
 }
 
 void MainWindow::debugHere() {
@@ -377,10 +378,10 @@ void MainWindow::debugHere() {
     return;
   }
   QString err;
-  if (!TerminalLauncher::launch(seek_->binary(),
-                                {"debug", QString::fromStdString(trace_.string()), "--to",
-                                 QString::number(*seq)},
-                                &err)) {
+  if (!TerminalLauncher::launch(
+          seek_->binary(),
+          {"debug", QString::fromStdString(trace_.string()), "--to", QString::number(*seq)},
+          &err)) {
     debug_action_->setEnabled(false);
     debug_action_->setToolTip(tr("Debug here is unavailable: %1").arg(err));
     statusBar()->showMessage(err, 8000);
@@ -394,8 +395,8 @@ void MainWindow::addBookmark() {
     return;
   }
   bool ok = false;
-  const QString note = QInputDialog::getText(this, tr("Bookmark"), tr("Note for event #%1:").arg(*seq),
-                                             QLineEdit::Normal, QString(), &ok);
+  const QString note = QInputDialog::getText(
+      this, tr("Bookmark"), tr("Note for event #%1:").arg(*seq), QLineEdit::Normal, QString(), &ok);
   if (ok) bookmark_model_->addBookmark(*seq, note);
 }
 

@@ -64,9 +64,15 @@ void SeekPanel::setHistory(const std::vector<DbSeek>& seeks) {
   }
 }
 
-QString SeekPanel::statusText() const { return status_->text(); }
-QString SeekPanel::outputText() const { return output_->toPlainText(); }
-int SeekPanel::registerCount() const { return regs_->rowCount(); }
+QString SeekPanel::statusText() const {
+  return status_->text();
+}
+QString SeekPanel::outputText() const {
+  return output_->toPlainText();
+}
+int SeekPanel::registerCount() const {
+  return regs_->rowCount();
+}
 
 void SeekPanel::onStarted(quint64 generation, quint64 event) {
   generation_ = generation;
@@ -111,9 +117,10 @@ void SeekPanel::onFinished(const SeekResult& r) {
   regs_->setRowCount(static_cast<int>(s.regs.size()));
   for (int i = 0; i < static_cast<int>(s.regs.size()); ++i) {
     regs_->setItem(i, 0, new QTableWidgetItem(s.regs[i].first));
-    regs_->setItem(i, 1, new QTableWidgetItem(QStringLiteral("0x%1  (%2)")
-                                                  .arg(s.regs[i].second, 16, 16, QLatin1Char('0'))
-                                                  .arg(static_cast<qint64>(s.regs[i].second))));
+    regs_->setItem(i, 1,
+                   new QTableWidgetItem(QStringLiteral("0x%1  (%2)")
+                                            .arg(s.regs[i].second, 16, 16, QLatin1Char('0'))
+                                            .arg(static_cast<qint64>(s.regs[i].second))));
   }
   tabs_->setCurrentWidget(regs_);
 }

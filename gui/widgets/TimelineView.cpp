@@ -36,9 +36,13 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
   axis_.setWidth(plotWidth());
 }
 
-QSize TimelineView::sizeHint() const { return {900, std::min(contentHeight(), 600)}; }
+QSize TimelineView::sizeHint() const {
+  return {900, std::min(contentHeight(), 600)};
+}
 
-int TimelineView::contentHeight() const { return threadsTop() + content_h_; }
+int TimelineView::contentHeight() const {
+  return threadsTop() + content_h_;
+}
 
 void TimelineView::setModel(const TimelineModel* model) {
   model_ = model;
@@ -185,8 +189,8 @@ void TimelineView::selectSeq(uint64_t seq) {
 const TimelineView::Row* TimelineView::threadRowAt(int y, Lane* lane) const {
   if (y < threadsTop()) return nullptr;
   const int cy = y - threadsTop() + scroll_y_;
-  auto it = std::upper_bound(rows_.begin(), rows_.end(), cy,
-                             [](int v, const Row& r) { return v < r.y; });
+  auto it =
+      std::upper_bound(rows_.begin(), rows_.end(), cy, [](int v, const Row& r) { return v < r.y; });
   if (it == rows_.begin()) return nullptr;
   const Row& r = *(it - 1);
   if (r.group) return nullptr;
@@ -206,8 +210,7 @@ std::optional<uint64_t> TimelineView::globalSeqAt(QPoint p, QString* tip) const 
       if (std::abs(c.pos - t) <= tol && (!best || std::abs(c.pos - t) < std::abs(best->pos - t)))
         best = &c;
     if (!best) return std::nullopt;
-    if (tip)
-      *tip = tr("Checkpoint %1: state after event #%2").arg(best->id).arg(best->seq);
+    if (tip) *tip = tr("Checkpoint %1: state after event #%2").arg(best->id).arg(best->seq);
     return best->seq;
   }
   if (globalLaneRect(GlobalLane::Bookmarks).adjusted(0, 0, 0, 1).contains(p)) {
@@ -273,8 +276,7 @@ void TimelineView::mouseMoveEvent(QMouseEvent* e) {
     setCursor(Qt::ClosedHandCursor);
   }
   if (drag_ == Drag::Pan) {
-    axis_.setView(press_start_ - (p.x() - press_pos_.x()) * axis_.nsPerPixel(),
-                  axis_.nsPerPixel());
+    axis_.setView(press_start_ - (p.x() - press_pos_.x()) * axis_.nsPerPixel(), axis_.nsPerPixel());
     scrollRows(press_pos_.y() - p.y());
     press_pos_.setY(p.y());
     afterViewChange();
@@ -326,11 +328,19 @@ void TimelineView::wheelEvent(QWheelEvent* e) {
 
 void TimelineView::keyPressEvent(QKeyEvent* e) {
   switch (e->key()) {
-    case Qt::Key_Home: fitAll(); return;
-    case Qt::Key_Backspace: zoomBack(); return;
+    case Qt::Key_Home:
+      fitAll();
+      return;
+    case Qt::Key_Backspace:
+      zoomBack();
+      return;
     case Qt::Key_Plus:
-    case Qt::Key_Equal: zoomIn(); return;
-    case Qt::Key_Minus: zoomOut(); return;
+    case Qt::Key_Equal:
+      zoomIn();
+      return;
+    case Qt::Key_Minus:
+      zoomOut();
+      return;
     case Qt::Key_Return:
     case Qt::Key_Enter:
       if (selected_seq_) emit seekRequested(*selected_seq_);
@@ -338,9 +348,12 @@ void TimelineView::keyPressEvent(QKeyEvent* e) {
     case Qt::Key_Left:
       if (e->modifiers() & Qt::AltModifier) return zoomBack();
       return stepSelection(-1);
-    case Qt::Key_Right: return stepSelection(1);
-    case Qt::Key_Escape: return clearRange();
-    default: QWidget::keyPressEvent(e);
+    case Qt::Key_Right:
+      return stepSelection(1);
+    case Qt::Key_Escape:
+      return clearRange();
+    default:
+      QWidget::keyPressEvent(e);
   }
 }
 
@@ -417,8 +430,7 @@ void TimelineView::paintRuler(QPainter& p) {
     p.drawText(x + 3, kRuler - 7, formatPos(model_->axisUnit(), t - origin));
   }
   p.drawText(QRect(6, 0, kGutter - 8, kRuler), Qt::AlignVCenter | Qt::AlignLeft,
-             model_->axisUnit() == TimelineModel::AxisUnit::Sequence ? tr("event #")
-                                                                       : tr("time"));
+             model_->axisUnit() == TimelineModel::AxisUnit::Sequence ? tr("event #") : tr("time"));
 }
 
 void TimelineView::paintGlobalRow(QPainter& p) {

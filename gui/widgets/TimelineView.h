@@ -25,8 +25,8 @@ class TimelineView : public QWidget {
  public:
   static constexpr int kGutter = 160;  // thread labels on the left
   static constexpr int kRuler = 22;
-  static constexpr int kLaneH = 12;    // including a 1px gap below each lane
-  static constexpr int kGroupH = 18;   // process header
+  static constexpr int kLaneH = 12;   // including a 1px gap below each lane
+  static constexpr int kGroupH = 18;  // process header
   static constexpr int kRowGap = 4;
 
   explicit TimelineView(QWidget* parent = nullptr);
