@@ -111,6 +111,8 @@ void TimelineModel::load(const TraceDb& db) {
     // Times normally grow with seq (one thread runs at a time); sort only if they do not.
     if (!std::is_sorted(le.idx.begin(), le.idx.end(), by_pos))
       std::stable_sort(le.idx.begin(), le.idx.end(), by_pos);
+    le.pos.resize(le.idx.size());
+    for (size_t k = 0; k < le.idx.size(); ++k) le.pos[k] = pos(le.idx[k]);
     le.err_prefix.resize(le.idx.size() + 1);
     le.err_prefix[0] = 0;
     for (size_t k = 0; k < le.idx.size(); ++k)
@@ -167,9 +169,7 @@ std::optional<double> TimelineModel::posOfSeq(uint64_t seq) const {
 }
 
 size_t TimelineModel::lowerBound(const LaneEvents& le, double t) const {
-  return static_cast<size_t>(std::lower_bound(le.idx.begin(), le.idx.end(), t,
-                                              [this](uint32_t i, double v) { return pos(i) < v; }) -
-                             le.idx.begin());
+  return static_cast<size_t>(std::lower_bound(le.pos.begin(), le.pos.end(), t) - le.pos.begin());
 }
 
 void TimelineModel::aggregate(int thread, Lane lane, double t0, double ns_per_px, int width,
@@ -181,14 +181,13 @@ void TimelineModel::aggregate(int thread, Lane lane, double t0, double ns_per_px
   size_t k = lowerBound(le, t0);
   // Jump from event to event: cost grows with min(width, events in view), not with both.
   while (k < n) {
-    const double p = pos(le.idx[k]);
+    const double p = le.pos[k];
     const auto bin = static_cast<int64_t>(std::floor((p - t0) / ns_per_px));
     if (bin >= width) break;
     const double hi = t0 + static_cast<double>(bin + 1) * ns_per_px;
     auto e = static_cast<size_t>(
-        std::lower_bound(le.idx.begin() + static_cast<ptrdiff_t>(k), le.idx.end(), hi,
-                         [this](uint32_t i, double v) { return pos(i) < v; }) -
-        le.idx.begin());
+        std::lower_bound(le.pos.begin() + static_cast<ptrdiff_t>(k), le.pos.end(), hi) -
+        le.pos.begin());
     if (e == k) e = k + 1;  // rounding at a bin edge: the event still lands somewhere
     PixelBin& b = out[static_cast<size_t>(std::max<int64_t>(bin, 0))];
     if (b.count == 0) b.first = le.idx[k];
@@ -207,7 +206,7 @@ std::optional<uint32_t> TimelineModel::nearest(int thread, Lane lane, double t,
   double best_d = max_dist;
   for (size_t c : {k, k - 1}) {  // k - 1 wraps to a huge value when k == 0: skipped below
     if (c >= le.idx.size()) continue;
-    const double d = std::abs(pos(le.idx[c]) - t);
+    const double d = std::abs(le.pos[c] - t);
     if (d <= best_d) {
       best_d = d;
       best = le.idx[c];

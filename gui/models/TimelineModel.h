@@ -99,6 +99,7 @@ class TimelineModel {
   static constexpr uint8_t kErrorBit = 0x80;
   struct LaneEvents {
     std::vector<uint32_t> idx;         // event indexes, sorted by pos
+    std::vector<double> pos;           // their positions: binary searches stay in one array
     std::vector<uint32_t> err_prefix;  // err_prefix[k] = errors among idx[0..k)
   };
   const LaneEvents& laneEvents(int thread, Lane lane) const {

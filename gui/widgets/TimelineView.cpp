@@ -523,7 +523,15 @@ void TimelineView::paintRows(QPainter& p) {
         const PixelBin& b = bins_[x];
         if (b.count == 0) continue;
         const int h = barHeight(b.count, lr.height());
-        rects[b.errors ? kThreadLaneCount : l].emplace_back(kGutter + x, lr.bottom() - h + 1, 1, h);
+        auto& out = rects[b.errors ? kThreadLaneCount : l];
+        const QRect bar(kGutter + x, lr.bottom() - h + 1, 1, h);
+        // Dense stretches are runs of equal bars: one wide rect instead of one per pixel keeps
+        // the fill cost down when zoomed out on millions of events.
+        if (!out.empty() && out.back().right() + 1 == bar.left() && out.back().top() == bar.top() &&
+            out.back().height() == h)
+          out.back().setRight(bar.left());
+        else
+          out.push_back(bar);
       }
     }
     p.setPen(QColor(0xd0, 0xd0, 0xd0));
