@@ -129,8 +129,12 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const {
       return model_->threads()[model_->threadOf(i)].tid;
     case Name:
       return QString::fromStdString(std::string(model_->name(i)));
-    case Result:
-      return QVariant::fromValue<qlonglong>(detail(i)->result);
+    case Result: {
+      // Addresses (mmap, brk) read better in hex; counts and fds in decimal.
+      const qint64 r = detail(i)->result;
+      if (r >= (qint64{1} << 32)) return QStringLiteral("0x%1").arg(r, 0, 16);
+      return QVariant::fromValue<qlonglong>(r);
+    }
     case Summary:
       return detail(i)->summary;
   }

@@ -1,0 +1,135 @@
+// The main window wired together: selection sync between timeline, table and details; a seek
+// (fake ckrr) logged in the seeks table and shown in the seek panel; bookmarks reaching the
+// timeline; search/filter box; "Debug here" disabled with a reason when it cannot work.
+#include <QAction>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <QToolTip>
+
+#include "TestTraces.h"
+#include "gui/SeekRunner.h"
+#include "gui/models/BookmarkModel.h"
+#include "gui/models/EventTableModel.h"
+#include "gui/models/TraceDb.h"
+#include "gui/widgets/EventDetailsPane.h"
+#include "gui/widgets/MainWindow.h"
+#include "gui/widgets/SeekPanel.h"
+#include "gui/widgets/TimelineView.h"
+
+using namespace ckrr::gui;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+
+  std::unique_ptr<test::SynthTrace> trace_;
+
+ private slots:
+  void initTestCase() {
+    qputenv("CKRR_BIN", CKRR_TEST_FAKE_CKRR);
+    SynthParams p;
+    p.events = 5000;
+    p.threads = 3;
+    trace_ = std::make_unique<test::SynthTrace>(p);
+  }
+
+  void selectionIsShared() {
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    win.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&win));
+    win.timeline()->selectSeq(1234);
+    QVERIFY(win.details()->plainText().contains("#1234"));
+    auto* table = win.findChild<QTableView*>();
+    QVERIFY(table);
+    QCOMPARE(table->currentIndex().row(), 1233);
+    // Picking a row in the table selects the event on the timeline.
+    table->setCurrentIndex(table->model()->index(99, 0));
+    QCOMPARE(win.timeline()->selectedSeq(), std::optional<uint64_t>(100));
+    QVERIFY(win.details()->plainText().contains("#100"));
+  }
+
+  void filterBox() {
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    auto* edit = win.findChild<QLineEdit*>();
+    QVERIFY(edit);
+    QTest::keyClicks(edit, "futex");
+    QTRY_VERIFY(win.eventTable()->filter().names == "futex");
+    QVERIFY(win.eventTable()->rowCount() > 0);
+    QVERIFY(win.eventTable()->rowCount() < 5000);
+    for (int r = 0; r < win.eventTable()->rowCount(); r += 50)
+      QCOMPARE(win.eventTable()->index(r, EventTableModel::Name).data().toString(),
+               QString("futex"));
+  }
+
+  void seekIsLoggedAndShown() {
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    const auto before = TraceDb(trace_->db()).seeks().size();
+    QSignalSpy fin(win.seekRunner(), &SeekRunner::finished);
+    win.timeline()->selectSeq(321);
+    QTest::keyClick(win.timeline(), Qt::Key_Return);
+    QVERIFY(fin.wait(10000));
+    QCOMPARE(win.seekPanel()->registerCount(), 2);
+    QVERIFY2(win.seekPanel()->statusText().contains("At event #321"),
+             qPrintable(win.seekPanel()->statusText()));
+    QVERIFY(win.seekPanel()->outputText().contains("hello from the program"));
+    const auto seeks = TraceDb(trace_->db()).seeks();
+    QCOMPARE(seeks.size(), before + 1);
+    QCOMPARE(seeks.back().seq, uint64_t{321});
+  }
+
+  void bookmarksReachTimeline() {
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    const size_t n = win.timelineModel().bookmarks().size();
+    QVERIFY(win.bookmarkModel()->addBookmark(4000, "late"));
+    QCOMPARE(win.timelineModel().bookmarks().size(), n + 1);
+    // Reopening the trace shows it again: it lives in timeline.db.
+    MainWindow again;
+    again.openTrace(trace_->dir);
+    bool found = false;
+    for (const auto& b : again.timelineModel().bookmarks())
+      found |= b.seq == 4000 && b.note == "late";
+    QVERIFY(found);
+  }
+
+  void hoverShowsSummary() {
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    win.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&win));
+    TimelineView* v = win.timeline();
+    const auto& m = win.timelineModel();
+    const uint32_t i = 2500;
+    v->setView(m.pos(i) - 300, 1.0);
+    const QRect r = v->laneRect(m.threadOf(i), m.lane(i));
+    const QPoint p(static_cast<int>(v->xForPos(m.pos(i))), r.center().y());
+    QHelpEvent he(QEvent::ToolTip, p, v->mapToGlobal(p));
+    QApplication::sendEvent(v, &he);
+    QTRY_VERIFY(QToolTip::isVisible());
+    const QString tip = QToolTip::text();
+    QVERIFY2(tip.contains("#2501"), qPrintable(tip));
+    QVERIFY2(tip.contains(QString::fromStdString(std::string(m.name(i)))), qPrintable(tip));
+  }
+
+  void debugHereNeedsATerminal() {
+    const QByteArray path = qgetenv("PATH");
+    const QByteArray term = qgetenv("TERMINAL");
+    QTemporaryDir empty;
+    qputenv("PATH", empty.path().toUtf8());
+    qunsetenv("TERMINAL");
+    MainWindow win;
+    win.openTrace(trace_->dir);
+    QVERIFY(!win.debugAction()->isEnabled());
+    QVERIFY2(win.debugAction()->toolTip().contains("terminal"),
+             qPrintable(win.debugAction()->toolTip()));
+    qputenv("PATH", path);
+    if (!term.isEmpty()) qputenv("TERMINAL", term);
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
