@@ -48,8 +48,8 @@ int cmd_events(const std::vector<std::string>& argv) {
   if (auto n = args.get("--name")) q.name = *n;
   q.errors_only = args.has("--errors");
   index->for_each_event(q, [](const EventRow& r) {
-    printf("%llu %.6f %d %s %s\n", static_cast<unsigned long long>(r.seq), r.time_ns / 1e9,
-           r.tid, event_kind_name(r.kind), r.summary.c_str());
+    printf("%llu %.6f %d %s %s\n", static_cast<unsigned long long>(r.seq), r.time_ns / 1e9, r.tid,
+           event_kind_name(r.kind), r.summary.c_str());
     return !ferror(stdout);
   });
   return 0;

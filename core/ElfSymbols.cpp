@@ -52,7 +52,8 @@ std::shared_ptr<ElfSymbols> ElfSymbols::load(const std::string& path) {
       for (size_t k = 0; k < n; ++k) {
         if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value == 0) continue;
         if (sym[k].st_name >= strs.sh_size) continue;
-        std::string name(str + sym[k].st_name, strnlen(str + sym[k].st_name, strs.sh_size - sym[k].st_name));
+        std::string name(str + sym[k].st_name,
+                         strnlen(str + sym[k].st_name, strs.sh_size - sym[k].st_name));
         auto it = out->syms_.find(sym[k].st_value);
         // Prefer global names over local aliases at the same address.
         if (it == out->syms_.end() || ELF64_ST_BIND(sym[k].st_info) == STB_GLOBAL)

@@ -1,7 +1,7 @@
 #pragma once
 // Errors that reach the user. Each carries a message meant to be printed as is.
-#include <stdexcept>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace ckrr {

@@ -32,7 +32,7 @@ ExecInfo prepare_exec(Task& t, const std::optional<std::vector<uint8_t>>& random
   const Registers& r = t.regs();
   uint64_t p = r.rsp;
   uint64_t argc = t.read_val<uint64_t>(p);
-  p += 8 * (argc + 2);                   // argc, argv[], NULL
+  p += 8 * (argc + 2);                          // argc, argv[], NULL
   while (t.read_val<uint64_t>(p) != 0) p += 8;  // envp[]
   p += 8;
   uint64_t auxv_start = p;

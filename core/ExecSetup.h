@@ -20,7 +20,7 @@ struct ExecInfo {
   std::vector<uint8_t> auxv;    // the auxv as the app sees it (after patching)
   std::vector<uint8_t> random;  // the 16 AT_RANDOM bytes
   uint64_t vdso = 0;
-  uint64_t entry = 0;           // AT_ENTRY
+  uint64_t entry = 0;  // AT_ENTRY
 };
 
 // random: the bytes to put at AT_RANDOM (replay), or nullopt to keep the kernel's (record).

@@ -65,18 +65,19 @@ std::string resolve_program(const std::string& name, int* err) {
   if (name.empty()) return "";
   if (name.find('/') != std::string::npos) return usable(name) ? name : "";
   const char* path = getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::string_view rest = path ? path : "/usr/local/bin:/usr/bin:/bin";
   int first_err = ENOENT;
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    std::string dir = p.substr(start, end - start);
+  for (;;) {
+    size_t colon = rest.find(':');
+    std::string_view dir = rest.substr(0, colon);
     if (dir.empty()) dir = ".";
-    std::string cand = dir + "/" + name;
+    std::string cand;
+    cand.reserve(dir.size() + 1 + name.size());
+    cand.append(dir).append(1, '/').append(name);
     if (usable(cand)) return cand;
     if (*err == EACCES) first_err = EACCES;
-    start = end + 1;
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
   }
   *err = first_err;
   return "";

@@ -17,7 +17,7 @@ struct LaunchOptions {
   std::vector<std::string> argv;
   std::vector<std::string> envp;
   std::vector<sock_filter> filter;
-  int cpu = -1;                // pin child (and caller) to this CPU; -1: current CPU
+  int cpu = -1;  // pin child (and caller) to this CPU; -1: current CPU
   bool stdio_to_devnull = false;
   bool new_process_group = false;  // replay: terminal signals go to ckrr, not the app
   std::vector<std::pair<std::string, std::string>> bind_mounts;  // (source, target)

@@ -9,9 +9,9 @@ namespace ckrr {
 
 constexpr uint64_t kScratchPageAddr = 0x70000000;
 constexpr uint64_t kScratchPageSize = 4096;
-constexpr uint64_t kInjectSyscallAddr = kScratchPageAddr;           // 0f 05  syscall
-constexpr uint64_t kInjectReturnAddr = kScratchPageAddr + 2;        // what seccomp sees as ip
-constexpr uint64_t kScratchDataAddr = kScratchPageAddr + 64;        // free scratch bytes
+constexpr uint64_t kInjectSyscallAddr = kScratchPageAddr;     // 0f 05  syscall
+constexpr uint64_t kInjectReturnAddr = kScratchPageAddr + 2;  // what seccomp sees as ip
+constexpr uint64_t kScratchDataAddr = kScratchPageAddr + 64;  // free scratch bytes
 constexpr uint64_t kScratchDataSize = kScratchPageSize - 64;
 // Bytes at the start of the page: syscall; int3; then int3 padding.
 constexpr uint8_t kScratchCode[] = {0x0f, 0x05, 0xcc, 0xcc};

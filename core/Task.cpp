@@ -16,11 +16,14 @@ namespace ckrr {
 
 namespace {
 void check_ptrace(long r, const char* what, pid_t tid) {
-  if (r < 0) throw Error(errno_text(std::string("ptrace ") + what + " of " + std::to_string(tid), errno));
+  if (r < 0)
+    throw Error(errno_text(std::string("ptrace ") + what + " of " + std::to_string(tid), errno));
 }
 }  // namespace
 
-Task::Task(pid_t tid, pid_t tgid) : tid_(tid), tgid_(tgid) { reopen_mem(); }
+Task::Task(pid_t tid, pid_t tgid) : tid_(tid), tgid_(tgid) {
+  reopen_mem();
+}
 
 Task::~Task() {
   if (mem_fd_ >= 0) close(mem_fd_);

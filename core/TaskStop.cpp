@@ -61,14 +61,22 @@ TaskStop TaskStop::decode(pid_t tid, int status) {
 
 std::string TaskStop::describe() const {
   switch (kind) {
-    case Kind::Seccomp: return "seccomp stop";
-    case Kind::SyscallStop: return "syscall stop";
-    case Kind::Exec: return "exec";
-    case Kind::Exit: return "exit event";
-    case Kind::Clone: return "clone event";
-    case Kind::Signal: return std::string("signal ") + (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    case Kind::GroupStop: return "group stop";
-    case Kind::Exited: return "exited with status " + std::to_string(code);
+    case Kind::Seccomp:
+      return "seccomp stop";
+    case Kind::SyscallStop:
+      return "syscall stop";
+    case Kind::Exec:
+      return "exec";
+    case Kind::Exit:
+      return "exit event";
+    case Kind::Clone:
+      return "clone event";
+    case Kind::Signal:
+      return std::string("signal ") + (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    case Kind::GroupStop:
+      return "group stop";
+    case Kind::Exited:
+      return "exited with status " + std::to_string(code);
     case Kind::Killed:
       return std::string("killed by SIG") + (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
   }

@@ -16,17 +16,49 @@ namespace {
 // Index of the path argument of a path-taking syscall, or -1.
 int path_arg(int nr) {
   switch (nr) {
-    case SYS_open: case SYS_creat: case SYS_stat: case SYS_lstat: case SYS_access:
-    case SYS_readlink: case SYS_chdir: case SYS_mkdir: case SYS_rmdir: case SYS_unlink:
-    case SYS_rename: case SYS_link: case SYS_chmod: case SYS_chown: case SYS_lchown:
-    case SYS_truncate: case SYS_statfs: case SYS_mknod: case SYS_getxattr: case SYS_lgetxattr:
-    case SYS_listxattr: case SYS_llistxattr: case SYS_utime: case SYS_utimes:
+    case SYS_open:
+    case SYS_creat:
+    case SYS_stat:
+    case SYS_lstat:
+    case SYS_access:
+    case SYS_readlink:
+    case SYS_chdir:
+    case SYS_mkdir:
+    case SYS_rmdir:
+    case SYS_unlink:
+    case SYS_rename:
+    case SYS_link:
+    case SYS_chmod:
+    case SYS_chown:
+    case SYS_lchown:
+    case SYS_truncate:
+    case SYS_statfs:
+    case SYS_mknod:
+    case SYS_getxattr:
+    case SYS_lgetxattr:
+    case SYS_listxattr:
+    case SYS_llistxattr:
+    case SYS_utime:
+    case SYS_utimes:
       return 0;
-    case SYS_openat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat:
-    case SYS_faccessat2: case SYS_readlinkat: case SYS_mkdirat: case SYS_unlinkat:
-    case SYS_renameat: case SYS_renameat2: case SYS_linkat: case SYS_fchmodat:
-    case SYS_fchownat: case SYS_utimensat: case SYS_openat2: case SYS_mknodat:
-    case SYS_symlink: case SYS_futimesat:
+    case SYS_openat:
+    case SYS_newfstatat:
+    case SYS_statx:
+    case SYS_faccessat:
+    case SYS_faccessat2:
+    case SYS_readlinkat:
+    case SYS_mkdirat:
+    case SYS_unlinkat:
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_linkat:
+    case SYS_fchmodat:
+    case SYS_fchownat:
+    case SYS_utimensat:
+    case SYS_openat2:
+    case SYS_mknodat:
+    case SYS_symlink:
+    case SYS_futimesat:
       return 1;
     case SYS_symlinkat:
       return 2;
@@ -70,21 +102,90 @@ std::vector<uint8_t> gather_iovec(Task& t, uint64_t iov, uint64_t count, uint64_
 std::vector<SyscallClaim> FilesPlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
   std::vector<SyscallClaim> c;
-  for (int nr :
-       {SYS_read, SYS_write, SYS_open, SYS_close, SYS_stat, SYS_fstat, SYS_lstat, SYS_lseek,
-        SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev, SYS_access, SYS_pipe, SYS_dup,
-        SYS_dup2, SYS_fcntl, SYS_flock, SYS_fsync, SYS_fdatasync, SYS_truncate, SYS_ftruncate,
-        SYS_getdents, SYS_getcwd, SYS_rename, SYS_mkdir, SYS_rmdir, SYS_creat, SYS_link,
-        SYS_unlink, SYS_symlink, SYS_readlink, SYS_chmod, SYS_fchmod, SYS_chown, SYS_fchown,
-        SYS_lchown, SYS_statfs, SYS_fstatfs, SYS_mknod, SYS_utime, SYS_utimes, SYS_sync,
-        SYS_syncfs, SYS_getdents64, SYS_fadvise64, SYS_openat, SYS_mkdirat, SYS_mknodat,
-        SYS_fchownat, SYS_futimesat, SYS_newfstatat, SYS_unlinkat, SYS_renameat, SYS_linkat,
-        SYS_symlinkat, SYS_readlinkat, SYS_fchmodat, SYS_faccessat, SYS_utimensat,
-        SYS_fallocate, SYS_dup3, SYS_pipe2, SYS_preadv, SYS_pwritev, SYS_preadv2,
-        SYS_pwritev2, SYS_renameat2, SYS_statx, SYS_faccessat2, SYS_close_range, SYS_openat2,
-        SYS_memfd_create, SYS_eventfd, SYS_eventfd2, SYS_getxattr, SYS_lgetxattr,
-        SYS_fgetxattr, SYS_listxattr, SYS_llistxattr, SYS_flistxattr, SYS_readahead,
-        SYS_copy_file_range, SYS_sendfile})
+  for (int nr : {SYS_read,
+                 SYS_write,
+                 SYS_open,
+                 SYS_close,
+                 SYS_stat,
+                 SYS_fstat,
+                 SYS_lstat,
+                 SYS_lseek,
+                 SYS_pread64,
+                 SYS_pwrite64,
+                 SYS_readv,
+                 SYS_writev,
+                 SYS_access,
+                 SYS_pipe,
+                 SYS_dup,
+                 SYS_dup2,
+                 SYS_fcntl,
+                 SYS_flock,
+                 SYS_fsync,
+                 SYS_fdatasync,
+                 SYS_truncate,
+                 SYS_ftruncate,
+                 SYS_getdents,
+                 SYS_getcwd,
+                 SYS_rename,
+                 SYS_mkdir,
+                 SYS_rmdir,
+                 SYS_creat,
+                 SYS_link,
+                 SYS_unlink,
+                 SYS_symlink,
+                 SYS_readlink,
+                 SYS_chmod,
+                 SYS_fchmod,
+                 SYS_chown,
+                 SYS_fchown,
+                 SYS_lchown,
+                 SYS_statfs,
+                 SYS_fstatfs,
+                 SYS_mknod,
+                 SYS_utime,
+                 SYS_utimes,
+                 SYS_sync,
+                 SYS_syncfs,
+                 SYS_getdents64,
+                 SYS_fadvise64,
+                 SYS_openat,
+                 SYS_mkdirat,
+                 SYS_mknodat,
+                 SYS_fchownat,
+                 SYS_futimesat,
+                 SYS_newfstatat,
+                 SYS_unlinkat,
+                 SYS_renameat,
+                 SYS_linkat,
+                 SYS_symlinkat,
+                 SYS_readlinkat,
+                 SYS_fchmodat,
+                 SYS_faccessat,
+                 SYS_utimensat,
+                 SYS_fallocate,
+                 SYS_dup3,
+                 SYS_pipe2,
+                 SYS_preadv,
+                 SYS_pwritev,
+                 SYS_preadv2,
+                 SYS_pwritev2,
+                 SYS_renameat2,
+                 SYS_statx,
+                 SYS_faccessat2,
+                 SYS_close_range,
+                 SYS_openat2,
+                 SYS_memfd_create,
+                 SYS_eventfd,
+                 SYS_eventfd2,
+                 SYS_getxattr,
+                 SYS_lgetxattr,
+                 SYS_fgetxattr,
+                 SYS_listxattr,
+                 SYS_llistxattr,
+                 SYS_flistxattr,
+                 SYS_readahead,
+                 SYS_copy_file_range,
+                 SYS_sendfile})
     c.push_back({nr, E});
   // The working directory matters to later execs of relative paths: change it for real too.
   c.push_back({SYS_chdir, ReplayMode::ReexecuteOverride});

@@ -9,10 +9,10 @@ namespace ckrr {
 std::vector<SyscallClaim> LifecyclePlugin::claims() const {
   const ReplayMode R = ReplayMode::Reexecute;
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_exit, R},   {SYS_exit_group, R}, {SYS_execve, R}, {SYS_execveat, R},
-          {SYS_rseq, E},   {SYS_prctl, ReplayMode::ReexecuteOverride},
-          {SYS_clone, E},  {SYS_clone3, E},     {SYS_fork, E},   {SYS_vfork, E},
-          {SYS_wait4, E},  {SYS_waitid, E}};
+  return {{SYS_exit, R},     {SYS_exit_group, R}, {SYS_execve, R},
+          {SYS_execveat, R}, {SYS_rseq, E},       {SYS_prctl, ReplayMode::ReexecuteOverride},
+          {SYS_clone, E},    {SYS_clone3, E},     {SYS_fork, E},
+          {SYS_vfork, E},    {SYS_wait4, E},      {SYS_waitid, E}};
 }
 
 std::vector<int> LifecyclePlugin::allowed() const {

@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,8 +21,8 @@ constexpr uint16_t kDevZero = 1;  // args-independent marker blob content
 std::vector<SyscallClaim> MemoryPlugin::claims() const {
   const ReplayMode R = ReplayMode::Reexecute;
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_mmap, R},   {SYS_brk, R},      {SYS_mremap, R},     {SYS_msync, E},
-          {SYS_mincore, E}, {SYS_mlock, E},   {SYS_munlock, E},    {SYS_mlockall, E},
+  return {{SYS_mmap, R},       {SYS_brk, R},    {SYS_mremap, R},    {SYS_msync, E},
+          {SYS_mincore, E},    {SYS_mlock, E},  {SYS_munlock, E},   {SYS_mlockall, E},
           {SYS_munlockall, E}, {SYS_mlock2, E}, {SYS_membarrier, E}};
 }
 
@@ -85,8 +85,7 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
     r = ctx.session.inject(t, SYS_mmap, {addr, a[1], a[2], flags, uint64_t(fd), a[5]});
     ctx.session.inject(t, SYS_close, {uint64_t(fd)});
   } else {
-    r = ctx.session.inject(t, SYS_mmap,
-                           {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
+    r = ctx.session.inject(t, SYS_mmap, {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
   }
   if (r != ctx.event.result) {
     char e[32], g[32];

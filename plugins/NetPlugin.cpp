@@ -9,9 +9,9 @@ namespace ckrr {
 
 std::vector<SyscallClaim> NetPlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_socket, E},     {SYS_connect, E},     {SYS_accept, E},     {SYS_accept4, E},
-          {SYS_sendto, E},     {SYS_recvfrom, E},    {SYS_sendmsg, E},    {SYS_recvmsg, E},
-          {SYS_shutdown, E},   {SYS_bind, E},        {SYS_listen, E},     {SYS_getsockname, E},
+  return {{SYS_socket, E},      {SYS_connect, E},    {SYS_accept, E},     {SYS_accept4, E},
+          {SYS_sendto, E},      {SYS_recvfrom, E},   {SYS_sendmsg, E},    {SYS_recvmsg, E},
+          {SYS_shutdown, E},    {SYS_bind, E},       {SYS_listen, E},     {SYS_getsockname, E},
           {SYS_getpeername, E}, {SYS_socketpair, E}, {SYS_setsockopt, E}, {SYS_getsockopt, E}};
 }
 

@@ -15,9 +15,7 @@ class PluginRegistry {
   static PluginRegistry with_builtin_plugins();
 
   void add(std::unique_ptr<Plugin> p);  // throws if a syscall is claimed twice
-  Plugin* owner(long nr) const {
-    return nr >= 0 && nr < kMaxSyscall ? owners_[nr] : nullptr;
-  }
+  Plugin* owner(long nr) const { return nr >= 0 && nr < kMaxSyscall ? owners_[nr] : nullptr; }
   ReplayMode default_mode(long nr) const { return modes_[nr]; }
   const std::vector<std::unique_ptr<Plugin>>& plugins() const { return plugins_; }
   Plugin* find(const std::string& name) const;

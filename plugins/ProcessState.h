@@ -14,7 +14,7 @@ namespace ckrr {
 struct FdEntry {
   enum class Kind : uint8_t { File, Pipe, Socket, Epoll, EventFd, MemFd, Other };
   Kind kind = Kind::File;
-  std::string path;   // as opened, or "pipe:[...]", "socket"
+  std::string path;  // as opened, or "pipe:[...]", "socket"
   bool cloexec = false;
   int std_stream = -1;  // 0/1/2 when it refers to the stdin/stdout/stderr ckrr was started with
 };

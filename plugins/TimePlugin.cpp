@@ -21,8 +21,8 @@ int tsc_insn_len(Task& t, uint64_t rip) {
 
 std::vector<SyscallClaim> TimePlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_clock_gettime, E}, {SYS_gettimeofday, E}, {SYS_time, E},
-          {SYS_clock_getres, E},  {SYS_nanosleep, E},    {SYS_clock_nanosleep, E},
+  return {{SYS_clock_gettime, E}, {SYS_gettimeofday, E},  {SYS_time, E},
+          {SYS_clock_getres, E},  {SYS_nanosleep, E},     {SYS_clock_nanosleep, E},
           {SYS_times, E},         {SYS_clock_adjtime, E}, {SYS_adjtimex, E}};
 }
 

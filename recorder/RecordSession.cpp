@@ -29,7 +29,9 @@ namespace ckrr {
 namespace {
 
 volatile sig_atomic_t g_terminate = 0;
-void on_terminate(int) { g_terminate = 1; }
+void on_terminate(int) {
+  g_terminate = 1;
+}
 
 std::string interpreter_of(const std::string& exe) {
   int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
@@ -56,7 +58,10 @@ std::string shell_join(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) {
     if (!s.empty()) s += ' ';
-    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    bool plain = !a.empty() &&
+                 a.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") ==
+                     std::string::npos;
     if (plain) {
       s += a;
     } else {
@@ -135,14 +140,16 @@ int RecordSession::run() {
   try {
     if (log_) finish();
   } catch (const std::exception& e) {
-    std::cerr << "ckrr: finishing the trace failed: " << e.what() << "\n";
-    return 125;
+    if (failure_.empty())
+      failure_ = e.what();
+    else
+      failure_ += std::string("; then finishing the trace failed: ") + e.what();
   }
   if (!failure_.empty()) {
     std::cerr << "ckrr: recording stopped: " << failure_ << "\n";
     if (trace_)
-      std::cerr << "ckrr: the trace in " << trace_->dir().string() << " keeps the "
-                << next_seq_ - 1 << " events before that point\n";
+      std::cerr << "ckrr: the trace in " << trace_->dir().string() << " keeps the " << next_seq_ - 1
+                << " events before that point\n";
     return 125;
   }
   return exit_code_;
@@ -250,8 +257,8 @@ void RecordSession::on_syscall(Task& t) {
   std::copy(args, args + 6, ev.args);
   Plugin* plugin = registry_.owner(nr);
   if (!plugin) {
-    stop_app("unsupported syscall " + syscall_display_name(nr) + " (number " +
-             std::to_string(nr) + ")");
+    stop_app("unsupported syscall " + syscall_display_name(nr) + " (number " + std::to_string(nr) +
+             ")");
     t.cont();
     return;
   }
@@ -318,7 +325,8 @@ void RecordSession::on_exec(Task& t, Event& ev) {
   if (s.kind == TaskStop::Kind::Exec) {
     t.resume_syscall();
     s = t.wait();
-    if (s.kind != TaskStop::Kind::SyscallStop) throw Error("unexpected " + s.describe() + " after exec");
+    if (s.kind != TaskStop::Kind::SyscallStop)
+      throw Error("unexpected " + s.describe() + " after exec");
     ExecInfo info = prepare_exec(t, std::nullopt);
     ev.kind = EventKind::Exec;
     ev.result = 0;
@@ -340,7 +348,8 @@ void RecordSession::on_exec(Task& t, Event& ev) {
     proc_.exec();
     for (const auto& p : registry_.plugins()) p->on_exec(proc_);
   } else {
-    if (s.kind != TaskStop::Kind::SyscallStop) throw Error("unexpected " + s.describe() + " in exec");
+    if (s.kind != TaskStop::Kind::SyscallStop)
+      throw Error("unexpected " + s.describe() + " in exec");
     ev.result = static_cast<int64_t>(t.regs().rax);
     ev.mode = ReplayMode::Emulate;
   }
@@ -408,8 +417,10 @@ void RecordSession::on_gone(Task&, int raw_status) {
   ev.result = raw_status;
   emit(ev);
   done_ = true;
-  if (WIFEXITED(raw_status)) exit_code_ = WEXITSTATUS(raw_status);
-  else if (WIFSIGNALED(raw_status)) exit_code_ = 128 + WTERMSIG(raw_status);
+  if (WIFEXITED(raw_status))
+    exit_code_ = WEXITSTATUS(raw_status);
+  else if (WIFSIGNALED(raw_status))
+    exit_code_ = 128 + WTERMSIG(raw_status);
   index_->set_meta("exit_status", std::to_string(raw_status));
 }
 
@@ -426,10 +437,12 @@ void RecordSession::finish() {
   th.first_seq = 1;
   th.last_seq = next_seq_ - 1;
   index_->add_thread(th);
-  if (!failure_.empty()) index_->set_meta("stopped_because", failure_);
-  index_->set_meta("complete", failure_.empty() ? "1" : "0");
-  index_->finalize();
-  if (!opt_.quiet)
+  index_->finalize();       // marks the index complete...
+  if (!failure_.empty()) {  // ...but the recording is not
+    index_->set_meta("stopped_because", failure_);
+    index_->set_meta("complete", "0");
+  }
+  if (!opt_.quiet && failure_.empty())
     std::cerr << "ckrr: recorded " << next_seq_ - 1 << " events to " << trace_->dir().string()
               << "\n";
 }

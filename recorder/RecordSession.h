@@ -19,8 +19,8 @@
 namespace ckrr {
 
 struct RecordOptions {
-  std::vector<std::string> argv;       // program and its arguments
-  std::filesystem::path trace_dir;     // empty: a fresh directory under ./ckrr-traces/
+  std::vector<std::string> argv;    // program and its arguments
+  std::filesystem::path trace_dir;  // empty: a fresh directory under ./ckrr-traces/
   bool force = false;
   bool quiet = false;
 };
@@ -36,8 +36,7 @@ class RecordSession : public SessionServices {
   // SessionServices
   bool replaying() const override { return false; }
   FileStore* file_store() override { return store_.get(); }
-  void note_mapped_file(const std::string& path, const std::string& stored,
-                        uint64_t size) override;
+  void note_mapped_file(const std::string& path, const std::string& stored, uint64_t size) override;
   std::string stored_file_path(const std::string& stored) override;
   void echo(int, const void*, size_t) override {}
   void finish_skipped(Task&) override;
@@ -70,9 +69,9 @@ class RecordSession : public SessionServices {
   uint64_t next_seq_ = 1;
   bool done_ = false;
   int exit_code_ = 0;
-  std::string failure_;      // why the recording stopped early
-  Registers last_exit_regs_{};  // registers when the last syscall returned
-  bool at_boundary_ = false;    // no app code has run since the last syscall returned
+  std::string failure_;              // why the recording stopped early
+  Registers last_exit_regs_{};       // registers when the last syscall returned
+  bool at_boundary_ = false;         // no app code has run since the last syscall returned
   std::vector<siginfo_t> deferred_;  // async signals to deliver at the next syscall boundary
   uint64_t deferred_count_ = 0;
 };

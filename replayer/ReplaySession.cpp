@@ -27,7 +27,9 @@ namespace ckrr {
 
 namespace {
 
-bool is_restart_result(int64_t r) { return r == -512 || r == -513 || r == -514 || r == -516; }
+bool is_restart_result(int64_t r) {
+  return r == -512 || r == -513 || r == -514 || r == -516;
+}
 
 std::string call_text(long nr, const uint64_t* a) {
   char buf[256];
@@ -47,6 +49,22 @@ std::string file_digest(const std::string& path) {
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) h.update(buf, n);
   fclose(f);
   return h.hex();
+}
+
+// A plugin may have rewritten argument registers for the kernel (recorded pid -> real pid);
+// the app must find them as it left them.
+void restore_args(Task& t, const uint64_t* a) {
+  Registers r = t.regs();
+  if (r.rdi == a[0] && r.rsi == a[1] && r.rdx == a[2] && r.r10 == a[3] && r.r8 == a[4] &&
+      r.r9 == a[5])
+    return;
+  r.rdi = a[0];
+  r.rsi = a[1];
+  r.rdx = a[2];
+  r.r10 = a[3];
+  r.r8 = a[4];
+  r.r9 = a[5];
+  t.set_regs(r);
 }
 
 uint64_t mono_ns() {
@@ -133,6 +151,8 @@ void ReplaySession::start() {
   try {
     auto index = TimelineIndex::open(trace_->index_db(), true);
     total_events_ = index->event_count();
+    complete_ = index->meta("complete").value_or("0") == "1";
+    stopped_because_ = index->meta("stopped_because").value_or("");
   } catch (const TraceError&) {
   }
   if (opt_.to && total_events_ && *opt_.to > total_events_)
@@ -160,10 +180,17 @@ void ReplaySession::start() {
 Event& ReplaySession::peek(const char* what_app_did) {
   if (!lookahead_) {
     Event e;
-    if (!reader_->next(e))
+    if (!reader_->next(e)) {
+      if (reader_->truncated() || !complete_)
+        throw TraceError(trace_->events_log().string() +
+                         ": the recording is truncated after event " + std::to_string(last_seq_) +
+                         " (" +
+                         (stopped_because_.empty() ? "the recorder did not finish"
+                                                   : "recording stopped: " + stopped_because_) +
+                         "); replayed up to there");
       throw Divergence(last_seq_ + 1, proc_.recorded_pid, "the recording ends here",
-                       reader_->truncated() ? "end of a truncated recording" : "end of recording",
-                       what_app_did);
+                       "end of recording", what_app_did);
+    }
     lookahead_ = std::move(e);
   }
   return *lookahead_;
@@ -211,8 +238,10 @@ void ReplaySession::on_syscall(Task& t) {
   Event ev = take(did.c_str());
   bool is_exec = nr == SYS_execve || nr == SYS_execveat;
   if (ev.kind != EventKind::Syscall && ev.kind != EventKind::Exec)
-    throw Divergence(ev.seq, ev.tid, "the program made a syscall where the recording has " +
-                     std::string(event_kind_name(ev.kind)), summarize_event(ev), did);
+    throw Divergence(ev.seq, ev.tid,
+                     "the program made a syscall where the recording has " +
+                         std::string(event_kind_name(ev.kind)),
+                     summarize_event(ev), did);
   if (ev.nr != nr)
     throw Divergence(ev.seq, ev.tid, "a different syscall", call_text(ev.nr, ev.args), did);
   if (is_exec) {
@@ -261,22 +290,26 @@ void ReplaySession::on_syscall(Task& t) {
         if (exiting) break;  // checked by its exit status
         t.resume_syscall();
         TaskStop s = t.wait();
-        if (s.gone()) throw Divergence(ev.seq, ev.tid, "the program ended in a syscall",
-                                       summarize_event(ev), s.describe());
+        if (s.gone())
+          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", summarize_event(ev),
+                           s.describe());
         int64_t got = static_cast<int64_t>(t.regs().rax);
         if (got != ev.result)
           throw Divergence(ev.seq, ev.tid, syscall_display_name(nr) + " returned another value",
                            std::to_string(ev.result), std::to_string(got));
+        restore_args(t, args);
         break;
       }
       case ReplayMode::ReexecuteOverride: {
         t.resume_syscall();
         TaskStop s = t.wait();
-        if (s.gone()) throw Divergence(ev.seq, ev.tid, "the program ended in a syscall",
-                                       summarize_event(ev), s.describe());
+        if (s.gone())
+          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", summarize_event(ev),
+                           s.describe());
         Registers r = t.regs();
         r.rax = static_cast<uint64_t>(ev.result);
         t.set_regs(r);
+        restore_args(t, args);
         write_memory(t, ev);
         break;
       }
@@ -378,8 +411,9 @@ int ReplaySession::on_gone(int raw_status) {
   if (ev.kind != EventKind::Exit || ev.result != raw_status)
     throw Divergence(ev.seq, ev.tid, "the program ended differently", summarize_event(ev), did);
   after_event(*task_, ev);
-  if (opt_.progress) fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
-                             (unsigned long long)ev.seq);
+  if (opt_.progress)
+    fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
+            (unsigned long long)ev.seq);
   if (stopped_) return 0;
   if (WIFEXITED(raw_status)) return WEXITSTATUS(raw_status);
   return 128 + WTERMSIG(raw_status);

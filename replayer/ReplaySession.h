@@ -19,7 +19,7 @@ namespace ckrr {
 
 struct ReplayOptions {
   std::filesystem::path trace_dir;
-  std::optional<uint64_t> to;     // stop after this event
+  std::optional<uint64_t> to;  // stop after this event
   bool print_state = false;
   std::filesystem::path state_out;  // where --print-state writes (empty: stdout)
   bool progress = false;            // "ckrr-progress: N/TOTAL" lines on stderr
@@ -67,6 +67,8 @@ class ReplaySession : public SessionServices {
   std::unique_ptr<Task> task_;
   std::optional<Event> lookahead_;
   uint64_t total_events_ = 0;
+  bool complete_ = false;        // the recorder finished (index meta)
+  std::string stopped_because_;  // why a recording stopped early
   uint64_t last_seq_ = 0;
   bool stopped_ = false;
   bool done_ = false;

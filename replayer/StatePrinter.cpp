@@ -43,12 +43,13 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
   s += "rip: " + hex64(r.rip) + " " + symbol_at(maps, r.rip) + "\n";
   // orig_rax is left out: it only means something inside a syscall stop.
   const std::pair<const char*, unsigned long long> regs[] = {
-      {"rax", r.rax}, {"rbx", r.rbx}, {"rcx", r.rcx}, {"rdx", r.rdx}, {"rsi", r.rsi},
-      {"rdi", r.rdi}, {"rbp", r.rbp}, {"rsp", r.rsp}, {"r8", r.r8},   {"r9", r.r9},
-      {"r10", r.r10}, {"r11", r.r11}, {"r12", r.r12}, {"r13", r.r13}, {"r14", r.r14},
-      {"r15", r.r15}, {"rip", r.rip}, {"eflags", r.eflags}, {"cs", r.cs}, {"ss", r.ss},
-      {"ds", r.ds}, {"es", r.es}, {"fs", r.fs}, {"gs", r.gs}, {"fs_base", r.fs_base},
-      {"gs_base", r.gs_base}};
+      {"rax", r.rax},         {"rbx", r.rbx},        {"rcx", r.rcx}, {"rdx", r.rdx},
+      {"rsi", r.rsi},         {"rdi", r.rdi},        {"rbp", r.rbp}, {"rsp", r.rsp},
+      {"r8", r.r8},           {"r9", r.r9},          {"r10", r.r10}, {"r11", r.r11},
+      {"r12", r.r12},         {"r13", r.r13},        {"r14", r.r14}, {"r15", r.r15},
+      {"rip", r.rip},         {"eflags", r.eflags},  {"cs", r.cs},   {"ss", r.ss},
+      {"ds", r.ds},           {"es", r.es},          {"fs", r.fs},   {"gs", r.gs},
+      {"fs_base", r.fs_base}, {"gs_base", r.gs_base}};
   for (const auto& [name, v] : regs) s += std::string("reg ") + name + " " + hex64(v) + "\n";
 
   Sha256 mem;

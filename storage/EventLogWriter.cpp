@@ -72,7 +72,10 @@ EventLogWriter::~EventLogWriter() {
 void EventLogWriter::append(const Event& e, std::string summary) {
   std::unique_lock lk(mu_);
   if (failed_ || closed_) return;
-  if (open_rows_.empty()) open_first_seq_ = e.seq;
+  if (open_rows_.empty()) {
+    open_first_seq_ = e.seq;
+    open_since_ = std::chrono::steady_clock::now();
+  }
   encode_event(e, open_raw_);
   EventRow& r = open_rows_.emplace_back();
   r.seq = e.seq;
@@ -160,7 +163,13 @@ void EventLogWriter::run() {
     bool skip = false;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+      // A chunk also seals when it is old, so that a recorder killed while the app is slow or
+      // blocked still leaves its recent events readable.
+      while (!stop_ && queue_.empty()) {
+        if (cv_.wait_for(lk, kMaxChunkAge) == std::cv_status::timeout && !open_rows_.empty() &&
+            std::chrono::steady_clock::now() - open_since_ >= kMaxChunkAge)
+          seal_locked();
+      }
       if (queue_.empty()) break;
       p = queue_.front();
       queue_.pop_front();

@@ -7,6 +7,7 @@
 //   u32 magic 'CKC1' | u32 compressed_len | u32 raw_len | u32 event_count | u64 first_seq
 //   | u32 crc32(compressed bytes) | u32 crc32(the 28 header bytes before it) | compressed bytes
 // The file starts with an 8-byte header: "CKRRLOG" + format version byte (1).
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -64,6 +65,8 @@ class EventLogWriter {
   std::vector<uint8_t> open_raw_;
   std::vector<EventRow> open_rows_;
   uint64_t open_first_seq_ = 0;
+  std::chrono::steady_clock::time_point open_since_;
+  static constexpr std::chrono::milliseconds kMaxChunkAge{250};
   std::deque<Pending*> queue_;
   bool stop_ = false;
   bool closed_ = false;

@@ -11,7 +11,8 @@
 namespace ckrr {
 
 namespace {
-// Format: "ckrr-launch 1\0" then NUL-terminated fields: path, cwd, pid, argc, argv..., envc, envp...
+// Format: "ckrr-launch 1\0" then NUL-terminated fields: path, cwd, pid, argc, argv..., envc,
+// envp...
 constexpr char kMagic[] = "ckrr-launch 1";
 }  // namespace
 
