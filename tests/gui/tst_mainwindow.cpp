@@ -3,6 +3,7 @@
 // timeline; search/filter box; "Debug here" disabled with a reason when it cannot work.
 #include <QAction>
 #include <QLineEdit>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
@@ -13,12 +14,15 @@
 #include "gui/models/BookmarkModel.h"
 #include "gui/models/EventTableModel.h"
 #include "gui/models/TraceDb.h"
+#include "gui/widgets/DisassemblyPane.h"
 #include "gui/widgets/EventDetailsPane.h"
 #include "gui/widgets/MainWindow.h"
 #include "gui/widgets/SeekPanel.h"
 #include "gui/widgets/TimelineView.h"
 
 using namespace ckrr::gui;
+
+Q_DECLARE_METATYPE(ckrr::gui::SeekResult)
 
 class TestMainWindow : public QObject {
   Q_OBJECT
@@ -113,6 +117,42 @@ class TestMainWindow : public QObject {
     const QString tip = QToolTip::text();
     QVERIFY2(tip.contains("#2501"), qPrintable(tip));
     QVERIFY2(tip.contains(QString::fromStdString(std::string(m.name(i)))), qPrintable(tip));
+  }
+
+  void realSeekShowsStateAndCode() {
+#ifndef CKRR_TEST_REAL_CKRR
+    QSKIP("the ckrr CLI is not part of this build");
+#else
+    QTemporaryDir tmp;
+    const QString trace = tmp.filePath("trace");
+    QProcess rec;
+    rec.start(CKRR_TEST_REAL_CKRR, {"record", "-o", trace, "--", "/bin/echo", "gui seek"});
+    QVERIFY(rec.waitForFinished(60000));
+    if (rec.exitCode() != 0)
+      QSKIP(qPrintable("ckrr record does not work here: " + rec.readAllStandardError()));
+    MainWindow win;
+    win.openTrace(trace.toStdString());
+    win.seekRunner()->setBinary(CKRR_TEST_REAL_CKRR);
+    const auto& m = win.timelineModel();
+    // The last syscall before the exit: the program has printed its line by then.
+    uint64_t target = 0;
+    for (uint32_t i = 0; i < m.eventCount(); ++i)
+      if (m.name(i) == "write") target = m.seq(i);
+    QVERIFY(target > 0);
+    QSignalSpy fin(win.seekRunner(), &SeekRunner::finished);
+    win.timeline()->selectSeq(target);
+    win.seekTo(target);
+    QVERIFY(fin.wait(60000));
+    const auto res = fin[0][0].value<SeekResult>();
+    QVERIFY2(res.ok, qPrintable(res.error));
+    QVERIFY2(win.seekPanel()->statusText().contains(QString("At event #%1").arg(target)),
+             qPrintable(win.seekPanel()->statusText()));
+    QVERIFY(win.seekPanel()->registerCount() >= 17);
+    // The code at the stop: rip is inside a file mapped by a recorded mmap.
+    const QString code = win.disassembly()->plainText();
+    const QString here = QString("=> %1:").arg(res.state.rip, 12, 16, QLatin1Char('0'));
+    QVERIFY2(code.contains(here), qPrintable(code));
+#endif
   }
 
   void debugHereNeedsATerminal() {
