@@ -39,6 +39,30 @@ std::optional<CodeWindow> readFileWindow(const std::string& file, uint64_t file_
   return w;
 }
 
+struct ElfInfo {
+  uint16_t type = 0;
+  std::optional<uint64_t> phdr_vaddr;  // PT_PHDR: where the program headers are mapped
+  std::string interp;                  // PT_INTERP: the dynamic loader's path
+};
+
+ElfInfo elfInfo(const std::string& file) {
+  ElfInfo out;
+  std::ifstream f(file, std::ios::binary);
+  Elf64_Ehdr eh;
+  if (!readAt(f, 0, &eh, sizeof eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) return out;
+  out.type = eh.e_type;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    if (!readAt(f, eh.e_phoff + uint64_t{i} * eh.e_phentsize, &ph, sizeof ph)) break;
+    if (ph.p_type == PT_PHDR) out.phdr_vaddr = ph.p_vaddr;
+    if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < 4096) {
+      std::string s(ph.p_filesz, '\0');
+      if (readAt(f, ph.p_offset, s.data(), s.size())) out.interp = s.c_str();  // drop the NUL
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<CodeWindow> readElfCode(const std::string& file, uint64_t load_bias, uint64_t ip,
@@ -71,8 +95,20 @@ std::optional<CodeWindow> readElfCode(const std::string& file, uint64_t load_bia
 CodeLocator::CodeLocator(const TraceDb* db, EventSource* events) : db_(db), events_(events) {}
 
 std::optional<std::string> CodeLocator::storedCopy(const std::string& path) const {
+  // The recorded path may go through a symlink (/bin -> usr/bin) that mapped_files resolved;
+  // resolving it here assumes the same filesystem layout, which holds on the recording machine.
+  std::error_code ec;
+  const std::string canon = std::filesystem::weakly_canonical(path, ec).string();
   for (const auto& m : db_->mappedFiles())
-    if (m.path == path) return (events_->traceDir() / m.stored).string();
+    if (m.path == path || (!ec && m.path == canon))
+      return (events_->traceDir() / m.stored).string();
+  // The recorder also names the first program and its loader in meta.
+  for (const char* key : {"exe", "interp"}) {
+    auto v = db_->meta(key);
+    if (v && (*v == path || (!ec && *v == canon)))
+      if (auto stored = db_->meta(std::string(key) + "_stored"))
+        return (events_->traceDir() / *stored).string();
+  }
   return std::nullopt;
 }
 
@@ -108,17 +144,40 @@ std::optional<CodeWindow> CodeLocator::fromExecutable(uint64_t ip, uint64_t seq,
     if (why) *why = std::string(path->text()) + " has no stored copy in the trace (mapped_files)";
     return std::nullopt;
   }
-  // ET_DYN images load at the no-ASLR base; ET_EXEC at their link addresses.
-  std::ifstream f(*stored, std::ios::binary);
-  Elf64_Ehdr eh{};
-  f.read(reinterpret_cast<char*>(&eh), sizeof eh);
-  const uint64_t bias = eh.e_type == ET_DYN ? kPieBase : 0;
-  auto w = readElfCode(*stored, bias, ip, why);
-  if (w)
+  // Where the kernel put the image and its interpreter: from the auxv saved with the exec
+  // (AT_PHDR locates the executable, AT_BASE the dynamic loader); without it, ET_DYN images
+  // sit at the no-ASLR base and ET_EXEC ones at their link addresses.
+  uint64_t at_phdr = 0, at_base = 0;
+  if (const Blob* auxv = ev->find_blob(blob::kAuxv)) {
+    for (size_t o = 0; o + 16 <= auxv->data.size(); o += 16) {
+      uint64_t kv[2];
+      std::memcpy(kv, auxv->data.data() + o, sizeof kv);
+      if (kv[0] == AT_PHDR) at_phdr = kv[1];
+      if (kv[0] == AT_BASE) at_base = kv[1];
+    }
+  }
+  const ElfInfo exe = elfInfo(*stored);
+  uint64_t bias = exe.type == ET_DYN ? kPieBase : 0;
+  if (exe.type == ET_DYN && at_phdr && exe.phdr_vaddr) bias = at_phdr - *exe.phdr_vaddr;
+  std::string exe_why;
+  auto w = readElfCode(*stored, bias, ip, &exe_why);
+  if (w) {
     w->file = std::string(path->text());
-  else if (why)
+    return w;
+  }
+  if (at_base && !exe.interp.empty()) {
+    if (auto interp = storedCopy(exe.interp)) {
+      w = readElfCode(*interp, at_base, ip, nullptr);
+      if (w) {
+        w->file = exe.interp;
+        return w;
+      }
+    }
+  }
+  if (why)
     *why = "the address is not in the executable " + std::string(path->text()) +
-           " and no recorded mmap with a path covers it";
+           (exe.interp.empty() ? std::string() : " or its loader " + exe.interp) +
+           ", and no recorded mmap with a path covers it";
   return w;
 }
 

@@ -48,11 +48,15 @@ void DisassemblyPane::setEvent(uint64_t seq, const std::optional<Event>& ev,
                                const QString& payload_error) {
   if (!ev) return setMessage(tr("No instruction pointer: %1").arg(payload_error));
   const Blob* regs = ev->find_blob(blob::kRegs);
-  if (!regs || regs->data.size() < sizeof(user_regs_struct))
-    return setMessage(tr("No ip recorded for event #%1 (no register blob).").arg(seq));
-  user_regs_struct r;
-  std::memcpy(&r, regs->data.data(), sizeof r);
-  showCode(r.rip, seq, tr("event #%1").arg(seq));
+  if (regs && regs->data.size() >= sizeof(user_regs_struct)) {
+    user_regs_struct r;
+    std::memcpy(&r, regs->data.data(), sizeof r);
+    return showCode(r.rip, seq, tr("event #%1").arg(seq));
+  }
+  // The time plugin records the address of an emulated rdtsc in args[0].
+  if (ev->kind == EventKind::Rdtsc && ev->args[0])
+    return showCode(ev->args[0], seq, tr("the rdtsc of event #%1").arg(seq));
+  setMessage(tr("No ip recorded for event #%1 (no register blob).").arg(seq));
 }
 
 void DisassemblyPane::showCode(uint64_t ip, uint64_t seq, const QString& origin) {

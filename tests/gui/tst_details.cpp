@@ -114,9 +114,19 @@ class TestDetails : public QObject {
       regs.rip = target_ip_;
       sg.add_blob(blob::kRegs, &regs, sizeof regs);
       w.append(sg, "SIGSEGV");
+
+      Event ts;
+      ts.seq = 6;
+      ts.tid = 300;
+      ts.kind = EventKind::Rdtsc;
+      ts.nr = 2;
+      ts.args[0] = target_ip_;  // where the time plugin records the rdtsc's address
+      ts.result = 123456789;
+      ts.time_ns = 6000;
+      w.append(ts, "rdtsc");
       w.close();
     }
-    index->add_thread({300, 300, "prog", 1, 5});
+    index->add_thread({300, 300, "prog", 1, 6});
     index->finalize();
   }
 
@@ -170,6 +180,11 @@ class TestDetails : public QObject {
         d.disassemble({reinterpret_cast<const uint8_t*>(&ckrr_test_target), 16}, target_ip_, 1);
     QCOMPARE(first.size(), size_t{1});
     QVERIFY2(t.contains(QString::fromStdString(first[0].text())), qPrintable(t));
+
+    // An rdtsc event has its instruction's address.
+    win.selectEvent(6);
+    QVERIFY2(win.disassembly()->plainText().contains(here),
+             qPrintable(win.disassembly()->plainText()));
 
     // An event without registers says so.
     win.selectEvent(2);
