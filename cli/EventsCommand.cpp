@@ -18,7 +18,7 @@ const char* kHelp =
     "Event numbers are global, dense and start at 1; 'ckrr replay --to EVENT' takes them.\n"
     "\n"
     "  --from N, --to M   range of event numbers (inclusive)\n"
-    "  --kind KIND        syscall, signal, rdtsc, exec, exit, preempt\n"
+    "  --kind KIND        syscall, signal, rdtsc, exec, exit, preempt, enter\n"
     "  --tid T            only thread T\n"
     "  --name NAME        only events named NAME (e.g. openat, SIGSEGV)\n"
     "  --errors           only syscalls that failed\n"
@@ -43,7 +43,7 @@ int cmd_events(const std::vector<std::string>& argv) {
   if (auto k = args.get("--kind")) {
     q.kind = event_kind_from_name(*k);
     if (!q.kind)
-      throw Error("unknown kind '" + *k + "' (syscall, signal, rdtsc, exec, exit, preempt)");
+      throw Error("unknown kind '" + *k + "' (syscall, signal, rdtsc, exec, exit, preempt, enter)");
   }
   if (auto n = args.get("--name")) q.name = *n;
   q.errors_only = args.has("--errors");

@@ -74,6 +74,8 @@ std::string summarize_event(const Event& e) {
       }
       return "exited with status " + std::to_string(WEXITSTATUS(st));
     }
+    case EventKind::Enter:
+      return "enter " + e.name() + " (may block)";
     case EventKind::Preempt:
       return "preempted at " + hex(e.args[0]);
   }

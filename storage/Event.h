@@ -15,6 +15,7 @@ enum class EventKind : uint16_t {
   Exec = 4,     // a successful execve (the new image); nr = execve/execveat
   Exit = 5,     // the process ended; result = wait status
   Preempt = 6,  // a thread was preempted between syscalls (multi-threading)
+  Enter = 7,    // a thread entered a syscall that may block; its Syscall event comes later
 };
 const char* event_kind_name(EventKind k);
 std::optional<EventKind> event_kind_from_name(std::string_view name);

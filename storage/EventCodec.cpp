@@ -23,6 +23,7 @@ constexpr struct {
 } kKindNames[] = {
     {EventKind::Syscall, "syscall"}, {EventKind::Signal, "signal"}, {EventKind::Rdtsc, "rdtsc"},
     {EventKind::Exec, "exec"},       {EventKind::Exit, "exit"},     {EventKind::Preempt, "preempt"},
+    {EventKind::Enter, "enter"},
 };
 
 void put_varint(std::vector<uint8_t>& out, uint64_t v) {
@@ -116,6 +117,7 @@ std::string Event::name() const {
   switch (kind) {
     case EventKind::Syscall:
     case EventKind::Exec:
+    case EventKind::Enter:
       return syscall_display_name(nr);
     case EventKind::Signal: {
       // sigabbrev_np knows the classic signals; real-time ones are shown by number as gdb does.
@@ -175,7 +177,7 @@ size_t decode_event(const uint8_t* p, size_t n, Event& e) {
   uint64_t mode = c.varint();
   int64_t tid = c.svarint();
   int64_t nr = c.svarint();
-  if (!c.ok || kind < 1 || kind > 6 || mode > 2 || tid != int32_t(tid) || nr != int32_t(nr)) {
+  if (!c.ok || kind < 1 || kind > 7 || mode > 2 || tid != int32_t(tid) || nr != int32_t(nr)) {
     return 0;
   }
   d.kind = EventKind(kind);
