@@ -17,7 +17,8 @@ constexpr int kThreadLaneCount = 4;
 enum class GlobalLane : uint8_t { Checkpoints = 0, Bookmarks = 1 };
 constexpr int kGlobalLaneCount = 2;
 
-// kind: the events.kind column (1 syscall, 2 signal, 3 rdtsc, 4 exec, 5 exit, 6 preempt).
+// kind: the events.kind column (1 syscall, 2 signal, 3 rdtsc, 4 exec, 5 exit, 6 preempt,
+// 7 entry into a syscall that may block: drawn with the syscalls).
 Lane classifyLane(int kind, std::string_view name);
 const char* laneName(Lane lane);
 const char* globalLaneName(GlobalLane lane);

@@ -29,6 +29,8 @@ const char* kindName(int kind) {
       return "exit";
     case 6:
       return "preemption";
+    case 7:
+      return "syscall entry";
   }
   return "event";
 }
