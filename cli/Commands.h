@@ -10,5 +10,7 @@ int cmd_record(const std::vector<std::string>& args);
 int cmd_replay(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_events(const std::vector<std::string>& args);
+int cmd_checkpoint(const std::vector<std::string>& args);
+int cmd_checkpoints(const std::vector<std::string>& args);
 
 }  // namespace ckrr

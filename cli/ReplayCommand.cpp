@@ -10,6 +10,7 @@ namespace ckrr {
 namespace {
 const char* kHelp =
     "usage: ckrr replay TRACE [--to EVENT] [--print-state] [--state-out FILE] [--progress]\n"
+    "                         [--from-checkpoint K | --from-start]\n"
     "\n"
     "Runs the recorded program again, feeding it the recorded inputs: it prints the same output\n"
     "and ends with the same status, whatever changed on the machine since. Any difference from\n"
@@ -20,14 +21,19 @@ const char* kHelp =
     "                   process's writable memory and fd table\n"
     "  --state-out FILE write that state to FILE instead of stdout\n"
     "  --progress       report progress on stderr as 'ckrr-progress: DONE/TOTAL' lines\n"
+    "  --from-checkpoint K  start from checkpoint K (see 'ckrr checkpoints')\n"
+    "  --from-start     start from the beginning, not from a checkpoint\n"
+    "\n"
+    "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
+    "is missing or corrupt is reported and the next earlier one is used).\n"
     "\n"
     "exit status: the recorded program's status when replayed to the end, 0 when stopped by\n"
     "--to, 125 on a divergence or an unreadable trace.\n";
 }  // namespace
 
 int cmd_replay(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--state-out"}, {"--print-state", "--progress", "--help"},
-            {{"-h", "--help"}});
+  Args args(argv, {"--to", "--state-out", "--from-checkpoint"},
+            {"--print-state", "--progress", "--from-start", "--help"}, {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
@@ -40,6 +46,10 @@ int cmd_replay(const std::vector<std::string>& argv) {
   if (auto f = args.get("--state-out")) opt.state_out = *f;
   opt.progress = args.has("--progress");
   if (opt.print_state && !opt.to) throw Error("--print-state needs --to EVENT");
+  if (auto k = args.get_uint("--from-checkpoint")) opt.from_checkpoint = static_cast<int64_t>(*k);
+  opt.from_start = args.has("--from-start");
+  if (opt.from_start && opt.from_checkpoint)
+    throw Error("--from-start and --from-checkpoint exclude each other");
   ReplaySession session(opt);
   return session.run();
 }

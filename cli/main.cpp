@@ -6,6 +6,9 @@
 
 #include "cli/Commands.h"
 #include "core/Error.h"
+#ifdef CKRR_HAVE_GUI
+#include "gui/GuiMain.h"
+#endif
 
 namespace {
 
@@ -19,6 +22,9 @@ const char* kUsage =
     "  replay TRACE [--to EVENT] [--print-state]            replay it deterministically\n"
     "  info TRACE                                           summary of a recording\n"
     "  events TRACE [--from N] [--to M] [--kind K] [--tid T] list events from the index\n"
+    "  checkpoint TRACE                                     ask a running recorder for one now\n"
+    "  checkpoints TRACE                                    list a recording's checkpoints\n"
+    "  gui TRACE                                            timeline GUI (Qt 6)\n"
     "\n"
     "Run 'ckrr <command> --help' for the options of a command.\n";
 
@@ -44,6 +50,17 @@ int main(int argc, char** argv) {
     if (cmd == "replay") return ckrr::cmd_replay(rest);
     if (cmd == "info") return ckrr::cmd_info(rest);
     if (cmd == "events") return ckrr::cmd_events(rest);
+    if (cmd == "checkpoint") return ckrr::cmd_checkpoint(rest);
+    if (cmd == "checkpoints") return ckrr::cmd_checkpoints(rest);
+    if (cmd == "gui") {
+#ifdef CKRR_HAVE_GUI
+      return ckrr::gui::run_gui(argc, argv);
+#else
+      std::cerr << "ckrr gui: this ckrr was built without the GUI (configure with "
+                   "-DCKRR_BUILD_GUI=ON)\n";
+      return 2;
+#endif
+    }
   } catch (const ckrr::Error& e) {
     std::cerr << "ckrr " << cmd << ": " << e.what() << "\n";
     return 125;

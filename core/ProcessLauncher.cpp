@@ -38,6 +38,20 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
+void current_signal_state(uint64_t* ignored, uint64_t* blocked) {
+  *ignored = 0;
+  for (int sig = 1; sig <= 64; ++sig) {
+    struct sigaction sa;
+    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN)
+      *ignored |= 1ull << (sig - 1);
+  }
+  sigset_t set;
+  sigprocmask(SIG_SETMASK, nullptr, &set);
+  *blocked = 0;
+  for (int sig = 1; sig <= 64; ++sig)
+    if (sigismember(&set, sig) == 1) *blocked |= 1ull << (sig - 1);
+}
+
 int pin_to_current_cpu() {
   int cpu = sched_getcpu();
   if (cpu < 0) cpu = 0;
@@ -46,6 +60,14 @@ int pin_to_current_cpu() {
   CPU_SET(cpu, &set);
   sched_setaffinity(0, sizeof set, &set);
   return cpu;
+}
+
+bool pin_to_cpu(int cpu) {
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
 std::string resolve_program(const std::string& name, int* err) {
@@ -110,6 +132,18 @@ pid_t launch_traced(const LaunchOptions& opt) {
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0) child_fail(efd, "sched_setaffinity", errno);
     if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) != 0) child_fail(efd, "PR_SET_TSC", errno);
+    for (int sig = 1; sig <= 64; ++sig) {
+      if (sig == SIGKILL || sig == SIGSTOP) continue;
+      struct sigaction sa {};
+      sa.sa_handler = (opt.ignored_signals >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL;
+      sigaction(sig, &sa, nullptr);
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int sig = 1; sig <= 64; ++sig)
+      if ((opt.blocked_signals >> (sig - 1)) & 1) sigaddset(&mask, sig);
+    // SIGSTOP below must get through; it cannot be blocked anyway.
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
     if (opt.new_process_group) setpgid(0, 0);
     if (opt.stdio_to_devnull) {
       int fd = open("/dev/null", O_RDWR);

@@ -21,7 +21,14 @@ struct LaunchOptions {
   bool stdio_to_devnull = false;
   bool new_process_group = false;  // replay: terminal signals go to ckrr, not the app
   std::vector<std::pair<std::string, std::string>> bind_mounts;  // (source, target)
+  // The program starts with exactly these ignored signals and this mask (bit N-1: signal N),
+  // not with whatever the supervisor set for itself.
+  uint64_t ignored_signals = 0;
+  uint64_t blocked_signals = 0;
 };
+
+// The caller's ignored signals and mask, as LaunchOptions wants them.
+void current_signal_state(uint64_t* ignored, uint64_t* blocked);
 
 // Returns the pid of a child stopped just before its execve, traced with ckrr's ptrace options.
 // Throws Error if the child could not be set up.
@@ -32,5 +39,7 @@ std::string resolve_program(const std::string& name, int* err);
 
 // The CPU the caller runs on; pins the caller to it.
 int pin_to_current_cpu();
+// Pins the caller to cpu; false if that CPU cannot be used here.
+bool pin_to_cpu(int cpu);
 
 }  // namespace ckrr

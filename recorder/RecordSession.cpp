@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "core/Error.h"
@@ -30,8 +31,12 @@ namespace {
 
 volatile sig_atomic_t g_terminate = 0;
 volatile sig_atomic_t g_checkpoint_requested = 0;
-void on_terminate(int) { g_terminate = 1; }
-void on_checkpoint_request(int) { g_checkpoint_requested = 1; }
+void on_terminate(int) {
+  g_terminate = 1;
+}
+void on_checkpoint_request(int) {
+  g_checkpoint_requested = 1;
+}
 
 std::string interpreter_of(const std::string& exe) {
   int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
@@ -52,6 +57,16 @@ std::string interpreter_of(const std::string& exe) {
   }
   close(fd);
   return out;
+}
+
+bool has_pending_signals(pid_t tid) {
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if ((line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0) &&
+        line.find_first_not_of("0\t ", 7) != std::string::npos)
+      return true;
+  return false;
 }
 
 std::string shell_join(const std::vector<std::string>& argv) {
@@ -163,6 +178,9 @@ void RecordSession::start() {
   log_ = std::make_unique<EventLogWriter>(trace_->events_log(), index_.get());
   store_ = std::make_unique<FileStore>(trace_->dir());
 
+  // What the program would have inherited from the shell, before ckrr changes its own handlers.
+  uint64_t ignored = 0, blocked = 0;
+  current_signal_state(&ignored, &blocked);
   struct sigaction sa {};
   sa.sa_handler = on_terminate;
   sigaction(SIGTERM, &sa, nullptr);
@@ -170,7 +188,7 @@ void RecordSession::start() {
   struct sigaction ck {};
   ck.sa_handler = on_checkpoint_request;
   sigaction(SIGUSR2, &ck, nullptr);  // `ckrr checkpoint TRACE` or kill -USR2: one now
-  signal(SIGINT, SIG_IGN);  // the app, in the same process group, decides what ^C does
+  signal(SIGINT, SIG_IGN);           // the app, in the same process group, decides what ^C does
   signal(SIGQUIT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
 
@@ -179,6 +197,9 @@ void RecordSession::start() {
   lo.argv = opt_.argv;
   for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
   lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
+  lo.cpu = pin_to_current_cpu();
+  lo.ignored_signals = ignored;
+  lo.blocked_signals = blocked;
   start_ = std::chrono::steady_clock::now();
   pid_t pid = launch_traced(lo);
   task_ = std::make_unique<Task>(pid, pid);
@@ -192,6 +213,9 @@ void RecordSession::start() {
   li.envp = lo.envp;
   li.cwd = std::filesystem::current_path().string();
   li.pid = pid;
+  li.cpu = lo.cpu;
+  li.ignored_signals = ignored;
+  li.blocked_signals = blocked;
   li.save(trace_->dir() / "launch");
   index_->set_meta("command", shell_join(opt_.argv));
   index_->set_meta("program", program_);
@@ -413,11 +437,13 @@ void RecordSession::on_signal(Task& t, int sig) {
 
 void RecordSession::resume_after_event(Task& t, const Event& ev) {
   uint64_t now = now_ns();
-  bool due = g_checkpoint_requested ||
-             (opt_.checkpoint_interval_ns && now >= next_checkpoint_ns_);
+  bool due = g_checkpoint_requested || (opt_.checkpoint_interval_ns && now >= next_checkpoint_ns_);
   // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
   bool restarting = ev.kind == EventKind::Syscall && ev.result <= -512 && ev.result >= -516;
-  if (!due || restarting || !failure_.empty() || !deferred_.empty()) {
+  // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
+  // wait for a boundary without one.
+  if (!due || restarting || !failure_.empty() || !deferred_.empty() ||
+      has_pending_signals(t.tid())) {
     t.cont();
     return;
   }

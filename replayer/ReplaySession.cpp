@@ -6,11 +6,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
+#include "checkpoint/CheckpointRestorer.h"
 #include "core/Error.h"
 #include "core/ExecSetup.h"
 #include "core/ProcessLauncher.h"
@@ -149,17 +151,51 @@ void ReplaySession::start() {
   launch_ = LaunchInfo::load(trace_->dir() / "launch");
   reader_ = std::make_unique<EventLogReader>(trace_->events_log());
   try {
-    auto index = TimelineIndex::open(trace_->index_db(), true);
-    total_events_ = index->event_count();
-    complete_ = index->meta("complete").value_or("0") == "1";
-    stopped_because_ = index->meta("stopped_because").value_or("");
+    index_ = TimelineIndex::open(trace_->index_db(), true);
+    total_events_ = index_->event_count();
+    complete_ = index_->meta("complete").value_or("0") == "1";
+    stopped_because_ = index_->meta("stopped_because").value_or("");
+    for (const MappedFileRow& f : index_->mapped_files()) stored_of_path_[f.path] = f.stored;
   } catch (const TraceError&) {
+    index_.reset();  // a crashed recorder's index: replay from the log alone, from the start
   }
   if (opt_.to && total_events_ && *opt_.to > total_events_)
     throw Error("event " + std::to_string(*opt_.to) + " is past the end of the recording (" +
                 std::to_string(total_events_) + " events)");
   if (opt_.to && *opt_.to == 0) throw Error("events are numbered from 1");
+  signal(SIGPIPE, SIG_IGN);
+  if (!pin_to_cpu(launch_.cpu)) {
+    std::cerr << "ckrr: warning: CPU " << launch_.cpu
+              << " (where the recording ran) is not available; cpuid results may differ\n";
+    launch_.cpu = pin_to_current_cpu();
+  }
 
+  // Candidate checkpoints, latest first.
+  std::vector<CheckpointRow> candidates;
+  if (index_ && !opt_.from_start) {
+    for (const CheckpointRow& c : index_->checkpoints()) {
+      if (opt_.from_checkpoint) {
+        if (c.id != *opt_.from_checkpoint) continue;
+        if (opt_.to && c.seq > *opt_.to)
+          throw Error("checkpoint " + std::to_string(c.id) + " is after event " +
+                      std::to_string(c.seq) + ", past --to " + std::to_string(*opt_.to));
+        candidates.push_back(c);
+      } else if (opt_.to && c.seq <= *opt_.to) {
+        candidates.push_back(c);
+      }
+    }
+    if (opt_.from_checkpoint && candidates.empty())
+      throw Error("the recording has no checkpoint " + std::to_string(*opt_.from_checkpoint) +
+                  " (see 'ckrr checkpoints')");
+    std::sort(candidates.begin(), candidates.end(),
+              [](const CheckpointRow& a, const CheckpointRow& b) { return a.seq > b.seq; });
+  }
+  for (const CheckpointRow& c : candidates)
+    if (restore_checkpoint(c.id)) return;
+  launch_from_start();
+}
+
+void ReplaySession::launch_from_start() {
   LaunchOptions lo;
   lo.path = launch_.path;
   lo.argv = launch_.argv;
@@ -167,14 +203,84 @@ void ReplaySession::start() {
   lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
   lo.stdio_to_devnull = true;
   lo.new_process_group = true;
+  lo.cpu = launch_.cpu;
+  lo.ignored_signals = launch_.ignored_signals;
+  lo.blocked_signals = launch_.blocked_signals;
   lo.bind_mounts = changed_executables();
-  signal(SIGPIPE, SIG_IGN);
   pid_t pid = launch_traced(lo);
   task_ = std::make_unique<Task>(pid, pid);
   proc_.recorded_pid = launch_.pid;
   proc_.real_pid = pid;
   proc_.reset_std_fds();
   task_->cont();
+}
+
+bool ReplaySession::restore_checkpoint(int64_t id) {
+  try {
+    RestoreOptions ro;
+    ro.filter = build_seccomp_filter(registry_.allowed_syscalls());
+    ro.stdio_to_devnull = true;
+    ro.new_process_group = true;
+    ro.cpu = launch_.cpu;
+    RestoredProcess p =
+        CheckpointRestorer(trace_->checkpoints_dir()).restore(static_cast<uint32_t>(id), ro);
+    const std::vector<uint8_t>* process = p.manifest.blob("process");
+    if (!process || !proc_.deserialize(*process))
+      throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
+    for (const auto& plugin : registry_.plugins())
+      if (const std::vector<uint8_t>* b = p.manifest.blob(plugin->name()))
+        plugin->restore_state(*b);
+    uint64_t seq = p.manifest.seq;
+    if (auto row = index_->event(seq + 1)) {
+      reader_->seek(row->chunk_offset, row->chunk_index);
+    } else if (!reader_->seek_seq(seq + 1) && seq != total_events_) {
+      throw TraceError(trace_->events_log().string() + ": no event after checkpoint " +
+                       std::to_string(id));
+    }
+    lookahead_.reset();
+    task_ = std::move(p.task);
+    proc_.real_pid = task_->tid();
+    last_seq_ = seq;
+    restored_ = std::move(p.manifest);
+    if (opt_.to && *opt_.to == seq) {
+      Event here;
+      here.seq = seq;
+      here.tid = proc_.recorded_pid;
+      stop_here(*task_, here);
+      return true;
+    }
+    task_->cont();
+    return true;
+  } catch (const TraceError& e) {
+    std::cerr << "ckrr: checkpoint " << id << " is unusable (" << e.what()
+              << "); trying an earlier one\n";
+  }
+  // Leave no half-restored process behind.
+  if (task_) {
+    kill(task_->tid(), SIGKILL);
+    int st;
+    waitpid(task_->tid(), &st, __WALL);
+    task_.reset();
+  }
+  return false;
+}
+
+Mapping ReplaySession::symbol_file_for(const Mapping& m) {
+  Mapping out = m;
+  if (restored_) {
+    // The restored process maps checkpoint page files: use what was mapped there originally.
+    for (const SavedRegion& r : restored_->regions)
+      if (m.start >= r.start && m.start < r.end) {
+        out.path = r.path;
+        out.start = r.start;
+        out.end = r.end;
+        out.offset = r.offset;
+        break;
+      }
+  }
+  auto it = stored_of_path_.find(out.path);
+  if (it != stored_of_path_.end()) out.path = stored_file_path(it->second);
+  return out;
 }
 
 Event& ReplaySession::peek(const char* what_app_did) {
@@ -440,7 +546,9 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
       text = "event: " + std::to_string(ev.seq) + "\nthread: " + std::to_string(ev.tid) +
              "\nexited: " + summarize_event(ev) + "\n";
     } else {
-      text = describe_state(t, proc_, ev.seq, ev.tid).text;
+      text = describe_state(t, proc_, ev.seq, ev.tid, [this](const Mapping& m) {
+               return symbol_file_for(m);
+             }).text;
     }
     if (opt_.state_out.empty()) {
       fflush(stdout);

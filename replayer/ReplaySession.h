@@ -3,16 +3,20 @@
 // runs exactly as recorded; stops at a chosen event. Any mismatch is a Divergence.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "checkpoint/CheckpointManifest.h"
+#include "core/MemoryMap.h"
 #include "core/Task.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
 #include "storage/EventLogReader.h"
 #include "storage/LaunchInfo.h"
+#include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
 namespace ckrr {
@@ -23,6 +27,10 @@ struct ReplayOptions {
   bool print_state = false;
   std::filesystem::path state_out;  // where --print-state writes (empty: stdout)
   bool progress = false;            // "ckrr-progress: N/TOTAL" lines on stderr
+  // Where to start. Default: the latest checkpoint at or before `to` (from the start when
+  // there is no `to` or no such checkpoint).
+  std::optional<int64_t> from_checkpoint;
+  bool from_start = false;
 };
 
 class ReplaySession : public SessionServices {
@@ -45,6 +53,10 @@ class ReplaySession : public SessionServices {
 
  private:
   void start();
+  void launch_from_start();
+  // Rebuilds the process from checkpoint id; false (with a warning) when it is unusable.
+  bool restore_checkpoint(int64_t id);
+  Mapping symbol_file_for(const Mapping& m);
   // Next recorded event; throws Divergence when the log has ended.
   Event& peek(const char* what_app_did);
   Event take(const char* what_app_did);
@@ -74,6 +86,9 @@ class ReplaySession : public SessionServices {
   bool done_ = false;
   std::optional<siginfo_t> injecting_;  // an async signal replay raised, awaiting its stop
   uint64_t last_progress_ns_ = 0;
+  std::unique_ptr<TimelineIndex> index_;
+  std::optional<CheckpointManifest> restored_;         // when started from a checkpoint
+  std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
 };
 
 }  // namespace ckrr

@@ -19,28 +19,32 @@ std::string hex64(uint64_t v) {
   return b;
 }
 
-std::string symbol_at(const std::vector<Mapping>& maps, uint64_t addr) {
-  const Mapping* m = find_mapping(maps, addr);
-  if (!m) return "??";
-  if (m->path.empty() || m->path[0] == '[') return m->path.empty() ? "??" : m->path;
+std::string symbol_at(const std::vector<Mapping>& maps, uint64_t addr,
+                      const MappingFileResolver& resolve) {
+  const Mapping* found = find_mapping(maps, addr);
+  if (!found) return "??";
+  Mapping resolved = resolve ? resolve(*found) : *found;
+  const Mapping* m = &resolved;
+  const std::string& path = m->path;
+  if (path.empty() || path[0] == '[') return path.empty() ? "??" : path;
   static std::map<std::string, std::shared_ptr<ElfSymbols>> cache;
-  auto& syms = cache[m->path];
-  if (!syms) syms = ElfSymbols::load(m->path);
+  auto& syms = cache[path];
+  if (!syms) syms = ElfSymbols::load(path);
   std::string s = syms->lookup(addr - m->start + m->offset + syms->load_bias());
-  return s.empty() ? "?? in " + m->path.substr(m->path.rfind('/') + 1) : s;
+  return s.empty() ? "?? in " + path.substr(path.rfind('/') + 1) : s;
 }
 
 }  // namespace
 
 ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t seq,
-                                   int32_t recorded_tid) {
+                                   int32_t recorded_tid, const MappingFileResolver& resolve) {
   ProcessSnapshotText out;
   std::vector<Mapping> maps = read_memory_map(t.tid());
   const Registers& r = t.regs();
   std::string s;
   s += "event: " + std::to_string(seq) + "\n";
   s += "thread: " + std::to_string(recorded_tid) + "\n";
-  s += "rip: " + hex64(r.rip) + " " + symbol_at(maps, r.rip) + "\n";
+  s += "rip: " + hex64(r.rip) + " " + symbol_at(maps, r.rip, resolve) + "\n";
   // orig_rax is left out: it only means something inside a syscall stop.
   const std::pair<const char*, unsigned long long> regs[] = {
       {"rax", r.rax},         {"rbx", r.rbx},        {"rcx", r.rcx}, {"rdx", r.rdx},
@@ -52,18 +56,20 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
       {"fs_base", r.fs_base}, {"gs_base", r.gs_base}};
   for (const auto& [name, v] : regs) s += std::string("reg ") + name + " " + hex64(v) + "\n";
 
+  // Page by page, address and contents: independent of how the kernel splits the ranges into
+  // mappings (a restored process maps the same memory in more pieces).
   Sha256 mem;
   std::vector<uint8_t> buf(1 << 20);
   for (const Mapping& m : maps) {
     if (!m.write || !m.read || m.path == "[vvar]" || m.path == "[vsyscall]") continue;
-    char head[96];
-    snprintf(head, sizeof head, "%llx-%llx\n", static_cast<unsigned long long>(m.start),
-             static_cast<unsigned long long>(m.end));
-    mem.update(head, strlen(head));
     for (uint64_t a = m.start; a < m.end; a += buf.size()) {
       size_t n = std::min<uint64_t>(buf.size(), m.end - a);
       if (!t.try_read(a, buf.data(), n)) memset(buf.data(), 0, n);
-      mem.update(buf.data(), n);
+      for (size_t off = 0; off < n; off += 4096) {
+        uint64_t page = a + off;
+        mem.update(&page, sizeof page);
+        mem.update(buf.data() + off, std::min<size_t>(4096, n - off));
+      }
     }
   }
   out.memory_digest = mem.hex();

@@ -2,9 +2,11 @@
 // The state of a stopped process, printed by `ckrr replay --print-state`: registers (rip,
 // fs_base...), the symbol at rip, a digest of the contents of its writable memory, and a digest
 // of its fd table. The same event reached any way must print the same state.
+#include <functional>
 #include <ostream>
 #include <string>
 
+#include "core/MemoryMap.h"
 #include "core/Task.h"
 #include "plugins/ProcessState.h"
 
@@ -16,7 +18,12 @@ struct ProcessSnapshotText {
   std::string fds_digest;
 };
 
+// The mapping to read symbols through: a restored process maps checkpoint page files, so the
+// resolver gives back the original file (or its saved copy) with its original start and file
+// offset. Unset: the mapping as the kernel shows it.
+using MappingFileResolver = std::function<Mapping(const Mapping&)>;
+
 ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t seq,
-                                   int32_t recorded_tid);
+                                   int32_t recorded_tid, const MappingFileResolver& resolve = {});
 
 }  // namespace ckrr

@@ -25,6 +25,9 @@ void LaunchInfo::save(const std::filesystem::path& file) const {
   put(path);
   put(cwd);
   put(std::to_string(pid));
+  put(std::to_string(cpu));
+  put(std::to_string(ignored_signals));
+  put(std::to_string(blocked_signals));
   put(std::to_string(argv.size()));
   for (const auto& a : argv) put(a);
   put(std::to_string(envp.size()));
@@ -73,11 +76,21 @@ LaunchInfo LaunchInfo::load(const std::filesystem::path& file) {
     if (s.empty() || *end || v < 0 || v > 1000000) throw bad();
     return static_cast<size_t>(v);
   };
+  auto get_u64 = [&]() {
+    std::string s = get();
+    char* end = nullptr;
+    unsigned long long v = strtoull(s.c_str(), &end, 10);
+    if (s.empty() || *end) throw bad();
+    return static_cast<uint64_t>(v);
+  };
   if (get() != kMagic) throw bad();
   LaunchInfo li;
   li.path = get();
   li.cwd = get();
   li.pid = static_cast<pid_t>(get_num());
+  li.cpu = static_cast<int>(get_num());
+  li.ignored_signals = get_u64();
+  li.blocked_signals = get_u64();
   size_t argc = get_num();
   for (size_t i = 0; i < argc; ++i) li.argv.push_back(get());
   size_t envc = get_num();

@@ -18,7 +18,8 @@ class CkrrTestCase(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="ckrr-e2e-")
 
     def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not os.environ.get("CKRR_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
