@@ -271,24 +271,23 @@ std::string GdbSession::handle_qxfer(std::string_view p) {
   } else if (object == "threads") {
     data = threads_xml();
   } else if (object == "libraries-svr4") {
-    if (!target_.libraries()) return "E00";
-    data = libraries_xml();
+    auto list = target_.libraries();
+    if (!list) return "E00";
+    data = libraries_xml(*list);
   } else {
     return "";
   }
   return xfer_window(data, offset, len);
 }
 
-std::string GdbSession::libraries_xml() {
-  auto list = target_.libraries();
+std::string GdbSession::libraries_xml(const Svr4LibraryList& list) {
   std::string x = "<library-list-svr4 version=\"1.0\"";
-  if (list && list->main_lm) x += " main-lm=\"" + hex_addr(list->main_lm) + "\"";
+  if (list.main_lm) x += " main-lm=\"" + hex_addr(list.main_lm) + "\"";
   x += ">";
-  if (list) {
-    for (const Svr4Library& l : list->libraries)
-      x += "<library name=\"" + xml_escape(l.name) + "\" lm=\"" + hex_addr(l.lm) + "\" l_addr=\"" +
-           hex_addr(l.l_addr) + "\" l_ld=\"" + hex_addr(l.l_ld) + "\"/>";
-  }
+  // lmid is the link-map namespace; gdb 13 requires it. dlmopen namespaces are not listed.
+  for (const Svr4Library& l : list.libraries)
+    x += "<library name=\"" + xml_escape(l.name) + "\" lm=\"" + hex_addr(l.lm) + "\" l_addr=\"" +
+         hex_addr(l.l_addr) + "\" l_ld=\"" + hex_addr(l.l_ld) + "\" lmid=\"0x0\"/>";
   return x + "</library-list-svr4>";
 }
 

@@ -56,7 +56,7 @@ class GdbSession {
   std::optional<ThreadSel> parse_thread(std::string_view s);
   ThreadId resolve(ThreadId tid);
   bool thread_alive(ThreadId tid);
-  std::string libraries_xml();
+  std::string libraries_xml(const Svr4LibraryList& list);
   std::string threads_xml();
 
   DebugTarget& target_;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "replayer/gdb/Svr4Libraries.h"
+
 namespace ckrr::gdb {
 
 namespace {
@@ -150,6 +152,12 @@ std::string PtraceDebugTarget::exec_file() {
   std::string link = "/proc/" + std::to_string(pid_) + "/exe";
   ssize_t n = readlink(link.c_str(), buf, sizeof buf);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+std::optional<Svr4LibraryList> PtraceDebugTarget::libraries() {
+  if (gone_) return std::nullopt;
+  return read_svr4_libraries(
+      [this](uint64_t addr, void* out, size_t len) { return read_memory(addr, out, len); }, auxv());
 }
 
 MonitorResult PtraceDebugTarget::monitor(const std::string& command) {

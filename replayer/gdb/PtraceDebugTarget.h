@@ -32,6 +32,7 @@ class PtraceDebugTarget : public DebugTarget {
   void interrupt() override;
   std::vector<uint8_t> auxv() override;
   std::string exec_file() override;
+  std::optional<Svr4LibraryList> libraries() override;
   MonitorResult monitor(const std::string& command) override;
   void kill() override;
 

@@ -10,7 +10,10 @@ __attribute__((noinline)) int target_function(int n) {
   return doubled + global_counter;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  (void)argv;
+  // With an argument: spin without syscalls, so only an interrupt can stop it.
+  while (argc > 1) global_counter++;
   int total = 0;
   for (int i = 1; i <= 3; i++) total += target_function(i);
   printf("total %d\n", total);

@@ -95,7 +95,7 @@ TEST(GdbSession, ServesTargetXmlAuxvExecFileAndLibraries) {
   std::string libs = ask(s, "qXfer:libraries-svr4:read::0,1000");
   EXPECT_NE(libs.find("main-lm=\"0x7000\""), std::string::npos) << libs;
   EXPECT_NE(libs.find("<library name=\"/lib/libc.so.6\" lm=\"0x7100\" l_addr=\"0x7f0000000000\" "
-                      "l_ld=\"0x7f0000100000\"/>"),
+                      "l_ld=\"0x7f0000100000\" lmid=\"0x0\"/>"),
             std::string::npos)
       << libs;
   EXPECT_EQ(ask(s, "qXfer:unknown:read::0,10"), "");
