@@ -29,7 +29,7 @@ run("set pagination off")
 # own refusal names the cause, so `ckrr debug` sets this (it can only change while no process
 # is attached). Breakpoints go through Z packets and keep working.
 run("set may-write-memory off")
-run("target remote 127.0.0.1:" + os.environ["CKRR_GDB_PORT"])
+run("target %s 127.0.0.1:%s" % (os.environ.get("CKRR_GDB_TARGET", "remote"), os.environ["CKRR_GDB_PORT"]))
 
 # Registers and memory at the first stop (the exec of the program).
 out = run("info registers rip")

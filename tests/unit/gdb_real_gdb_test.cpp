@@ -22,7 +22,8 @@ bool have_gdb() {
 
 // Starts the inferior stopped at its exec under our ptrace, serves it to `gdb -batch -x script`
 // and returns gdb's output; the script prints ALL CHECKS PASSED when every check held.
-std::string run_gdb_script(const char* script, const char* inferior_arg, int* gdb_status) {
+std::string run_gdb_script(const char* script, const char* inferior_arg, int* gdb_status,
+                           const char* target_kind = "remote") {
   pid_t child = fork();
   if (child == 0) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
@@ -41,6 +42,7 @@ std::string run_gdb_script(const char* script, const char* inferior_arg, int* gd
   pid_t gdb = fork();
   if (gdb == 0) {
     setenv("CKRR_GDB_PORT", std::to_string(port).c_str(), 1);
+    setenv("CKRR_GDB_TARGET", target_kind, 1);
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 1);
     dup2(fd, 2);
@@ -67,6 +69,15 @@ TEST(GdbRealGdb, BreakStepFinishRegistersMemoryAndRefusals) {
   EXPECT_NE(out.find("ALL CHECKS PASSED"), std::string::npos) << out;
   // gdb accepted every document we sent (target.xml, library list, threads).
   EXPECT_EQ(out.find("while parsing"), std::string::npos) << out;
+}
+
+TEST(GdbRealGdb, SameChecksOverExtendedRemote) {
+  if (!have_gdb()) GTEST_SKIP() << "gdb is not installed";
+  int st = 0;
+  std::string out =
+      run_gdb_script(CKRR_GDB_SOURCE_DIR "/gdb_real_gdb_check.py", nullptr, &st, "extended-remote");
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_NE(out.find("ALL CHECKS PASSED"), std::string::npos) << out;
 }
 
 TEST(GdbRealGdb, CtrlCInterruptsContinue) {
