@@ -8,6 +8,7 @@ namespace ckrr {
 
 int cmd_record(const std::vector<std::string>& args);
 int cmd_replay(const std::vector<std::string>& args);
+int cmd_debug(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_events(const std::vector<std::string>& args);
 int cmd_checkpoint(const std::vector<std::string>& args);

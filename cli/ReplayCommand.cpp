@@ -2,6 +2,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/GdbStub.h"
 #include "core/Error.h"
 #include "replayer/ReplaySession.h"
 
@@ -10,7 +11,7 @@ namespace ckrr {
 namespace {
 const char* kHelp =
     "usage: ckrr replay TRACE [--to EVENT] [--print-state] [--state-out FILE] [--progress]\n"
-    "                         [--from-checkpoint K | --from-start]\n"
+    "                         [--from-checkpoint K | --from-start] [--gdb [HOST:]PORT]\n"
     "\n"
     "Runs the recorded program again, feeding it the recorded inputs: it prints the same output\n"
     "and ends with the same status, whatever changed on the machine since. Any difference from\n"
@@ -23,6 +24,10 @@ const char* kHelp =
     "  --progress       report progress on stderr as 'ckrr-progress: DONE/TOTAL' lines\n"
     "  --from-checkpoint K  start from checkpoint K (see 'ckrr checkpoints')\n"
     "  --from-start     start from the beginning, not from a checkpoint\n"
+    "  --gdb [HOST:]PORT  serve the replay to gdb ('target extended-remote HOST:PORT'),\n"
+    "                   stopped at the program's first instruction or at --to; host\n"
+    "                   127.0.0.1 by default, port 0 picks one (printed on stderr).\n"
+    "                   Forward and reverse execution; see also 'ckrr debug'.\n"
     "\n"
     "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
     "is missing or corrupt is reported and the next earlier one is used).\n"
@@ -32,7 +37,7 @@ const char* kHelp =
 }  // namespace
 
 int cmd_replay(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--state-out", "--from-checkpoint"},
+  Args args(argv, {"--to", "--state-out", "--from-checkpoint", "--gdb"},
             {"--print-state", "--progress", "--from-start", "--help"}, {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
@@ -50,6 +55,11 @@ int cmd_replay(const std::vector<std::string>& argv) {
   opt.from_start = args.has("--from-start");
   if (opt.from_start && opt.from_checkpoint)
     throw Error("--from-start and --from-checkpoint exclude each other");
+  if (auto gdb = args.get("--gdb")) {
+    if (opt.print_state) throw Error("--print-state and --gdb exclude each other");
+    serve_replay_to_gdb(opt, *gdb);
+    return 0;
+  }
   ReplaySession session(opt);
   return session.run();
 }

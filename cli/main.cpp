@@ -20,6 +20,8 @@ const char* kUsage =
     "commands:\n"
     "  record [-o TRACE] [--force] [--] PROGRAM [ARGS...]   record a run\n"
     "  replay TRACE [--to EVENT] [--print-state]            replay it deterministically\n"
+    "  replay TRACE --gdb [HOST:]PORT                       ... and serve it to gdb (reverse too)\n"
+    "  debug TRACE [--to EVENT]                             replay under gdb\n"
     "  info TRACE                                           summary of a recording\n"
     "  events TRACE [--from N] [--to M] [--kind K] [--tid T] list events from the index\n"
     "  checkpoint TRACE                                     ask a running recorder for one now\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "record") return ckrr::cmd_record(rest);
     if (cmd == "replay") return ckrr::cmd_replay(rest);
+    if (cmd == "debug") return ckrr::cmd_debug(rest);
     if (cmd == "info") return ckrr::cmd_info(rest);
     if (cmd == "events") return ckrr::cmd_events(rest);
     if (cmd == "checkpoint") return ckrr::cmd_checkpoint(rest);

@@ -93,6 +93,7 @@ std::string ReplaySession::stored_file_path(const std::string& stored) {
 }
 
 void ReplaySession::echo(int std_stream, const void* data, size_t len) {
+  if (last_seq_ + 1 <= opt_.quiet_through) return;  // the event being replayed is last_seq_ + 1
   const char* p = static_cast<const char*>(data);
   while (len > 0) {
     ssize_t n = ::write(std_stream, p, len);
@@ -212,7 +213,7 @@ void ReplaySession::launch_from_start() {
   proc_.recorded_pid = launch_.pid;
   proc_.real_pid = pid;
   proc_.reset_std_fds();
-  task_->cont();
+  resume_app(*task_);
 }
 
 bool ReplaySession::restore_checkpoint(int64_t id) {
@@ -242,14 +243,14 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
     proc_.real_pid = task_->tid();
     last_seq_ = seq;
     restored_ = std::move(p.manifest);
-    if (opt_.to && *opt_.to == seq) {
+    if (opt_.to && *opt_.to == seq && !opt_.hold_events) {
       Event here;
       here.seq = seq;
       here.tid = proc_.recorded_pid;
       stop_here(*task_, here);
       return true;
     }
-    task_->cont();
+    resume_app(*task_);
     return true;
   } catch (const TraceError& e) {
     std::cerr << "ckrr: checkpoint " << id << " is unusable (" << e.what()
@@ -313,21 +314,7 @@ int ReplaySession::run() {
   start();
   Task& t = *task_;
   while (!stopped_) {
-    TaskStop s = t.wait();
-    switch (s.kind) {
-      case TaskStop::Kind::Seccomp:
-        on_syscall(t);
-        break;
-      case TaskStop::Kind::Signal:
-        on_signal(t, s.sig);
-        break;
-      case TaskStop::Kind::Exited:
-      case TaskStop::Kind::Killed:
-        return on_gone(s.raw_status);
-      default:
-        t.cont();
-        break;
-    }
+    if (auto status = handle_stop(t.wait())) return *status;
   }
   return 0;
 }
@@ -363,7 +350,7 @@ void ReplaySession::on_syscall(Task& t) {
   if (is_exec && ev.kind == EventKind::Exec) {
     on_exec(t, ev);
     after_event(t, ev);
-    if (!stopped_) t.cont();
+    if (!stopped_) resume_app(t);
     return;
   }
   Plugin* plugin = registry_.owner(nr);
@@ -425,7 +412,7 @@ void ReplaySession::on_syscall(Task& t) {
   after_event(t, ev);
   if (stopped_) return;
   if (!exiting) inject_pending_signal(t);
-  t.cont();
+  resume_app(t);
 }
 
 void ReplaySession::on_exec(Task& t, Event& ev) {
@@ -447,6 +434,7 @@ void ReplaySession::on_exec(Task& t, Event& ev) {
                      std::to_string(auxv->data.size()) + " bytes as recorded",
                      std::to_string(info.auxv.size()) + " bytes, other values");
   proc_.exec();
+  ++exec_count_;
   for (const auto& p : registry_.plugins()) p->on_exec(proc_);
 }
 
@@ -472,11 +460,11 @@ void ReplaySession::on_signal(Task& t, int sig) {
     t.set_siginfo(*injecting_);
     injecting_.reset();
     after_event(t, ev);
-    if (!stopped_) t.cont(sig);
+    if (!stopped_) resume_app(t, sig);
     return;
   }
   if (is_stop_signal(sig)) {
-    t.cont();
+    resume_app(t);
     return;
   }
   siginfo_t si = t.siginfo();
@@ -489,7 +477,7 @@ void ReplaySession::on_signal(Task& t, int sig) {
     if (p->replay_fault(fc)) {
       Event ev = take(did);
       after_event(t, ev);
-      if (!stopped_) t.cont();
+      if (!stopped_) resume_app(t);
       return;
     }
   }
@@ -502,11 +490,11 @@ void ReplaySession::on_signal(Task& t, int sig) {
       throw Divergence(ev.seq, ev.tid, "a fault the recording does not have", exp, did);
     }
     after_event(t, ev);
-    if (!stopped_) t.cont(sig);
+    if (!stopped_) resume_app(t, sig);
     return;
   }
   // A signal from outside the replay (the terminal, another process): not part of the run.
-  t.cont();
+  resume_app(t);
 }
 
 int ReplaySession::on_gone(int raw_status) {
@@ -535,7 +523,46 @@ void ReplaySession::after_event(Task& t, const Event& ev) {
               (unsigned long long)total_events_);
     }
   }
-  if (opt_.to && ev.seq >= *opt_.to) stop_here(t, ev);
+  if (opt_.to && ev.seq >= *opt_.to && !opt_.hold_events) stop_here(t, ev);
+}
+
+void ReplaySession::resume_app(Task& t, int sig) {
+  if (opt_.hold_events) {
+    held_ = true;
+    pending_sig_ = sig;
+    return;
+  }
+  t.cont(sig);
+}
+
+std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
+  held_ = false;
+  pending_sig_ = 0;
+  switch (s.kind) {
+    case TaskStop::Kind::Seccomp:
+      on_syscall(*task_);
+      break;
+    case TaskStop::Kind::Signal:
+      on_signal(*task_, s.sig);
+      break;
+    case TaskStop::Kind::Exited:
+    case TaskStop::Kind::Killed:
+      return on_gone(s.raw_status);
+    default:
+      resume_app(*task_);
+      break;
+  }
+  return std::nullopt;
+}
+
+const Event* ReplaySession::next_event() {
+  try {
+    return &peek("");
+  } catch (const Divergence&) {
+    return nullptr;
+  } catch (const TraceError&) {
+    return nullptr;
+  }
 }
 
 void ReplaySession::stop_here(Task& t, const Event& ev) {

@@ -31,6 +31,12 @@ struct ReplayOptions {
   // there is no `to` or no such checkpoint).
   std::optional<int64_t> from_checkpoint;
   bool from_start = false;
+  // Debugger mode (ReplayDebugTarget): never kill at `to` (it only picks the checkpoint), and
+  // after each event leave the task stopped for the caller to resume (see hold()).
+  bool hold_events = false;
+  // Echo none of the program's output for events up to this one (the debugger replays a stretch
+  // again to go back; the user saw that output already).
+  uint64_t quiet_through = 0;
 };
 
 class ReplaySession : public SessionServices {
@@ -40,6 +46,31 @@ class ReplaySession : public SessionServices {
   // Replays. Returns the recorded exit code of the program (128+N for signal N) when it ran to
   // the end, 0 when it stopped at --to, and throws Divergence / TraceError / Error otherwise.
   int run();
+
+  // Step-by-step driving, for the debugger (hold_events). begin() launches or restores; then the
+  // caller resumes the task itself (cont or single-step, with pending_signal()) and hands every
+  // stop that is not its own (seccomp stops, signals, exit) to handle_stop(), which consumes the
+  // next event and leaves the task stopped again. The scratch-page injections happen inside
+  // handle_stop(), so the caller's breakpoints are never met there.
+  void begin() { start(); }
+  // Returns the program's exit status when the stop was its end (the Exit event consumed).
+  std::optional<int> handle_stop(const TaskStop& s);
+  // The signal to deliver when resuming the held task (a recorded signal being delivered).
+  int pending_signal() const { return pending_sig_; }
+  // True while the task sits where handle_stop()/begin() left it (not yet resumed by the caller).
+  bool held() const { return held_; }
+  void release() { held_ = false; }
+  uint64_t last_event() const { return last_seq_; }
+  uint64_t total_events() const { return total_events_; }
+  // The next recorded event, or nullptr at the end of the log.
+  const Event* next_event();
+  Task& task() { return *task_; }
+  bool gone() const { return done_; }
+  // Bumped at every exec: the address space (and any breakpoint written into it) is new.
+  uint64_t exec_count() const { return exec_count_; }
+  TimelineIndex* index() { return index_.get(); }
+  const LaunchInfo& launch() const { return launch_; }
+  Mapping symbol_file(const Mapping& m) { return symbol_file_for(m); }
 
   // SessionServices
   bool replaying() const override { return true; }
@@ -68,6 +99,8 @@ class ReplaySession : public SessionServices {
   void inject_pending_signal(Task& t);
   void write_memory(Task& t, const Event& ev);
   void stop_here(Task& t, const Event& ev);
+  // Every place that lets the app run on after an event goes through here (hold_events).
+  void resume_app(Task& t, int sig = 0);
   std::vector<std::pair<std::string, std::string>> changed_executables();
 
   ReplayOptions opt_;
@@ -89,6 +122,9 @@ class ReplaySession : public SessionServices {
   std::unique_ptr<TimelineIndex> index_;
   std::optional<CheckpointManifest> restored_;         // when started from a checkpoint
   std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
+  bool held_ = false;
+  int pending_sig_ = 0;
+  uint64_t exec_count_ = 0;
 };
 
 }  // namespace ckrr

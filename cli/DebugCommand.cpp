@@ -1,0 +1,82 @@
+// ckrr debug: the replay's gdb stub plus gdb connected to it, in one command.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "cli/Args.h"
+#include "cli/Commands.h"
+#include "cli/GdbStub.h"
+#include "core/Error.h"
+
+namespace ckrr {
+
+namespace {
+const char* kHelp =
+    "usage: ckrr debug TRACE [--to EVENT] [--from-start]\n"
+    "\n"
+    "Replays TRACE under gdb: starts the replay's gdb stub (as 'ckrr replay TRACE --gdb :0'\n"
+    "does) and gdb connected to it with 'target extended-remote'. The program stops at its\n"
+    "first instruction, or right after event EVENT with --to. Everything gdb does forward works\n"
+    "backward too: reverse-continue, reverse-step, reverse-next, reverse-finish, reverse-stepi,\n"
+    "watchpoints. The replay is read-only: gdb is started with 'set may-write-memory off'.\n"
+    "\n"
+    "monitor commands: 'monitor when' (event and time), 'monitor seek EVENT',\n"
+    "'monitor checkpoints'. A 'hookpost-monitor' refreshes gdb's registers after each.\n"
+    "\n"
+    "  --to EVENT     start right after event EVENT\n"
+    "  --from-start   replay from the beginning, not from a checkpoint\n"
+    "\n"
+    "The gdb run is $CKRR_GDB if set, else 'gdb' from PATH.\n";
+
+// gdb commands run before connecting. may-write-memory must be off before `target`: gdb does
+// not let it change while connected. After `monitor seek` the stub's registers changed behind
+// gdb's back: the hook makes gdb fetch them again.
+std::string gdb_script(uint16_t port) {
+  return "set may-write-memory off\n"
+         "define hookpost-monitor\n"
+         "maintenance flush register-cache\n"
+         "end\n"
+         "target extended-remote 127.0.0.1:" +
+         std::to_string(port) + "\n";
+}
+}  // namespace
+
+int cmd_debug(const std::vector<std::string>& argv) {
+  Args args(argv, {"--to"}, {"--from-start", "--help"}, {{"-h", "--help"}});
+  if (args.has("--help")) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  ReplayOptions opt;
+  opt.trace_dir = args.positional()[0];
+  opt.to = args.get_uint("--to");
+  opt.from_start = args.has("--from-start");
+  const char* gdb_env = getenv("CKRR_GDB");
+  std::string gdb = gdb_env && *gdb_env ? gdb_env : "gdb";
+  // Ctrl-C in the terminal is for gdb (which forwards it to us as a packet), not for ckrr.
+  signal(SIGINT, SIG_IGN);
+  std::string script = "/tmp/ckrr-debug-" + std::to_string(getpid()) + ".gdb";
+  pid_t child = -1;
+  serve_replay_to_gdb(opt, "127.0.0.1:0", [&](uint16_t port) {
+    std::ofstream(script) << gdb_script(port);
+    child = fork();
+    if (child == 0) {
+      signal(SIGINT, SIG_DFL);
+      execlp(gdb.c_str(), gdb.c_str(), "-q", "-x", script.c_str(), static_cast<char*>(nullptr));
+      perror(("ckrr: cannot run " + gdb).c_str());
+      _exit(127);
+    }
+    if (child < 0) throw Error("cannot start gdb");
+  });
+  unlink(script.c_str());
+  int st = 0;
+  if (child > 0) waitpid(child, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+}  // namespace ckrr

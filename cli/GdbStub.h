@@ -1,0 +1,17 @@
+#pragma once
+// Serving a replay to gdb, shared by `ckrr replay --gdb` and `ckrr debug`.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "replayer/ReplaySession.h"
+
+namespace ckrr {
+
+// Replays to opt.to (or the program's start), listens on `address` ([HOST:]PORT), announces
+// "ckrr: gdb stub listening on HOST:PORT" on stderr, calls listening(port), then serves one gdb
+// until it kills, detaches or disconnects.
+void serve_replay_to_gdb(const ReplayOptions& opt, const std::string& address,
+                         const std::function<void(uint16_t)>& listening = {});
+
+}  // namespace ckrr

@@ -1,0 +1,573 @@
+#include "replayer/ReplayDebugTarget.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/Error.h"
+#include "replayer/gdb/Svr4Libraries.h"
+#include "storage/EventLogReader.h"
+#include "storage/TraceDirectory.h"
+
+namespace ckrr {
+
+namespace {
+
+using gdb::StopReason;
+using K = StopReason::Kind;
+
+// Thrown out of a replay toward a position when gdb's Ctrl-C arrives; we stay where we got.
+struct InterruptedRun {};
+
+}  // namespace
+
+ReplayDebugTarget::ReplayDebugTarget(ReplayOptions base) : base_(std::move(base)) {
+  base_.hold_events = true;
+  base_.print_state = false;
+  std::optional<uint64_t> to = base_.to;
+  load_exec_info();
+  restart(to.value_or(0));
+  base_.from_checkpoint.reset();  // only for the first start
+  if (to) {
+    if (*to < start_event_)
+      throw Error("event " + std::to_string(*to) + " is before the program's start (event " +
+                  std::to_string(start_event_) + ")");
+    forward_to(Position{*to, {}, false}, nullptr);
+  }
+}
+
+ReplayDebugTarget::~ReplayDebugTarget() = default;
+
+void ReplayDebugTarget::load_exec_info() {
+  TraceDirectory dir = TraceDirectory::open(base_.trace_dir);
+  EventLogReader reader(dir.events_log());
+  Event e;
+  while (reader.next(e)) {
+    if (e.kind != EventKind::Exec) continue;
+    if (const Blob* b = e.find_blob(blob::kAuxv)) auxv_ = b->data;
+    if (const Blob* b = e.find_blob(blob::kPath)) exe_ = std::string(b->text());
+    break;
+  }
+  try {
+    auto index = TimelineIndex::open(dir.index_db(), true);
+    if (auto exe = index->meta("exe")) exe_ = *exe;
+  } catch (const TraceError&) {
+  }
+}
+
+void ReplayDebugTarget::restart(uint64_t event) {
+  s_.reset();  // kills the old process
+  ReplayOptions o = base_;
+  o.to = event ? std::optional<uint64_t>(event) : std::nullopt;
+  o.progress = false;
+  o.quiet_through = furthest_;
+  s_ = std::make_unique<ReplaySession>(o);
+  s_->begin();
+  bps_.forget();
+  drs_.forget();
+  exec_seen_ = s_->exec_count();
+  exited_ = false;
+  recorded_pid_ = s_->launch().pid;
+  pos_ = Position{s_->last_event(), {}, false};
+  if (s_->last_event() == 0) {
+    // Launched from the start: the process is still ckrr's launcher until the first exec.
+    while (s_->exec_count() == 0) {
+      Outcome out = advance(false, {});
+      if (out.kind == Outcome::Kind::Exited || out.kind == Outcome::Kind::End)
+        throw Error("the recorded program ended before its first exec");
+    }
+    start_event_ = s_->last_event();
+  }
+  restarted_at_ = pos_.event;
+}
+
+std::vector<DebugSlot> ReplayDebugTarget::slots_for(const BreakSet& set) {
+  std::vector<DebugSlot> slots;
+  if (!plan_debug_slots(set.hw, slots)) throw Error("too many hardware watchpoints");
+  return slots;
+}
+
+ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet& set) {
+  for (;;) {
+    if (exited_) return {Outcome::Kind::Exited};
+    if (pos_.end) return {Outcome::Kind::End};
+    Task& t = s_->task();
+    if (s_->exec_count() != exec_seen_) {
+      // exec replaced the address space and cleared the debug registers.
+      bps_.forget();
+      drs_.forget();
+      exec_seen_ = s_->exec_count();
+    }
+    // Right after an event the process sits in a syscall (or signal) stop and has not run.
+    bool at_event = pos_.path.empty();
+    int sig = s_->held() ? s_->pending_signal() : 0;
+    s_->release();
+    uint64_t pc0 = t.regs().rip;
+    std::vector<DebugSlot> slots = slots_for(set);
+    drs_.apply(t.tid(), slots);
+    if (step) {
+      bps_.sync(t, {});  // a step needs no int3; landing on a breakpoint is checked by address
+      t.single_step(sig);
+      TaskStop st = t.wait();
+      if (at_event && st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP &&
+          t.regs().rip == pc0) {
+        // Stepping out of a syscall stop: the kernel reports the syscall's return as a step
+        // before any instruction ran. Step again so a step always executes one instruction.
+        drs_.take_status(t.tid());
+        t.single_step(0);
+        st = t.wait();
+      }
+      Outcome out = classify(st, true, set, pc0, at_event);
+      if (out.kind == Outcome::Kind::Step) pos_.add_step();
+      if (out.kind == Outcome::Kind::Event && s_->last_event() == pos_.event && out.watch == -2)
+        continue;
+      return out;
+    }
+    if (!at_event && set.sw.count(pc0)) {
+      // Stopped on one of the set's breakpoints: step off it before arming it again.
+      bps_.sync(t, {});
+      t.single_step(sig);
+      sig = 0;
+      TaskStop st = t.wait();
+      Outcome out = classify(st, true, set, pc0, false);
+      if (out.kind == Outcome::Kind::Step) {
+        if (out.sw_hit || out.watch >= 0) {
+          out.kind = Outcome::Kind::Hit;
+          pos_.add_continue(set);
+          return out;
+        }
+      } else if (out.watch == -2) {
+        continue;  // not an event: go on
+      } else {
+        return out;
+      }
+    }
+    bps_.sync(t, set.sw);
+    t.cont(sig);
+    TaskStop st = t.wait();
+    Outcome out = classify(st, false, set, pc0, at_event);
+    if (out.kind == Outcome::Kind::Hit) pos_.add_continue(set);
+    if (out.kind == Outcome::Kind::Event && out.watch == -2) continue;
+    return out;
+  }
+}
+
+ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool step,
+                                                       const BreakSet& set, uint64_t,
+                                                       bool) {
+  Task& t = s_->task();
+  Outcome out;
+  if (st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP) {
+    DebugRegisters::Status ds = drs_.take_status(t.tid());
+    std::vector<DebugSlot> slots = slots_for(set);
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (ds.slots & (1u << i)) {
+        out.watch = static_cast<int>(slots[i].watch);
+        break;
+      }
+    Registers r = t.regs();
+    if (!step && bps_.inserted(r.rip - 1) && set.sw.count(r.rip - 1)) {
+      // int3 leaves pc after itself; the stop is at the breakpoint's address.
+      r.rip -= 1;
+      t.set_regs(r);
+      out.kind = Outcome::Kind::Hit;
+      out.sw_hit = true;
+      return out;
+    }
+    if (!step && out.watch >= 0) {
+      out.kind = Outcome::Kind::Hit;
+      return out;
+    }
+    if (step && (ds.single_step || out.watch >= 0)) {
+      out.kind = Outcome::Kind::Step;
+      out.sw_hit = set.sw.count(r.rip) > 0;
+      return out;
+    }
+    out.watch = -1;
+  }
+  if (st.kind == TaskStop::Kind::Seccomp) {
+    long nr = static_cast<long>(t.regs().orig_rax);
+    if (nr == SYS_exit_group || nr == SYS_exit) {
+      // Leave the exit unreplayed: the process stays inspectable, and gdb can go back.
+      pos_.end = true;
+      out.kind = Outcome::Kind::End;
+      return out;
+    }
+  }
+  uint64_t before = s_->last_event();
+  std::optional<int> status = s_->handle_stop(st);
+  if (status || s_->gone()) {
+    exited_ = true;
+    exit_status_ = st.raw_status;
+    out.kind = Outcome::Kind::Exited;
+    return out;
+  }
+  out.kind = Outcome::Kind::Event;
+  if (s_->last_event() == before) {
+    out.watch = -2;  // a stop that was no event (a signal from outside): resume again
+    return out;
+  }
+  pos_ = Position{s_->last_event(), {}, false};
+  furthest_ = std::max(furthest_, pos_.event);
+  return out;
+}
+
+bool ReplayDebugTarget::interrupted() const {
+  return interrupt_flag_ && interrupt_flag_->load(std::memory_order_acquire);
+}
+
+void ReplayDebugTarget::go_to(const Position& p, Collector* c) {
+  restart(p.event);
+  forward_to(p, c);
+}
+
+void ReplayDebugTarget::note(Collector* c, const Outcome& o, const BreakSet& u) {
+  if (!c) return;
+  c->last = pos_;
+  c->reason = hit_reason(o, u);
+}
+
+void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
+  BreakSet extra = c ? c->set : BreakSet{};
+  while (pos_.event < p.event) {
+    if (interrupted()) throw InterruptedRun{};
+    Outcome o = advance(false, extra);
+    if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
+    if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) {
+      if (p.event >= s_->total_events() || p.end) return;  // asked for the end
+      throw Error("event " + std::to_string(p.event) + " is past the end of the replay");
+    }
+  }
+  if (pos_.event != p.event || !pos_.path.empty())
+    throw Error("replay passed " + p.describe() + " without stopping there");
+  for (size_t i = 0; i < p.path.size(); ++i) {
+    const PathAction& a = p.path[i];
+    bool last_action = i + 1 == p.path.size() && !p.end;
+    if (a.kind == PathAction::Kind::Step) {
+      for (uint64_t k = 1; k <= a.count; ++k) {
+        Outcome o = advance(true, extra);
+        if (o.kind != Outcome::Kind::Step)
+          throw Error("replay to " + p.describe() + ": a step met an event or the end");
+        if ((o.sw_hit || o.watch >= 0) && !(last_action && k == a.count)) note(c, o, extra);
+      }
+      continue;
+    }
+    BreakSet u = a.set.unite(extra);
+    uint64_t left = a.count;
+    while (left > 0) {
+      if (interrupted()) throw InterruptedRun{};
+      Outcome o = advance(false, u);
+      if (o.kind != Outcome::Kind::Hit)
+        throw Error("replay to " + p.describe() + ": did not meet the same breakpoint stops");
+      uint64_t pc = s_->task().regs().rip;
+      auto has = [&](const BreakSet& s) {
+        if (o.sw_hit && s.sw.count(pc)) return true;
+        return o.watch >= 0 && std::find(s.hw.begin(), s.hw.end(), u.hw[o.watch]) != s.hw.end();
+      };
+      bool mine = has(a.set);
+      if (mine) --left;
+      if (has(extra) && !(last_action && left == 0 && mine)) note(c, o, u);
+    }
+  }
+  if (p.end) {
+    for (;;) {
+      if (interrupted()) throw InterruptedRun{};
+      Outcome o = advance(false, extra);
+      if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) break;
+      if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
+      if (o.kind == Outcome::Kind::Event) throw Error("replay to the end: an event on the way");
+    }
+  }
+  pos_ = p;
+}
+
+std::optional<Position> ReplayDebugTarget::before(const Position& p) {
+  if (p.path.empty() && !p.end) {
+    if (p.event <= start_event_) return std::nullopt;
+    // The instruction before an event boundary is the one that made the event (the syscall):
+    // step through the previous stretch and stop one short of the event.
+    Position q{p.event - 1, {}, false};
+    go_to(q, nullptr);
+    uint64_t m = 0;
+    for (;;) {
+      if (interrupted()) throw InterruptedRun{};
+      Outcome o = advance(true, {});
+      ++m;
+      if (o.kind == Outcome::Kind::Event) break;
+      if (o.kind != Outcome::Kind::Step) throw Error("stepping to event " + std::to_string(p.event) + " failed");
+    }
+    for (uint64_t i = 1; i < m; ++i) q.add_step();
+    return q;
+  }
+  if (!p.end && p.path.back().kind == PathAction::Kind::Step) return p.drop_last();
+  // The last unit is a continue stop (or the exit): step from the stop before it.
+  Position prev = p.end ? p : p.drop_last();
+  prev.end = false;
+  BreakSet set = p.end ? BreakSet{} : p.path.back().set;
+  go_to(prev, nullptr);
+  if (!p.end && prev.path.empty() && set.sw.count(s_->task().regs().rip))
+    return before(prev);  // stopped on an int3 right at the event: the same instant as prev
+  uint64_t m = 0;
+  for (;;) {
+    if (interrupted()) throw InterruptedRun{};
+    Outcome o = advance(true, set);
+    ++m;
+    if (p.end && o.kind == Outcome::Kind::End) break;
+    if (o.kind != Outcome::Kind::Step) throw Error("stepping back to " + p.describe() + " failed");
+    if (!p.end && (o.sw_hit || o.watch >= 0)) break;
+  }
+  Position q = prev;
+  for (uint64_t i = 1; i < m; ++i) q.add_step();
+  return q;
+}
+
+StopReason ReplayDebugTarget::hit_reason(const Outcome& o, const BreakSet& set) {
+  if (o.watch >= 0 && static_cast<size_t>(o.watch) < set.hw.size())
+    return StopReason::watchpoint(pid(), set.hw[o.watch].kind, set.hw[o.watch].addr);
+  return StopReason::with(K::SwBreakpoint, pid());
+}
+
+StopReason ReplayDebugTarget::exited_reason() {
+  if (WIFSIGNALED(exit_status_)) return StopReason::with(K::Killed, 0, WTERMSIG(exit_status_));
+  return StopReason::exited(WEXITSTATUS(exit_status_));
+}
+
+StopReason ReplayDebugTarget::reverse_continue(const gdb::ResumeRequest&) {
+  if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
+  Collector c;
+  c.set = user_;
+  Position upto = pos_;
+  uint64_t limit = pos_.event;
+  for (;;) {
+    restart(limit);
+    uint64_t from = pos_.event;
+    forward_to(upto, &c);
+    if (c.last) break;
+    if (from <= start_event_) {
+      restart(start_event_);
+      return StopReason::with(K::ReplayBegin, pid());
+    }
+    // Nothing between that checkpoint and here: search the stretch before it.
+    upto = Position{from, {}, false};
+    limit = from - 1;
+  }
+  Position hit = *c.last;
+  StopReason r = c.reason;
+  if (r.kind == K::Watchpoint) {
+    // Going backward, gdb expects to stop before the write (the instruction that did it).
+    if (auto b = before(hit)) hit = *b;
+  }
+  go_to(hit, nullptr);
+  return r;
+}
+
+StopReason ReplayDebugTarget::reverse_step() {
+  if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
+  std::optional<Position> b = before(pos_);
+  if (!b) {
+    if (!(pos_ == Position{start_event_, {}, false})) restart(start_event_);
+    return StopReason::with(K::ReplayBegin, pid());
+  }
+  go_to(*b, nullptr);
+  return StopReason::with(K::Step, pid());
+}
+
+StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
+  interrupt_flag_ = req.interrupt_flag;
+  if (req.direction == gdb::Direction::Backward) {
+    try {
+      return req.step ? reverse_step() : reverse_continue(req);
+    } catch (const InterruptedRun&) {
+      // We stopped somewhere before where we were: a valid position, if not a useful one.
+      return StopReason::interrupted(pid());
+    }
+  }
+  if (exited_) return exited_reason();
+  if (req.step) {
+    Outcome o = advance(true, user_);
+    switch (o.kind) {
+      case Outcome::Kind::End:
+        return StopReason::with(K::ReplayEnd, pid());
+      case Outcome::Kind::Exited:
+        return exited_reason();
+      default:
+        if (o.watch >= 0) return hit_reason(o, user_);
+        return StopReason::with(K::Step, pid());
+    }
+  }
+  for (;;) {
+    // Ctrl-C is noticed at events: between two events the replay is as short as the recording's.
+    if (req.interrupt_requested()) return StopReason::interrupted(pid());
+    Outcome o = advance(false, user_);
+    switch (o.kind) {
+      case Outcome::Kind::Hit:
+        return hit_reason(o, user_);
+      case Outcome::Kind::End:
+        return StopReason::with(K::ReplayEnd, pid());
+      case Outcome::Kind::Exited:
+        return exited_reason();
+      default:
+        break;
+    }
+  }
+}
+
+int ReplayDebugTarget::pid() {
+  return recorded_pid_;
+}
+
+std::vector<gdb::ThreadInfo> ReplayDebugTarget::threads() {
+  if (exited_) return {};
+  std::ifstream comm("/proc/" + std::to_string(s_->task().tid()) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return {{pid(), name}};
+}
+
+bool ReplayDebugTarget::has_avx() {
+  static const bool avx = gdb::cpu_avx_xsave_offset().has_value();
+  return avx;
+}
+
+std::optional<gdb::X86RegisterFile> ReplayDebugTarget::registers(gdb::ThreadId tid) {
+  if (exited_ || tid != pid()) return std::nullopt;
+  Task& t = s_->task();
+  auto off = has_avx() ? gdb::cpu_avx_xsave_offset() : std::nullopt;
+  gdb::X86RegisterFile f = gdb::x86_registers_from_ptrace(t.regs(), t.xstate(), off);
+  if (f.avx() != has_avx()) return std::nullopt;
+  return f;
+}
+
+size_t ReplayDebugTarget::read_memory(uint64_t addr, void* out, size_t len) {
+  if (exited_) return 0;
+  auto* p = static_cast<uint8_t*>(out);
+  size_t done = 0;
+  while (done < len) {
+    uint64_t a = addr + done;
+    size_t chunk = std::min<size_t>(len - done, 4096 - (a & 4095));
+    if (!s_->task().try_read(a, p + done, chunk)) break;
+    done += chunk;
+  }
+  bps_.hide(addr, p, done);
+  return done;
+}
+
+gdb::TargetResult ReplayDebugTarget::insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                                       size_t len) {
+  using BT = gdb::BreakpointType;
+  if (type == BT::Software || type == BT::Hardware) {
+    uint8_t b;
+    if (exited_ || !s_->task().try_read(addr, &b, 1)) return gdb::TargetResult::Error;
+    user_.sw.insert(addr);
+    return gdb::TargetResult::Ok;
+  }
+  HwWatch w{addr, len,
+            type == BT::WriteWatch  ? gdb::WatchKind::Write
+            : type == BT::ReadWatch ? gdb::WatchKind::Read
+                                    : gdb::WatchKind::Access};
+  if (std::find(user_.hw.begin(), user_.hw.end(), w) != user_.hw.end())
+    return gdb::TargetResult::Ok;
+  BreakSet next = user_;
+  next.hw.push_back(w);
+  std::vector<DebugSlot> slots;
+  if (len == 0 || !plan_debug_slots(next.hw, slots)) return gdb::TargetResult::Error;
+  user_ = next;
+  return gdb::TargetResult::Ok;
+}
+
+gdb::TargetResult ReplayDebugTarget::remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                                       size_t len) {
+  using BT = gdb::BreakpointType;
+  if (type == BT::Software || type == BT::Hardware) {
+    user_.sw.erase(addr);
+    return gdb::TargetResult::Ok;
+  }
+  auto it = std::find_if(user_.hw.begin(), user_.hw.end(),
+                         [&](const HwWatch& w) { return w.addr == addr && w.len == len; });
+  if (it == user_.hw.end()) return gdb::TargetResult::Error;
+  user_.hw.erase(it);
+  return gdb::TargetResult::Ok;
+}
+
+std::vector<uint8_t> ReplayDebugTarget::auxv() {
+  return auxv_;
+}
+
+std::string ReplayDebugTarget::exec_file() {
+  return exe_;
+}
+
+std::optional<gdb::Svr4LibraryList> ReplayDebugTarget::libraries() {
+  if (exited_) return std::nullopt;
+  return gdb::read_svr4_libraries(
+      [this](uint64_t addr, void* out, size_t len) { return read_memory(addr, out, len); },
+      auxv());
+}
+
+gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
+  std::istringstream in(command);
+  std::string word;
+  in >> word;
+  if (word == "when") {
+    std::string out = "event " + std::to_string(pos_.event) + " of " +
+                      std::to_string(s_->total_events()) + "\n";
+    if (TimelineIndex* index = s_->index()) {
+      auto first = index->event(1);
+      auto here = index->event(pos_.event);
+      if (first && here) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "time: %.6f s since the start\n",
+                 (here->time_ns - first->time_ns) / 1e9);
+        out += buf;
+      }
+    }
+    out += "position: " + pos_.describe() + "\n";
+    return {true, out};
+  }
+  if (word == "seek") {
+    uint64_t n = 0;
+    if (!(in >> n)) return {false, "usage: monitor seek EVENT\n"};
+    if (n < start_event_ || n > s_->total_events())
+      return {false, "event " + std::to_string(n) + " is outside the program's run (" +
+                         std::to_string(start_event_) + ".." +
+                         std::to_string(s_->total_events()) + ")\n"};
+    try {
+      go_to(Position{n, {}, false}, nullptr);
+    } catch (const InterruptedRun&) {
+      return {false, "interrupted at " + pos_.describe() + "\n"};
+    }
+    return {true, "at " + pos_.describe() +
+                      (pos_.end ? "" : "") + "\n"};
+  }
+  if (word == "checkpoints") {
+    std::string out;
+    if (TimelineIndex* index = s_->index())
+      for (const CheckpointRow& c : index->checkpoints())
+        out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) +
+               "\n";
+    if (out.empty()) out = "no checkpoints in this recording (record with --checkpoint-interval)\n";
+    return {true, out};
+  }
+  if (word == "checkpoint")
+    return {false,
+            "in-memory checkpoints are not implemented yet; going back replays from the "
+            "recording's checkpoints\n"};
+  if (word == "help" || word.empty())
+    return {true,
+            "monitor when            current event, time and position\n"
+            "monitor seek EVENT      go to right after EVENT (then: maintenance flush "
+            "register-cache)\n"
+            "monitor checkpoints     the recording's checkpoints\n"};
+  return {false, "unknown monitor command '" + command + "' (try 'monitor help')\n"};
+}
+
+void ReplayDebugTarget::kill() {
+  s_.reset();
+  exited_ = true;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,98 @@
+#pragma once
+// The replay as gdb sees it: a gdb::DebugTarget over a ReplaySession driven event by event.
+// Forward: the process runs between events with gdb's int3s and debug registers armed; a stop
+// that is ours goes to gdb, one that is the next event goes to the session and the run goes on.
+// Backward: replay again from the nearest checkpoint (or the start) to the current position,
+// noting every breakpoint/watchpoint stop, then go to the last one (ReplayPosition.h).
+#include <memory>
+#include <optional>
+
+#include "replayer/Breakpoints.h"
+#include "replayer/DebugRegisters.h"
+#include "replayer/ReplayPosition.h"
+#include "replayer/ReplaySession.h"
+#include "replayer/gdb/DebugTarget.h"
+
+namespace ckrr {
+
+class ReplayDebugTarget : public gdb::DebugTarget {
+ public:
+  // Replays to `base.to` (or to the program's first instruction after its exec).
+  explicit ReplayDebugTarget(ReplayOptions base);
+  ~ReplayDebugTarget() override;
+
+  int pid() override;
+  std::vector<gdb::ThreadInfo> threads() override;
+  gdb::ThreadId current_thread() override { return pid(); }
+  bool has_avx() override;
+  std::optional<gdb::X86RegisterFile> registers(gdb::ThreadId tid) override;
+  size_t read_memory(uint64_t addr, void* out, size_t len) override;
+  gdb::TargetResult insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                      size_t len) override;
+  gdb::TargetResult remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                      size_t len) override;
+  gdb::StopReason resume(const gdb::ResumeRequest& req) override;
+  std::vector<uint8_t> auxv() override;
+  std::string exec_file() override;
+  std::optional<gdb::Svr4LibraryList> libraries() override;
+  gdb::MonitorResult monitor(const std::string& command) override;
+  void kill() override;
+  void detach() override { kill(); }
+
+  const Position& position() const { return pos_; }
+
+ private:
+  // What one resume of the process ended with.
+  struct Outcome {
+    enum class Kind { Event, Hit, Step, End, Exited } kind = Kind::Event;
+    bool sw_hit = false;       // stopped on (or, stepping, landed on) one of the set's int3s
+    int watch = -1;            // index into the set's hw of a watch that fired
+    int exit_status = 0;       // Exited: wait status
+  };
+  // Candidates noted while replaying toward a position (reverse search).
+  struct Collector {
+    BreakSet set;
+    std::optional<Position> last;
+    gdb::StopReason reason;
+  };
+
+  // New session at the latest checkpoint at or before `event` (or the start), held there.
+  void restart(uint64_t event);
+  // Lets the process run (or step) once until a stop: an event, one of `set`'s stops, the end.
+  Outcome advance(bool step, const BreakSet& set);
+  Outcome classify(const TaskStop& s, bool step, const BreakSet& set, uint64_t pc0, bool at_event);
+  // Replays to p, from the nearest checkpoint at or before it (or from where we are when p is
+  // ahead in the current segment... kept simple: always from a checkpoint), noting c's stops.
+  void go_to(const Position& p, Collector* c);
+  // Runs forward (no restart) from an event boundary before p to p, noting c's stops.
+  void forward_to(const Position& p, Collector* c);
+  // The position one instruction before p; nullopt at the start of the recording.
+  std::optional<Position> before(const Position& p);
+  void note(Collector* c, const Outcome& o, const BreakSet& u);
+  gdb::StopReason reverse_continue(const gdb::ResumeRequest& req);
+  gdb::StopReason reverse_step();
+  gdb::StopReason hit_reason(const Outcome& o, const BreakSet& set);
+  gdb::StopReason exited_reason();
+  std::vector<DebugSlot> slots_for(const BreakSet& set);
+  void load_exec_info();
+  bool interrupted() const;
+
+  ReplayOptions base_;
+  std::unique_ptr<ReplaySession> s_;
+  Breakpoints bps_;
+  DebugRegisters drs_;
+  uint64_t exec_seen_ = 0;
+  Position pos_;
+  uint64_t start_event_ = 0;  // the first exec: the earliest position gdb can see
+  uint64_t restarted_at_ = 0;  // event where the current session began
+  uint64_t furthest_ = 0;      // the latest event replayed so far (its output was shown)
+  BreakSet user_;              // gdb's breakpoints and watchpoints
+  bool exited_ = false;
+  int exit_status_ = 0;
+  int recorded_pid_ = 0;
+  std::vector<uint8_t> auxv_;
+  std::string exe_;
+  const std::atomic<bool>* interrupt_flag_ = nullptr;
+};
+
+}  // namespace ckrr
