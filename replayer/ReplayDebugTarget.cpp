@@ -157,8 +157,7 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet&
 }
 
 ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool step,
-                                                       const BreakSet& set, uint64_t,
-                                                       bool) {
+                                                       const BreakSet& set, uint64_t, bool) {
   Task& t = s_->task();
   Outcome out;
   if (st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP) {
@@ -182,7 +181,9 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool 
       out.kind = Outcome::Kind::Hit;
       return out;
     }
-    if (step && (ds.single_step || out.watch >= 0)) {
+    // A step over a syscall that seccomp lets through ends with the kernel's syscall-exit step
+    // report (TRAP_BRKPT, no DR6.BS); only an int3 in the app gives SI_KERNEL.
+    if (step && (ds.single_step || out.watch >= 0 || t.siginfo().si_code != SI_KERNEL)) {
       out.kind = Outcome::Kind::Step;
       out.sw_hit = set.sw.count(r.rip) > 0;
       return out;
@@ -298,7 +299,8 @@ std::optional<Position> ReplayDebugTarget::before(const Position& p) {
       Outcome o = advance(true, {});
       ++m;
       if (o.kind == Outcome::Kind::Event) break;
-      if (o.kind != Outcome::Kind::Step) throw Error("stepping to event " + std::to_string(p.event) + " failed");
+      if (o.kind != Outcome::Kind::Step)
+        throw Error("stepping to event " + std::to_string(p.event) + " failed");
     }
     for (uint64_t i = 1; i < m; ++i) q.add_step();
     return q;
@@ -504,8 +506,7 @@ std::string ReplayDebugTarget::exec_file() {
 std::optional<gdb::Svr4LibraryList> ReplayDebugTarget::libraries() {
   if (exited_) return std::nullopt;
   return gdb::read_svr4_libraries(
-      [this](uint64_t addr, void* out, size_t len) { return read_memory(addr, out, len); },
-      auxv());
+      [this](uint64_t addr, void* out, size_t len) { return read_memory(addr, out, len); }, auxv());
 }
 
 gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
@@ -513,8 +514,8 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
   std::string word;
   in >> word;
   if (word == "when") {
-    std::string out = "event " + std::to_string(pos_.event) + " of " +
-                      std::to_string(s_->total_events()) + "\n";
+    std::string out =
+        "event " + std::to_string(pos_.event) + " of " + std::to_string(s_->total_events()) + "\n";
     if (TimelineIndex* index = s_->index()) {
       auto first = index->event(1);
       auto here = index->event(pos_.event);
@@ -533,22 +534,20 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
     if (!(in >> n)) return {false, "usage: monitor seek EVENT\n"};
     if (n < start_event_ || n > s_->total_events())
       return {false, "event " + std::to_string(n) + " is outside the program's run (" +
-                         std::to_string(start_event_) + ".." +
-                         std::to_string(s_->total_events()) + ")\n"};
+                         std::to_string(start_event_) + ".." + std::to_string(s_->total_events()) +
+                         ")\n"};
     try {
       go_to(Position{n, {}, false}, nullptr);
     } catch (const InterruptedRun&) {
       return {false, "interrupted at " + pos_.describe() + "\n"};
     }
-    return {true, "at " + pos_.describe() +
-                      (pos_.end ? "" : "") + "\n"};
+    return {true, "at " + pos_.describe() + (pos_.end ? "" : "") + "\n"};
   }
   if (word == "checkpoints") {
     std::string out;
     if (TimelineIndex* index = s_->index())
       for (const CheckpointRow& c : index->checkpoints())
-        out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) +
-               "\n";
+        out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) + "\n";
     if (out.empty()) out = "no checkpoints in this recording (record with --checkpoint-interval)\n";
     return {true, out};
   }

@@ -27,10 +27,8 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   bool has_avx() override;
   std::optional<gdb::X86RegisterFile> registers(gdb::ThreadId tid) override;
   size_t read_memory(uint64_t addr, void* out, size_t len) override;
-  gdb::TargetResult insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                      size_t len) override;
-  gdb::TargetResult remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                      size_t len) override;
+  gdb::TargetResult insert_breakpoint(gdb::BreakpointType type, uint64_t addr, size_t len) override;
+  gdb::TargetResult remove_breakpoint(gdb::BreakpointType type, uint64_t addr, size_t len) override;
   gdb::StopReason resume(const gdb::ResumeRequest& req) override;
   std::vector<uint8_t> auxv() override;
   std::string exec_file() override;
@@ -45,9 +43,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   // What one resume of the process ended with.
   struct Outcome {
     enum class Kind { Event, Hit, Step, End, Exited } kind = Kind::Event;
-    bool sw_hit = false;       // stopped on (or, stepping, landed on) one of the set's int3s
-    int watch = -1;            // index into the set's hw of a watch that fired
-    int exit_status = 0;       // Exited: wait status
+    bool sw_hit = false;  // stopped on (or, stepping, landed on) one of the set's int3s
+    int watch = -1;       // index into the set's hw of a watch that fired
+    int exit_status = 0;  // Exited: wait status
   };
   // Candidates noted while replaying toward a position (reverse search).
   struct Collector {
@@ -83,7 +81,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   DebugRegisters drs_;
   uint64_t exec_seen_ = 0;
   Position pos_;
-  uint64_t start_event_ = 0;  // the first exec: the earliest position gdb can see
+  uint64_t start_event_ = 0;   // the first exec: the earliest position gdb can see
   uint64_t restarted_at_ = 0;  // event where the current session began
   uint64_t furthest_ = 0;      // the latest event replayed so far (its output was shown)
   BreakSet user_;              // gdb's breakpoints and watchpoints

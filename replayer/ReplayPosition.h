@@ -14,8 +14,8 @@
 namespace ckrr {
 
 struct BreakSet {
-  std::set<uint64_t> sw;     // software breakpoint addresses
-  std::vector<HwWatch> hw;   // hardware watchpoints (at most 4 debug registers' worth)
+  std::set<uint64_t> sw;    // software breakpoint addresses
+  std::vector<HwWatch> hw;  // hardware watchpoints (at most 4 debug registers' worth)
   bool operator==(const BreakSet&) const = default;
   bool empty() const { return sw.empty() && hw.empty(); }
   BreakSet unite(const BreakSet& o) const;

@@ -1,0 +1,227 @@
+"""gdb on a replay: `ckrr replay TRACE --gdb :0` and `ckrr debug`, driven by real gdb in batch
+mode with Python checks (a failed check raises gdb.GdbError, so gdb exits non-zero)."""
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+import unittest
+
+from ckrr_testlib import CKRR, CkrrTestCase, prog
+
+GDB = shutil.which("gdb")
+
+PRELUDE = '''
+import os, re, gdb
+
+def run(cmd):
+    return gdb.execute(cmd, to_string=True)
+
+def check(cond, what):
+    if not cond:
+        raise gdb.GdbError("CHECK FAILED: " + what)
+
+def val(expr):
+    return int(gdb.parse_and_eval(expr))
+
+def refused(cmd):
+    try:
+        out = run(cmd)
+    except gdb.error as e:
+        return str(e)
+    raise gdb.GdbError("CHECK FAILED: '%s' was obeyed: %s" % (cmd, out))
+
+def when():
+    out = run("monitor when")
+    m = re.search(r"event (\\d+) of (\\d+)", out)
+    check(m is not None, "monitor when: " + out)
+    return int(m.group(1))
+
+def seek(n):
+    out = run("monitor seek %d" % n)
+    # The stub cannot tell gdb that the registers changed; `ckrr debug` does this in a hook.
+    run("maintenance flush register-cache")
+    return out
+
+run("set confirm off")
+run("set pagination off")
+'''
+
+CONNECT = '''
+run("set may-write-memory off")
+run("target extended-remote 127.0.0.1:" + os.environ["CKRR_GDB_PORT"])
+'''
+
+
+@unittest.skipIf(GDB is None, "gdb is not installed")
+class GdbReplayTest(CkrrTestCase):
+    def start_stub(self, trace, *extra):
+        p = subprocess.Popen([CKRR, "replay", trace, "--gdb", ":0", *extra],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(self.stop, p)
+        line = p.stderr.readline().decode()
+        m = re.search(r"gdb stub listening on 127\.0\.0\.1:(\d+)", line)
+        self.assertIsNotNone(m, "stub did not announce its port: " + line +
+                             p.stderr.read().decode(errors="replace") if not m else "")
+        return p, int(m.group(1))
+
+    def stop(self, p):
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+        p.stderr.close()
+
+    def gdb_script(self, port, body, env=None):
+        script = self.path("check.py")
+        with open(script, "w") as f:
+            f.write(PRELUDE + CONNECT + textwrap.dedent(body))
+        r = subprocess.run([GDB, "-batch", "-nx", "-x", script], capture_output=True,
+                           timeout=300, env={**os.environ, "CKRR_GDB_PORT": str(port),
+                                             **(env or {})})
+        out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, out)
+        self.assertNotIn("CHECK FAILED", out)
+        return out
+
+    def record_loop(self):
+        trace = self.path("loop")
+        rec = self.record(trace, [prog("gdb_loop")])
+        self.assertEqual(rec.returncode, 185 & 0x7f, rec.stderr)
+        return trace
+
+    def test_loop_forward_and_reverse(self):
+        trace = self.record_loop()
+        stub, port = self.start_stub(trace)
+        out = self.gdb_script(port, '''
+            start = when()
+            run("break bump")
+            run("continue")
+            check(val("step") == 1, "first hit")
+            check("local = " in run("info locals"), "info locals")
+            run("continue")
+            run("continue")
+            check(val("step") == 3 and val("counter") == 3, "third hit")
+            third_pc = val("$pc")
+            # Back to the 2nd hit.
+            run("reverse-continue")
+            check(val("step") == 2 and val("counter") == 1, "reverse-continue to 2nd hit")
+            check(val("$pc") == third_pc, "stopped on the breakpoint")
+            bt = run("bt")
+            check("bump" in bt and "main" in bt, "bt: " + bt)
+            # reverse-finish: back to the call in main, before bump(2) ran.
+            run("reverse-finish")
+            check(gdb.selected_frame().name() == "main", "reverse-finish lands in main")
+            check(val("i") == 2 and val("counter") == 1, "state before the call")
+            # reverse-stepi goes one instruction back; stepi comes back to the same place.
+            pc = val("$pc")
+            run("reverse-stepi")
+            back = val("$pc")
+            check(back != pc, "reverse-stepi moved")
+            run("stepi")
+            check(val("$pc") == pc, "stepi returns to where reverse-stepi started")
+            regs = run("info registers")
+            check(re.search(r"rip\\s+0x", regs) and re.search(r"rsp\\s+0x", regs), regs)
+            # The previous write of counter (in bump(1): 0 -> 1), stopped before it ran.
+            run("delete")
+            run("watch counter")
+            out = run("reverse-continue")
+            check(val("counter") == 0, "reverse to the write: counter %d" % val("counter"))
+            check(gdb.selected_frame().name() == "bump" and val("step") == 1, "in bump(1)")
+            # Forward over it again: the watchpoint reports the new value.
+            run("continue")
+            check(val("counter") == 1, "forward to the write")
+            run("delete")
+            # Writes are refused.
+            check("not allowed" in refused("set var counter = 7"), "memory write refused")
+            err = refused("set $rax = 0x12345")
+            check("read-only" in err or "ckrr" in err, "register write refused: " + err)
+            refused("print bump(1)")
+            libs = run("info sharedlibrary")
+            check("libc.so.6" in libs, libs)
+            # monitor seek: to the 2nd write(2), then forward to the next bump call.
+            here = when()
+            seek(start + 3)
+            check(when() == start + 3, "seek forward-less")
+            seek(here + 1)
+            check(when() == here + 1, "seek")
+            run("break bump")
+            run("continue")
+            check(val("step") == 2, "after seek, continue meets bump(2): %d" % val("step"))
+            seek(start)
+            run("continue")
+            check(val("step") == 1, "seek back to the start, bump(1) again")
+            run("delete")
+            # gdb prints "No more reverse-execution history" itself (not into to_string).
+            run("reverse-continue")
+            check(when() == start, "replaylog:begin at the start")
+            run("continue")
+            check("exit" in gdb.selected_frame().name(), "the end: at the exit")
+            check("at the exit" in run("monitor when"), "replaylog:end")
+            run("kill")
+        ''')
+
+    def test_python(self):
+        trace = self.path("py")
+        rec = self.record(trace, ["/usr/bin/python3", "-c",
+                                  "import json; print(json.dumps({'a': sum(range(100))}))"])
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, '''
+            run("break PyLong_FromLong")
+            args = []
+            for _ in range(3):
+                run("continue")
+                check(val("$pc") == val("(long)&PyLong_FromLong"), "on PyLong_FromLong")
+                args.append((val("$rdi"), val("$rsp"), when()))
+            run("reverse-continue")
+            check((val("$rdi"), val("$rsp"), when()) == args[1], "back at the 2nd call")
+            run("reverse-stepi")
+            check(val("$pc") != val("(long)&PyLong_FromLong"), "stepped back into the caller")
+            run("stepi")
+            check((val("$rdi"), val("$rsp")) == args[1][:2], "and forward again")
+            run("continue")
+            check((val("$rdi"), val("$rsp"), when()) == args[2], "forward to the 3rd call")
+            check("libc.so.6" in run("info sharedlibrary"), "libraries")
+            run("kill")
+        ''')
+
+    def test_debug_command_and_help(self):
+        r = self.ckrr("replay", "--help")
+        self.assertIn("--gdb", r.stdout.decode())
+        r = self.ckrr("debug", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("gdb", r.stdout.decode())
+        trace = self.record_loop()
+        # ckrr debug runs $CKRR_GDB with its own -x script (read-only memory, the seek hook,
+        # the connection); the wrapper adds batch mode and our checks after it.
+        check = self.path("debug_check.py")
+        with open(check, "w") as f:
+            f.write(PRELUDE + textwrap.dedent('''
+                check("not allowed" in refused("set var counter = 7"), "may-write-memory off")
+                run("break bump")
+                run("continue")
+                run("continue")
+                check(val("step") == 2, "2nd hit")
+                e = when()
+                pc = val("$pc")
+                run("monitor seek %d" % (e - 1))  # no flush: the hook does it
+                check(val("$pc") != pc, "registers refreshed after seek")
+                run("continue")
+                check(val("step") == 2 and val("$pc") == pc, "same hit again")
+                run("kill")
+            '''))
+        wrapper = self.path("gdbwrap.sh")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nexec %s -batch -nx "$@" -x %s\n' % (GDB, check))
+        os.chmod(wrapper, 0o755)
+        r = self.ckrr("debug", trace, env={**os.environ, "CKRR_GDB": wrapper})
+        out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, out)
+        self.assertNotIn("CHECK FAILED", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
