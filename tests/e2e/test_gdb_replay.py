@@ -163,6 +163,46 @@ class GdbReplayTest(CkrrTestCase):
             run("kill")
         ''')
 
+    def test_reverse_across_checkpoints(self):
+        trace = self.path("ckpt")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "100ms", "-o", trace, "--",
+                        prog("gdb_loop"), "30", "20000")
+        self.assertNotEqual(rec.returncode, 125, rec.stderr)
+        ckpts = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+        self.assertGreaterEqual(len(ckpts), 3, "want several checkpoints")
+        first_ckpt = int(ckpts[0].split()[1])
+        stub, port = self.start_stub(trace, "--to", str(first_ckpt + 20))
+        self.gdb_script(port, """
+            check(when() == %d, "--to")
+            run("break bump if step == 25")
+            run("continue")
+            check(val("step") == 25, "25th call")
+            run("delete")
+            run("break bump")
+            run("reverse-continue")
+            check(val("step") == 24, "reverse-continue to the 24th call")
+            run("next")
+            run("next")
+            check(val("local") == 240, "next")
+            run("reverse-next")
+            check(val("local") == 240 and val("counter") == 276, "reverse-next: %%d" %% val("counter"))
+            run("reverse-step")
+            run("delete")
+            run("watch counter")
+            run("reverse-continue")
+            check(val("step") == 23 and val("counter") == 253, "previous write, in bump(23)")
+            run("delete")
+            here = when()
+            seek(%d - 3)
+            check(when() == %d - 3, "seek before the first checkpoint")
+            run("reverse-stepi")
+            run("stepi")
+            check(when() == %d - 3, "reverse-stepi over the event and back")
+            seek(here)
+            check(when() == here, "seek back")
+            run("kill")
+        """ % (first_ckpt + 20, first_ckpt, first_ckpt, first_ckpt))
+
     def test_python(self):
         trace = self.path("py")
         rec = self.record(trace, ["/usr/bin/python3", "-c",
