@@ -23,6 +23,22 @@ using K = StopReason::Kind;
 // Thrown out of a replay toward a position when gdb's Ctrl-C arrives; we stay where we got.
 struct InterruptedRun {};
 
+// Signals gdb stops for by default ("handle" table): the others it would pass on silently.
+bool gdb_stops_for(int sig) {
+  switch (sig) {
+    case SIGALRM:
+    case SIGURG:
+    case SIGCHLD:
+    case SIGWINCH:
+    case SIGIO:
+    case SIGPROF:
+    case SIGVTALRM:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 ReplayDebugTarget::ReplayDebugTarget(ReplayOptions base) : base_(std::move(base)) {
@@ -286,14 +302,17 @@ void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
   pos_ = p;
 }
 
-std::optional<Position> ReplayDebugTarget::before(const Position& p) {
+std::optional<Position> ReplayDebugTarget::before(Position p) {
   if (p.path.empty() && !p.end) {
     if (p.event <= start_event_) return std::nullopt;
     // The instruction before an event boundary is the one that made the event (the syscall):
     // step through the previous stretch and stop one short of the event.
+    std::optional<uint64_t> here_pc;
+    if (p == pos_ && !exited_) here_pc = s_->task().regs().rip;
     Position q{p.event - 1, {}, false};
     go_to(q, nullptr);
     uint64_t m = 0;
+    uint64_t pc_last = s_->task().regs().rip;
     for (;;) {
       if (interrupted()) throw InterruptedRun{};
       Outcome o = advance(true, {});
@@ -301,8 +320,13 @@ std::optional<Position> ReplayDebugTarget::before(const Position& p) {
       if (o.kind == Outcome::Kind::Event) break;
       if (o.kind != Outcome::Kind::Step)
         throw Error("stepping to event " + std::to_string(p.event) + " failed");
+      pc_last = s_->task().regs().rip;
     }
-    for (uint64_t i = 1; i < m; ++i) q.add_step();
+    // A fault's event leaves pc on the faulting instruction, where the step before it stood
+    // too: that would look like no move at all, so go one more back.
+    uint64_t steps = m - 1;
+    if (steps >= 1 && here_pc && pc_last == *here_pc) --steps;
+    for (uint64_t i = 0; i < steps; ++i) q.add_step();
     return q;
   }
   if (!p.end && p.path.back().kind == PathAction::Kind::Step) return p.drop_last();
@@ -389,8 +413,23 @@ StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
     }
   }
   if (exited_) return exited_reason();
+  // A recorded signal about to be delivered (a fault, a kill) stops the program first, as it
+  // would under gdb natively; the position is right after the signal's event, so one can go
+  // back from a crash. gdb's resume signal is ignored: the recorded one is delivered.
+  auto signal_stop = [this]() -> std::optional<StopReason> {
+    if (s_->held() && s_->pending_signal() && gdb_stops_for(s_->pending_signal()) &&
+        !reported_signal_)
+      return StopReason::with(K::Signal, pid(), s_->pending_signal());
+    return std::nullopt;
+  };
+  reported_signal_ = false;
   if (req.step) {
     Outcome o = advance(true, user_);
+    if (o.kind == Outcome::Kind::Event)
+      if (auto r = signal_stop()) {
+        reported_signal_ = true;
+        return *r;
+      }
     switch (o.kind) {
       case Outcome::Kind::End:
         return StopReason::with(K::ReplayEnd, pid());
@@ -413,6 +452,10 @@ StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
       case Outcome::Kind::Exited:
         return exited_reason();
       default:
+        if (auto r = signal_stop()) {
+          reported_signal_ = true;
+          return *r;
+        }
         break;
     }
   }

@@ -65,7 +65,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   // Runs forward (no restart) from an event boundary before p to p, noting c's stops.
   void forward_to(const Position& p, Collector* c);
   // The position one instruction before p; nullopt at the start of the recording.
-  std::optional<Position> before(const Position& p);
+  std::optional<Position> before(Position p);  // by value: p is often pos_, which moves
   void note(Collector* c, const Outcome& o, const BreakSet& u);
   gdb::StopReason reverse_continue(const gdb::ResumeRequest& req);
   gdb::StopReason reverse_step();
@@ -86,6 +86,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   uint64_t furthest_ = 0;      // the latest event replayed so far (its output was shown)
   BreakSet user_;              // gdb's breakpoints and watchpoints
   bool exited_ = false;
+  bool reported_signal_ = false;  // the pending signal's stop went to gdb already
   int exit_status_ = 0;
   int recorded_pid_ = 0;
   std::vector<uint8_t> auxv_;

@@ -203,6 +203,29 @@ class GdbReplayTest(CkrrTestCase):
             run("kill")
         """ % (first_ckpt + 20, first_ckpt, first_ckpt, first_ckpt))
 
+    def test_crash_then_back_to_the_cause(self):
+        trace = self.path("crash")
+        rec = self.record(trace, [prog("crash")])
+        self.assertEqual(rec.returncode, 128 + 11, rec.stderr)
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, """
+            run("continue")
+            check(gdb.selected_thread() is not None, "still alive at the fault")
+            check(gdb.selected_frame().name() == "crash_here", "stopped in crash_here")
+            fault_pc = val("$pc")
+            check("main" in run("bt"), "bt from the fault")
+            run("reverse-stepi")
+            check(val("$pc") != fault_pc, "reverse-stepi leaves the faulting instruction")
+            run("break crash_here")
+            run("reverse-continue")
+            check(gdb.selected_frame().name() == "crash_here" and val("p") == 16, "back at entry")
+            run("delete")
+            run("continue")
+            check(val("$pc") == fault_pc, "the fault again")
+            run("continue")
+            check(len(gdb.selected_inferior().threads()) == 0, "then the program dies")
+        """)
+
     def test_python(self):
         trace = self.path("py")
         rec = self.record(trace, ["/usr/bin/python3", "-c",
