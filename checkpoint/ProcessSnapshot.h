@@ -23,6 +23,8 @@ class ProcessSnapshot {
 
   // The stopped copy; its memory is the process's memory at the time of the snapshot.
   Task& task() { return *copy_; }
+  // Hands the copy over to the caller (the debugger runs it: an in-memory snapshot).
+  std::unique_ptr<Task> release() { return std::move(copy_); }
 
  private:
   std::unique_ptr<Task> copy_;

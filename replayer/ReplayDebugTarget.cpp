@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -22,6 +23,15 @@ using K = StopReason::Kind;
 
 // Thrown out of a replay toward a position when gdb's Ctrl-C arrives; we stay where we got.
 struct InterruptedRun {};
+
+constexpr uint64_t kSnapshotEveryNs = 20'000'000;  // of replay time
+constexpr size_t kMaxSnapshots = 32;
+
+uint64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 // Signals gdb stops for by default ("handle" table): the others it would pass on silently.
 bool gdb_stops_for(int sig) {
@@ -75,7 +85,59 @@ void ReplayDebugTarget::load_exec_info() {
   }
 }
 
+void ReplayDebugTarget::maybe_snapshot(bool force) {
+  if (!snapshots_ || !s_ || exited_ || pos_.end || !pos_.path.empty() || !s_->can_save()) return;
+  if (snaps_.count(pos_.event)) return;
+  uint64_t now = mono_ns();
+  if (!force && now - last_snap_ns_ < kSnapshotEveryNs) return;
+  Task& t = s_->task();
+  bps_.sync(t, {});  // the copy must not carry int3s
+  MemSnapshot m;
+  m.regs = t.regs();
+  m.xstate = t.xstate();
+  m.state = s_->save_state();
+  try {
+    m.copy = std::make_unique<ProcessSnapshot>(t);
+  } catch (const Error& e) {
+    snapshots_ = false;  // going back still works, from checkpoints
+    return;
+  }
+  last_snap_ns_ = mono_ns();
+  snaps_[pos_.event] = std::move(m);
+  if (snaps_.size() > kMaxSnapshots) snaps_.erase(std::next(snaps_.begin()));  // keep the start
+}
+
+void ReplayDebugTarget::resume_snapshot(MemSnapshot& m) {
+  ProcessSnapshot fresh(m.copy->task());
+  std::unique_ptr<Task> t = fresh.release();
+  t->set_regs(m.regs);
+  t->set_xstate(m.xstate);
+  s_->set_quiet_through(furthest_);
+  s_->adopt(std::move(t), m.state);
+  bps_.forget();
+  drs_.forget();
+  exec_seen_ = s_->exec_count();
+  exited_ = false;
+  pos_ = Position{m.state.seq, {}, false};
+  restarted_at_ = pos_.event;
+}
+
 void ReplayDebugTarget::restart(uint64_t event) {
+  if (s_ && !snaps_.empty()) {
+    // The nearest start: an in-memory snapshot, or a checkpoint if one is later.
+    auto it = snaps_.upper_bound(event);
+    if (it != snaps_.begin()) {
+      --it;
+      uint64_t ckpt = 0;
+      if (TimelineIndex* index = s_->index())
+        for (const CheckpointRow& c : index->checkpoints())
+          if (c.seq <= event) ckpt = std::max(ckpt, c.seq);
+      if (it->first >= ckpt) {
+        resume_snapshot(it->second);
+        return;
+      }
+    }
+  }
   s_.reset();  // kills the old process
   ReplayOptions o = base_;
   o.to = event ? std::optional<uint64_t>(event) : std::nullopt;
@@ -99,6 +161,7 @@ void ReplayDebugTarget::restart(uint64_t event) {
     start_event_ = s_->last_event();
   }
   restarted_at_ = pos_.event;
+  maybe_snapshot(true);  // the next hop back here starts from memory, not from disk
 }
 
 std::vector<DebugSlot> ReplayDebugTarget::slots_for(const BreakSet& set) {
@@ -254,6 +317,7 @@ void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
     if (interrupted()) throw InterruptedRun{};
     Outcome o = advance(false, extra);
     if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
+    if (o.kind == Outcome::Kind::Event) maybe_snapshot();
     if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) {
       if (p.event >= s_->total_events() || p.end) return;  // asked for the end
       throw Error("event " + std::to_string(p.event) + " is past the end of the replay");
@@ -456,6 +520,7 @@ StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
           reported_signal_ = true;
           return *r;
         }
+        maybe_snapshot();
         break;
     }
   }
@@ -590,20 +655,31 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
     std::string out;
     if (TimelineIndex* index = s_->index())
       for (const CheckpointRow& c : index->checkpoints())
-        out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) + "\n";
-    if (out.empty()) out = "no checkpoints in this recording (record with --checkpoint-interval)\n";
+        out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) +
+               " (on disk)\n";
+    if (out.empty()) out = "no checkpoints on disk (record with --checkpoint-interval)\n";
+    for (const auto& [event, snap] : snaps_)
+      out += "in memory at event " + std::to_string(event) + "\n";
     return {true, out};
   }
-  if (word == "checkpoint")
-    return {false,
-            "in-memory checkpoints are not implemented yet; going back replays from the "
-            "recording's checkpoints\n"};
+  if (word == "checkpoint") {
+    // Copies are taken at event boundaries (the process is then in a known state); between
+    // two events the latest boundary's copy plus the path serves.
+    if (!pos_.path.empty() || pos_.end)
+      return {false, "in-memory checkpoints are taken at events; this position is " +
+                         pos_.describe() + ": 'monitor seek " + std::to_string(pos_.event) +
+                         "' first\n"};
+    maybe_snapshot(true);
+    if (!snaps_.count(pos_.event)) return {false, "cannot copy the process here\n"};
+    return {true, "in-memory checkpoint at event " + std::to_string(pos_.event) + "\n"};
+  }
   if (word == "help" || word.empty())
     return {true,
             "monitor when            current event, time and position\n"
             "monitor seek EVENT      go to right after EVENT (then: maintenance flush "
             "register-cache)\n"
-            "monitor checkpoints     the recording's checkpoints\n"};
+            "monitor checkpoints     the recording's checkpoints and the in-memory ones\n"
+            "monitor checkpoint      keep an in-memory copy of the process here (at an event)\n"};
   return {false, "unknown monitor command '" + command + "' (try 'monitor help')\n"};
 }
 

@@ -4,9 +4,11 @@
 // that is ours goes to gdb, one that is the next event goes to the session and the run goes on.
 // Backward: replay again from the nearest checkpoint (or the start) to the current position,
 // noting every breakpoint/watchpoint stop, then go to the last one (ReplayPosition.h).
+#include <map>
 #include <memory>
 #include <optional>
 
+#include "checkpoint/ProcessSnapshot.h"
 #include "replayer/Breakpoints.h"
 #include "replayer/DebugRegisters.h"
 #include "replayer/ReplayPosition.h"
@@ -54,6 +56,18 @@ class ReplayDebugTarget : public gdb::DebugTarget {
     gdb::StopReason reason;
   };
 
+  // An in-memory snapshot: a stopped copy (fork) of the process right after an event, and the
+  // session state that goes with it. Going back to a point after it clones the copy again.
+  struct MemSnapshot {
+    std::unique_ptr<ProcessSnapshot> copy;
+    Registers regs{};
+    std::vector<uint8_t> xstate;
+    ReplaySession::SavedState state;
+  };
+  // Takes one at the current event boundary when the last one is more than a few
+  // milliseconds of replay ago (always when `force`).
+  void maybe_snapshot(bool force = false);
+  void resume_snapshot(MemSnapshot& m);
   // New session at the latest checkpoint at or before `event` (or the start), held there.
   void restart(uint64_t event);
   // Lets the process run (or step) once until a stop: an event, one of `set`'s stops, the end.
@@ -92,6 +106,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   std::vector<uint8_t> auxv_;
   std::string exe_;
   const std::atomic<bool>* interrupt_flag_ = nullptr;
+  std::map<uint64_t, MemSnapshot> snaps_;  // by event
+  uint64_t last_snap_ns_ = 0;
+  bool snapshots_ = true;  // off when a copy failed once (e.g. no scratch page yet)
 };
 
 }  // namespace ckrr

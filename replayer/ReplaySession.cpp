@@ -565,6 +565,45 @@ std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
   return std::nullopt;
 }
 
+ReplaySession::SavedState ReplaySession::save_state() const {
+  SavedState s;
+  s.seq = last_seq_;
+  s.exec_count = exec_count_;
+  proc_.serialize(s.process);
+  for (const auto& p : registry_.plugins()) {
+    s.plugins.emplace_back();
+    p->save_state(s.plugins.back());
+  }
+  return s;
+}
+
+void ReplaySession::adopt(std::unique_ptr<Task> t, const SavedState& s) {
+  if (task_ && !done_) {
+    kill(task_->tid(), SIGKILL);
+    int st;
+    while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  task_ = std::move(t);
+  if (!proc_.deserialize(s.process)) throw Error("in-memory snapshot: bad process state");
+  proc_.real_pid = task_->tid();
+  size_t i = 0;
+  for (const auto& p : registry_.plugins()) p->restore_state(s.plugins.at(i++));
+  if (auto row = index_->event(s.seq + 1)) {
+    reader_->seek(row->chunk_offset, row->chunk_index);
+  } else if (!reader_->seek_seq(s.seq + 1) && s.seq != total_events_) {
+    throw TraceError(trace_->events_log().string() + ": no event after " + std::to_string(s.seq));
+  }
+  lookahead_.reset();
+  last_seq_ = s.seq;
+  exec_count_ = s.exec_count;
+  injecting_.reset();
+  held_ = true;
+  pending_sig_ = 0;
+  done_ = false;
+  stopped_ = false;
+}
+
 const Event* ReplaySession::next_event() {
   try {
     return &peek("");

@@ -72,6 +72,22 @@ class ReplaySession : public SessionServices {
   const LaunchInfo& launch() const { return launch_; }
   Mapping symbol_file(const Mapping& m) { return symbol_file_for(m); }
 
+  // In-memory snapshots (the debugger forks the held process; see ReplayDebugTarget): what of
+  // the session goes with the process copy.
+  struct SavedState {
+    uint64_t seq = 0;
+    uint64_t exec_count = 0;
+    std::vector<uint8_t> process;
+    std::vector<std::vector<uint8_t>> plugins;  // in registry order
+  };
+  // Whether the held process can be copied now: at an event, no signal on its way, an index to
+  // find the next event again.
+  bool can_save() const { return held_ && !pending_sig_ && !injecting_ && !done_ && index_; }
+  SavedState save_state() const;
+  // Goes on from a copy of the process taken when `s` was saved; the current one is killed.
+  void adopt(std::unique_ptr<Task> t, const SavedState& s);
+  void set_quiet_through(uint64_t seq) { opt_.quiet_through = seq; }
+
   // SessionServices
   bool replaying() const override { return true; }
   FileStore* file_store() override { return nullptr; }

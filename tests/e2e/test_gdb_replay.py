@@ -147,6 +147,10 @@ class GdbReplayTest(CkrrTestCase):
             check(when() == start + 3, "seek forward-less")
             seek(here + 1)
             check(when() == here + 1, "seek")
+            out = run("monitor checkpoint")
+            check("in-memory checkpoint at event %d" % (here + 1) in out, "monitor checkpoint: " + out)
+            check("in memory at event %d" % (here + 1) in run("monitor checkpoints"),
+                  "monitor checkpoints")
             run("break bump")
             run("continue")
             check(val("step") == 2, "after seek, continue meets bump(2): %d" % val("step"))
