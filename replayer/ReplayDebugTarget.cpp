@@ -119,7 +119,6 @@ void ReplayDebugTarget::resume_snapshot(MemSnapshot& m) {
   exec_seen_ = s_->exec_count();
   exited_ = false;
   pos_ = Position{m.state.seq, {}, false};
-  restarted_at_ = pos_.event;
 }
 
 void ReplayDebugTarget::restart(uint64_t event) {
@@ -160,7 +159,6 @@ void ReplayDebugTarget::restart(uint64_t event) {
     }
     start_event_ = s_->last_event();
   }
-  restarted_at_ = pos_.event;
   maybe_snapshot(true);  // the next hop back here starts from memory, not from disk
 }
 
@@ -200,10 +198,9 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet&
         t.single_step(0);
         st = t.wait();
       }
-      Outcome out = classify(st, true, set, pc0, at_event);
+      Outcome out = classify(st, true, set);
       if (out.kind == Outcome::Kind::Step) pos_.add_step();
-      if (out.kind == Outcome::Kind::Event && s_->last_event() == pos_.event && out.watch == -2)
-        continue;
+      if (out.kind == Outcome::Kind::Again) continue;
       return out;
     }
     if (!at_event && set.sw.count(pc0)) {
@@ -212,14 +209,14 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet&
       t.single_step(sig);
       sig = 0;
       TaskStop st = t.wait();
-      Outcome out = classify(st, true, set, pc0, false);
+      Outcome out = classify(st, true, set);
       if (out.kind == Outcome::Kind::Step) {
         if (out.sw_hit || out.watch >= 0) {
           out.kind = Outcome::Kind::Hit;
           pos_.add_continue(set);
           return out;
         }
-      } else if (out.watch == -2) {
+      } else if (out.kind == Outcome::Kind::Again) {
         continue;  // not an event: go on
       } else {
         return out;
@@ -228,15 +225,15 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet&
     bps_.sync(t, set.sw);
     t.cont(sig);
     TaskStop st = t.wait();
-    Outcome out = classify(st, false, set, pc0, at_event);
+    Outcome out = classify(st, false, set);
     if (out.kind == Outcome::Kind::Hit) pos_.add_continue(set);
-    if (out.kind == Outcome::Kind::Event && out.watch == -2) continue;
+    if (out.kind == Outcome::Kind::Again) continue;
     return out;
   }
 }
 
 ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool step,
-                                                       const BreakSet& set, uint64_t, bool) {
+                                                       const BreakSet& set) {
   Task& t = s_->task();
   Outcome out;
   if (st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP) {
@@ -286,11 +283,8 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool 
     out.kind = Outcome::Kind::Exited;
     return out;
   }
-  out.kind = Outcome::Kind::Event;
-  if (s_->last_event() == before) {
-    out.watch = -2;  // a stop that was no event (a signal from outside): resume again
-    return out;
-  }
+  out.kind = s_->last_event() == before ? Outcome::Kind::Again : Outcome::Kind::Event;
+  if (out.kind == Outcome::Kind::Again) return out;
   pos_ = Position{s_->last_event(), {}, false};
   furthest_ = std::max(furthest_, pos_.event);
   return out;

@@ -44,7 +44,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
  private:
   // What one resume of the process ended with.
   struct Outcome {
-    enum class Kind { Event, Hit, Step, End, Exited } kind = Kind::Event;
+    // Again: a stop that was neither ours nor an event (a signal from outside the replay,
+    // resumed without delivery): the same resume goes on.
+    enum class Kind { Event, Hit, Step, End, Exited, Again } kind = Kind::Event;
     bool sw_hit = false;  // stopped on (or, stepping, landed on) one of the set's int3s
     int watch = -1;       // index into the set's hw of a watch that fired
     int exit_status = 0;  // Exited: wait status
@@ -72,7 +74,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   void restart(uint64_t event);
   // Lets the process run (or step) once until a stop: an event, one of `set`'s stops, the end.
   Outcome advance(bool step, const BreakSet& set);
-  Outcome classify(const TaskStop& s, bool step, const BreakSet& set, uint64_t pc0, bool at_event);
+  Outcome classify(const TaskStop& s, bool step, const BreakSet& set);
   // Replays to p, from the nearest checkpoint at or before it (or from where we are when p is
   // ahead in the current segment... kept simple: always from a checkpoint), noting c's stops.
   void go_to(const Position& p, Collector* c);
@@ -95,10 +97,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   DebugRegisters drs_;
   uint64_t exec_seen_ = 0;
   Position pos_;
-  uint64_t start_event_ = 0;   // the first exec: the earliest position gdb can see
-  uint64_t restarted_at_ = 0;  // event where the current session began
-  uint64_t furthest_ = 0;      // the latest event replayed so far (its output was shown)
-  BreakSet user_;              // gdb's breakpoints and watchpoints
+  uint64_t start_event_ = 0;  // the first exec: the earliest position gdb can see
+  uint64_t furthest_ = 0;     // the latest event replayed so far (its output was shown)
+  BreakSet user_;             // gdb's breakpoints and watchpoints
   bool exited_ = false;
   bool reported_signal_ = false;  // the pending signal's stop went to gdb already
   int exit_status_ = 0;
