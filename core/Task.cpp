@@ -147,6 +147,19 @@ TaskStop Task::wait() {
   return TaskStop::decode(tid_, status);
 }
 
+std::optional<TaskStop> Task::wait_unless(const std::function<bool()>& give_up) {
+  int status = 0;
+  for (;;) {
+    if (give_up()) return std::nullopt;
+    pid_t r = waitpid(tid_, &status, __WALL);
+    if (r == tid_) break;
+    if (r < 0 && errno == EINTR) continue;
+    throw Error(errno_text("waitpid " + std::to_string(tid_), errno));
+  }
+  invalidate();
+  return TaskStop::decode(tid_, status);
+}
+
 siginfo_t Task::siginfo() {
   siginfo_t si{};
   check_ptrace(ptrace(PTRACE_GETSIGINFO, tid_, nullptr, &si), "GETSIGINFO", tid_);

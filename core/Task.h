@@ -5,6 +5,7 @@
 #include <sys/user.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class Task {
   void single_step(int sig = 0);
   // Waits for this task's next stop (blocking, __WALL).
   TaskStop wait();
+  // The same, but when a signal to this thread interrupts the wait and give_up() is true,
+  // returns nullopt with the task still running (the debugger's Ctrl-C).
+  std::optional<TaskStop> wait_unless(const std::function<bool()>& give_up);
 
   siginfo_t siginfo();
   void set_siginfo(const siginfo_t& si);

@@ -33,6 +33,8 @@ uint64_t mono_ns() {
   return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+void wake_up(int) {}  // only there to make the tracer's waitpid return EINTR
+
 // Signals gdb stops for by default ("handle" table): the others it would pass on silently.
 bool gdb_stops_for(int sig) {
   switch (sig) {
@@ -52,6 +54,10 @@ bool gdb_stops_for(int sig) {
 }  // namespace
 
 ReplayDebugTarget::ReplayDebugTarget(ReplayOptions base) : base_(std::move(base)) {
+  tracer_thread_ = pthread_self();  // the ptrace tracer: every other call comes from it too
+  struct sigaction sa {};
+  sa.sa_handler = wake_up;  // no SA_RESTART: waitpid returns EINTR
+  sigaction(SIGURG, &sa, nullptr);
   base_.hold_events = true;
   base_.print_state = false;
   std::optional<uint64_t> to = base_.to;
@@ -224,8 +230,11 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet&
     }
     bps_.sync(t, set.sw);
     t.cont(sig);
-    TaskStop st = t.wait();
-    Outcome out = classify(st, false, set);
+    running_.store(true);
+    std::optional<TaskStop> st = t.wait_unless([this] { return interrupted(); });
+    running_.store(false);
+    if (!st) return {Outcome::Kind::Interrupted};
+    Outcome out = classify(*st, false, set);
     if (out.kind == Outcome::Kind::Hit) pos_.add_continue(set);
     if (out.kind == Outcome::Kind::Again) continue;
     return out;
@@ -291,7 +300,27 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool 
 }
 
 bool ReplayDebugTarget::interrupted() const {
-  return interrupt_flag_ && interrupt_flag_->load(std::memory_order_acquire);
+  return !ignore_interrupt_ && interrupt_flag_ && interrupt_flag_->load(std::memory_order_acquire);
+}
+
+void ReplayDebugTarget::interrupt() {
+  // Called from the socket reader thread. A process running between two events cannot be
+  // stopped at a place a path could name; wake the tracer instead, which then puts back the
+  // last position the run went through.
+  if (running_.load()) pthread_kill(tracer_thread_, SIGURG);
+}
+
+void ReplayDebugTarget::recover_from_interrupt() {
+  Position p = pos_;
+  p.end = false;
+  ignore_interrupt_ = true;
+  try {
+    go_to(p, nullptr);
+  } catch (...) {
+    ignore_interrupt_ = false;
+    throw;
+  }
+  ignore_interrupt_ = false;
 }
 
 void ReplayDebugTarget::go_to(const Position& p, Collector* c) {
@@ -310,6 +339,7 @@ void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
   while (pos_.event < p.event) {
     if (interrupted()) throw InterruptedRun{};
     Outcome o = advance(false, extra);
+    if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
     if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
     if (o.kind == Outcome::Kind::Event) maybe_snapshot();
     if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) {
@@ -336,6 +366,7 @@ void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
     while (left > 0) {
       if (interrupted()) throw InterruptedRun{};
       Outcome o = advance(false, u);
+      if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
       if (o.kind != Outcome::Kind::Hit)
         throw Error("replay to " + p.describe() + ": did not meet the same breakpoint stops");
       uint64_t pc = s_->task().regs().rip;
@@ -352,6 +383,7 @@ void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
     for (;;) {
       if (interrupted()) throw InterruptedRun{};
       Outcome o = advance(false, extra);
+      if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
       if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) break;
       if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
       if (o.kind == Outcome::Kind::Event) throw Error("replay to the end: an event on the way");
@@ -466,7 +498,9 @@ StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
     try {
       return req.step ? reverse_step() : reverse_continue(req);
     } catch (const InterruptedRun&) {
-      // We stopped somewhere before where we were: a valid position, if not a useful one.
+      // We stopped somewhere before where we were: pos_, the last position the search went
+      // through (put back if the process was cut short between two of them).
+      recover_from_interrupt();
       return StopReason::interrupted(pid());
     }
   }
@@ -499,10 +533,12 @@ StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
     }
   }
   for (;;) {
-    // Ctrl-C is noticed at events: between two events the replay is as short as the recording's.
     if (req.interrupt_requested()) return StopReason::interrupted(pid());
     Outcome o = advance(false, user_);
     switch (o.kind) {
+      case Outcome::Kind::Interrupted:
+        recover_from_interrupt();
+        return StopReason::interrupted(pid());
       case Outcome::Kind::Hit:
         return hit_reason(o, user_);
       case Outcome::Kind::End:

@@ -4,6 +4,9 @@
 // that is ours goes to gdb, one that is the next event goes to the session and the run goes on.
 // Backward: replay again from the nearest checkpoint (or the start) to the current position,
 // noting every breakpoint/watchpoint stop, then go to the last one (ReplayPosition.h).
+#include <pthread.h>
+
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +39,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   std::string exec_file() override;
   std::optional<gdb::Svr4LibraryList> libraries() override;
   gdb::MonitorResult monitor(const std::string& command) override;
+  void interrupt() override;
   void kill() override;
   void detach() override { kill(); }
 
@@ -46,7 +50,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   struct Outcome {
     // Again: a stop that was neither ours nor an event (a signal from outside the replay,
     // resumed without delivery): the same resume goes on.
-    enum class Kind { Event, Hit, Step, End, Exited, Again } kind = Kind::Event;
+    // Interrupted: gdb's Ctrl-C came while the process ran between two events; it is then
+    // somewhere no path describes, and must be replaced (go_to) before anything else.
+    enum class Kind { Event, Hit, Step, End, Exited, Again, Interrupted } kind = Kind::Event;
     bool sw_hit = false;  // stopped on (or, stepping, landed on) one of the set's int3s
     int watch = -1;       // index into the set's hw of a watch that fired
     int exit_status = 0;  // Exited: wait status
@@ -90,6 +96,8 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   std::vector<DebugSlot> slots_for(const BreakSet& set);
   void load_exec_info();
   bool interrupted() const;
+  // After an Interrupted outcome: back to pos_, the last position the run went through.
+  void recover_from_interrupt();
 
   ReplayOptions base_;
   std::unique_ptr<ReplaySession> s_;
@@ -107,6 +115,9 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   std::vector<uint8_t> auxv_;
   std::string exe_;
   const std::atomic<bool>* interrupt_flag_ = nullptr;
+  bool ignore_interrupt_ = false;     // while recovering from one
+  std::atomic<bool> running_{false};  // in a blocking wait for the process (interrupt() wakes it)
+  pthread_t tracer_thread_{};
   std::map<uint64_t, MemSnapshot> snaps_;  // by event
   uint64_t last_snap_ns_ = 0;
   bool snapshots_ = true;  // off when a copy failed once (e.g. no scratch page yet)

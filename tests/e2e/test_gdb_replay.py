@@ -230,6 +230,36 @@ class GdbReplayTest(CkrrTestCase):
             check(len(gdb.selected_inferior().threads()) == 0, "then the program dies")
         """)
 
+    def test_ctrl_c_in_both_directions(self):
+        # bump() spins ~1.5 s without a syscall: no event to stop at, only Ctrl-C.
+        trace = self.path("spin")
+        rec = self.record(trace, [prog("gdb_loop"), "2", "0", "3000"])
+        self.assertNotEqual(rec.returncode, 125, rec.stderr)
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, """
+            import signal, threading, time
+            stops = []
+            gdb.events.stop.connect(lambda ev: stops.append(ev))
+            def interrupted(cmd):
+                del stops[:]
+                threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+                t = time.monotonic()
+                run(cmd)
+                took = time.monotonic() - t
+                check(len(stops) == 1 and isinstance(stops[0], gdb.SignalEvent)
+                      and stops[0].stop_signal == "SIGINT", "%s: stopped by Ctrl-C" % cmd)
+                check(took < 2.5, "%s: Ctrl-C took effect (%.2fs)" % (cmd, took))
+            start = when()
+            interrupted("continue")
+            mid = when()
+            check("exit" not in run("monitor when"), "not at the end")
+            run("continue")
+            check("at the exit" in run("monitor when"), "then runs to the end")
+            interrupted("reverse-continue")
+            check(start <= when(), "somewhere in the recording")
+            run("kill")
+        """)
+
     def test_python(self):
         trace = self.path("py")
         rec = self.record(trace, ["/usr/bin/python3", "-c",
