@@ -104,7 +104,7 @@ void ReplayDebugTarget::maybe_snapshot(bool force) {
   m.state = s_->save_state();
   try {
     m.copy = std::make_unique<ProcessSnapshot>(t);
-  } catch (const Error& e) {
+  } catch (const Error&) {
     snapshots_ = false;  // going back still works, from checkpoints
     return;
   }
@@ -157,12 +157,18 @@ void ReplayDebugTarget::restart(uint64_t event) {
   recorded_pid_ = s_->launch().pid;
   pos_ = Position{s_->last_event(), {}, false};
   if (s_->last_event() == 0) {
-    // Launched from the start: the process is still ckrr's launcher until the first exec.
+    // Launched from the start: the process is still ckrr's launcher until the first exec,
+    // a short way that Ctrl-C does not cut (there is no position before it to go back to).
+    bool ignoring = ignore_interrupt_;
+    ignore_interrupt_ = true;
     while (s_->exec_count() == 0) {
       Outcome out = advance(false, {});
-      if (out.kind == Outcome::Kind::Exited || out.kind == Outcome::Kind::End)
+      if (out.kind == Outcome::Kind::Exited || out.kind == Outcome::Kind::End) {
+        ignore_interrupt_ = ignoring;
         throw Error("the recorded program ended before its first exec");
+      }
     }
+    ignore_interrupt_ = ignoring;
     start_event_ = s_->last_event();
   }
   maybe_snapshot(true);  // the next hop back here starts from memory, not from disk
