@@ -15,6 +15,7 @@
 
 #include "core/Error.h"
 #include "core/ExecSetup.h"
+#include "core/FileIdentity.h"
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
@@ -369,12 +370,14 @@ void RecordSession::on_exec(Task& t, Event& ev) {
     note_mapped_file(exe, stored, std::filesystem::file_size(exe));
     index_->set_meta("exe", exe);
     index_->set_meta("exe_stored", stored);
+    index_->set_meta("exe_stat", file_identity(exe));
     std::string interp = interpreter_of(exe);
     if (!interp.empty()) {
       std::string istored = store_->save_path(interp);
       note_mapped_file(interp, istored, std::filesystem::file_size(interp));
       index_->set_meta("interp", interp);
       index_->set_meta("interp_stored", istored);
+      index_->set_meta("interp_stat", file_identity(interp));
     }
     proc_.exec();
     for (const auto& p : registry_.plugins()) p->on_exec(proc_);

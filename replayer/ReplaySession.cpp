@@ -15,6 +15,7 @@
 #include "checkpoint/CheckpointRestorer.h"
 #include "core/Error.h"
 #include "core/ExecSetup.h"
+#include "core/FileIdentity.h"
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
@@ -135,6 +136,9 @@ std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executab
     auto path = index->meta(key);
     auto stored = index->meta(std::string(key) + "_stored");
     if (!path || !stored) continue;
+    // Unchanged since recording (same inode, size, times): no need to hash it.
+    auto identity = index->meta(std::string(key) + "_stat");
+    if (identity && *identity == file_identity(*path)) continue;
     // stored is files/<sha256>/<name>: the digest is in the name.
     std::string want = stored->substr(6, 64);
     if (file_digest(*path) == want) continue;
