@@ -2,11 +2,36 @@
 // sleeping a little at each step. `ckrr restart` must finish the count after the recorder was
 // killed: the file must then hold every line once, all with the recorded pid.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig) {
+  (void)sig;
+  got_usr1 = 1;
+}
+
+// What a program that knows its own pid does with it: signal itself, look into /proc/<pid>.
+// After a restart these only work if ckrr translates the pid it remembers to the real one.
+static int use_own_pid(int step) {
+  got_usr1 = 0;
+  if (kill(getpid(), SIGUSR1) != 0 || !got_usr1) {
+    fprintf(stderr, "step %d: kill(getpid(), SIGUSR1) did not reach this process\n", step);
+    return 0;
+  }
+  char path[64], exe[256];
+  snprintf(path, sizeof path, "/proc/%d/exe", (int)getpid());
+  if (readlink(path, exe, sizeof exe) <= 0) {
+    fprintf(stderr, "step %d: readlink %s failed\n", step, path);
+    return 0;
+  }
+  return 1;
+}
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -20,7 +45,9 @@ int main(int argc, char** argv) {
     perror(argv[1]);
     return 1;
   }
+  signal(SIGUSR1, on_usr1);
   for (int i = 1; i <= n; ++i) {
+    if (!use_own_pid(i)) return 3;
     char line[64];
     int len = snprintf(line, sizeof line, "%d pid=%d\n", i, (int)getpid());
     if (write(fd, line, (size_t)len) != len) {
