@@ -49,10 +49,12 @@ class Restart(CkrrTestCase):
         pid = int(self.read_lines(out)[0].split("pid=")[1])
         return trace, out, pid
 
-    def test_restart_after_recorder_killed(self):
+    def record_and_kill(self, n):
+        """Records the counter to n and SIGKILLs the recorder after its 3rd checkpoint. Returns
+        (trace, count file, the last count printed before the crash)."""
         trace, out = self.path("t"), self.path("count.txt")
         p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "100ms", "-o", trace,
-                              "--", prog("counter"), out, str(N)],
+                              "--", prog("counter"), out, str(n)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60
@@ -65,8 +67,11 @@ class Restart(CkrrTestCase):
             rec_out, _ = p.communicate(timeout=60)
         rec_lines = rec_out.decode().splitlines()
         self.assertTrue(rec_lines, "the program printed nothing before the crash")
-        self.assertNotEqual(rec_lines[-1], f"done {N}", "the recording was not cut short")
-        crashed_at = int(rec_lines[-1].split()[1])
+        self.assertNotEqual(rec_lines[-1], f"done {n}", "the recording was not cut short")
+        return trace, out, int(rec_lines[-1].split()[1])
+
+    def test_restart_after_recorder_killed(self):
+        trace, out, crashed_at = self.record_and_kill(N)
         recorded_pid = int(self.read_lines(out)[0].split("pid=")[1])
         self.assertEqual(len(self.read_lines(out)), crashed_at)
 
@@ -84,6 +89,22 @@ class Restart(CkrrTestCase):
         first = self.assert_continues(r.stdout, N)
         self.assertLessEqual(first, crashed_at + 1)
         self.assert_counted_once(out, N, recorded_pid)
+
+    def test_ctrl_c_reaches_the_program(self):
+        # ckrr restart leaves the program in its own process group: a terminal's ^C (SIGINT to
+        # the group) ends the program, and ckrr reports its status.
+        trace, _, _ = self.record_and_kill(2000)
+        p = subprocess.Popen([CKRR, "restart", trace], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            self.assertTrue(p.stdout.readline().startswith(b"count "))
+            os.killpg(p.pid, signal.SIGINT)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 128 + signal.SIGINT, err)
+        self.assertNotIn(b"done", out)
 
     def test_explicit_checkpoint(self):
         trace, out, pid = self.record_complete()

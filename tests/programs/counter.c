@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 static volatile sig_atomic_t got_usr1;
 
@@ -46,8 +47,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   signal(SIGUSR1, on_usr1);
+  unsigned long long last_tsc = __rdtsc();  // traps under ckrr: rdtsc must keep working
   for (int i = 1; i <= n; ++i) {
     if (!use_own_pid(i)) return 3;
+    unsigned long long tsc = __rdtsc();
+    if (tsc < last_tsc) {
+      fprintf(stderr, "step %d: rdtsc went back\n", i);
+      return 4;
+    }
+    last_tsc = tsc;
     char line[64];
     int len = snprintf(line, sizeof line, "%d pid=%d\n", i, (int)getpid());
     if (write(fd, line, (size_t)len) != len) {
