@@ -26,7 +26,9 @@ const char* kHelp =
     "no other file is truncated. Pipes and sockets cannot be reopened: they become /dev/null,\n"
     "with a warning naming them. It resumes in ckrr's process group, so Ctrl-C reaches it.\n"
     "\n"
-    "Which checkpoint (and event) it resumed from is printed on stderr.\n"
+    "It refuses while the recorder that is writing TRACE still runs the program (two live\n"
+    "copies would share its files). Which checkpoint (and event) it resumed from is printed\n"
+    "on stderr.\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 125 when it cannot be\n"
     "restarted.\n";

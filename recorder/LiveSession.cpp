@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -42,6 +43,15 @@ int tsc_insn_len(Task& t, uint64_t rip) {
   if (b[0] == 0x0f && b[1] == 0x31) return 2;
   if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
   return 0;
+}
+
+// Whether pid is a `ckrr record` process (not a recycled pid).
+bool recorder_running(pid_t pid) {
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string first, second;
+  std::getline(cmdline, first, '\0');
+  std::getline(cmdline, second, '\0');
+  return cmdline && second == "record";
 }
 
 uint64_t* arg_reg(Registers& r, int i) {
@@ -85,12 +95,20 @@ void LiveSession::restore() {
   TraceDirectory trace = TraceDirectory::open(opt_.trace_dir);
   LaunchInfo launch = LaunchInfo::load(trace.dir() / "launch");
   // The recorded getppid() answer was the recorder's pid, which the index names.
+  bool complete = false;
   try {
     auto index = TimelineIndex::open(trace.index_db(), true);
     if (auto p = index->meta("recorder_pid")) virtual_ppid_ = static_cast<pid_t>(std::stol(*p));
+    complete = index->meta("complete").value_or("0") == "1";
   } catch (const std::exception&) {
     // A crashed recorder's index may be unreadable; getppid then answers the real parent.
   }
+  // Two live copies of the program would share its files (and the restart truncates the ones
+  // it appends to): refuse while the recording's own run goes on.
+  if (!complete && virtual_ppid_ > 0 && recorder_running(virtual_ppid_))
+    throw Error("the recorder of " + trace.dir().string() + " (pid " +
+                std::to_string(virtual_ppid_) +
+                ") is still running its program; restart it once that has ended");
 
   std::vector<uint32_t> ids = list_checkpoints(trace.checkpoints_dir());
   if (opt_.checkpoint) {

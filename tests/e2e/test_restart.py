@@ -144,6 +144,23 @@ class Restart(CkrrTestCase):
         self.assertEqual(r.returncode, 125)
         self.assertIn(f"checkpoint {last_id} is unusable".encode(), r.stderr)
 
+    def test_refused_while_the_recorder_runs(self):
+        trace, out = self.path("t"), self.path("count.txt")
+        p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "50ms", "-o", trace,
+                              "--", prog("counter"), out, "2000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not self.checkpoints(trace):
+                self.assertLess(time.monotonic(), deadline, "no checkpoint in 60 s")
+                time.sleep(0.02)
+            r = self.ckrr("restart", trace)
+            self.assertEqual(r.returncode, 125)
+            self.assertIn(b"is still running", r.stderr)
+        finally:
+            p.kill()
+            p.wait(timeout=60)
+
     def test_trace_without_checkpoints(self):
         trace, _, _ = self.record_complete(n=5, interval="0")
         r = self.ckrr("restart", trace)
