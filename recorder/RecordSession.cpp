@@ -285,6 +285,7 @@ void RecordSession::on_syscall(Task& t) {
   ev.tid = proc_.recorded_pid;
   uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::copy(args, args + 6, ev.args);
+  ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
   Plugin* plugin = registry_.owner(nr);
   if (!plugin) {
     stop_app("unsupported syscall " + syscall_display_name(nr) + " (number " + std::to_string(nr) +

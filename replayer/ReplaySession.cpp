@@ -360,6 +360,16 @@ void ReplaySession::on_syscall(Task& t) {
     throw Divergence(ev.seq, ev.tid, "the same syscall with other arguments",
                      call_text(ev.nr, ev.args), did);
   }
+  if (const Blob* ip = ev.find_blob(blob::kIp); ip && ip->data.size() == 8 && !is_exec) {
+    uint64_t rip;
+    memcpy(&rip, ip->data.data(), 8);
+    if (rip != regs.rip) {
+      char e[32], a[32];
+      snprintf(e, sizeof e, "0x%llx", (unsigned long long)rip);
+      snprintf(a, sizeof a, "0x%llx", (unsigned long long)regs.rip);
+      throw Divergence(ev.seq, ev.tid, "the same syscall made from another place", e, a);
+    }
+  }
   if (is_exec && ev.kind == EventKind::Exec) {
     on_exec(t, ev);
     after_event(t, ev);

@@ -52,6 +52,7 @@ constexpr uint16_t kData = 5;        // bytes the app wrote out (write/send), fo
 constexpr uint16_t kAuxv = 6;        // auxv after exec
 constexpr uint16_t kRandom = 7;      // AT_RANDOM bytes after exec
 constexpr uint16_t kFdInfo = 8;      // plugin-defined description of an fd
+constexpr uint16_t kIp = 9;          // u64 rip of a syscall event (right after its `syscall`)
 }  // namespace blob
 
 struct Event {

@@ -53,6 +53,13 @@ void DisassemblyPane::setEvent(uint64_t seq, const std::optional<Event>& ev,
     std::memcpy(&r, regs->data.data(), sizeof r);
     return showCode(r.rip, seq, tr("event #%1").arg(seq));
   }
+  // Syscall events carry the address right after their `syscall` instruction (2 bytes long).
+  const Blob* ip = ev->find_blob(blob::kIp);
+  if (ip && ip->data.size() == sizeof(uint64_t)) {
+    uint64_t after;
+    std::memcpy(&after, ip->data.data(), sizeof after);
+    return showCode(after - 2, seq, tr("the syscall of event #%1").arg(seq));
+  }
   // The time plugin records the address of an emulated rdtsc in args[0].
   if (ev->kind == EventKind::Rdtsc && ev->args[0])
     return showCode(ev->args[0], seq, tr("the rdtsc of event #%1").arg(seq));

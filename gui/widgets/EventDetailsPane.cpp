@@ -51,6 +51,8 @@ const char* blobName(uint16_t tag) {
       return "stored file";
     case blob::kRegs:
       return "registers";
+    case blob::kIp:
+      return "ip";
     case blob::kSigInfo:
       return "siginfo";
     case blob::kData:

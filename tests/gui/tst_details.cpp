@@ -90,6 +90,8 @@ class TestDetails : public QObject {
       wr.result = 6;
       wr.time_ns = 3000;
       wr.add_text(blob::kData, "ckrr!\n");
+      const uint64_t after_syscall = target_ip_ + 2;  // the recorder stores rip after `syscall`
+      wr.add_blob(blob::kIp, &after_syscall, sizeof after_syscall);
       w.append(wr, "write(1, \"ckrr!\\n\", 6) = 6");
 
       Event op;
@@ -183,6 +185,11 @@ class TestDetails : public QObject {
 
     // An rdtsc event has its instruction's address.
     win.selectEvent(6);
+    QVERIFY2(win.disassembly()->plainText().contains(here),
+             qPrintable(win.disassembly()->plainText()));
+
+    // A syscall event has the address of its syscall instruction.
+    win.selectEvent(3);
     QVERIFY2(win.disassembly()->plainText().contains(here),
              qPrintable(win.disassembly()->plainText()));
 
