@@ -132,20 +132,29 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   m.threads.push_back(std::move(th));
   read_proc_files(t.tgid(), m);
 
-  pages_->begin();
   stats_ = CheckpointStats{};
+  stats_.id = m.id;
+  stats_.path = "checkpoints/" + std::to_string(m.id);
+  try {
+    snapshot_ = std::make_unique<ProcessSnapshot>(t);
+  } catch (const Error&) {
+    snapshot_.reset();
+    store_memory(t, m);  // no copy-on-write snapshot: read the memory while the app waits
+  }
+  pending_ = std::move(m);
+  stats_.pause_ms = ms_since(t0);
+}
+
+void CheckpointWriter::store_memory(Task& t, CheckpointManifest& m) {
+  pages_->begin();
   try {
     capture_memory(t, m);
   } catch (...) {
     pages_->abort();
     throw;
   }
-  stats_.id = m.id;
-  stats_.path = "checkpoints/" + std::to_string(m.id);
   stats_.rss = stats_.pages_saved * kPageSize;
   m.rss = stats_.rss;
-  pending_ = std::move(m);
-  stats_.pause_ms = ms_since(t0);
 }
 
 void CheckpointWriter::capture_memory(Task& t, CheckpointManifest& m) {
@@ -226,6 +235,15 @@ CheckpointStats CheckpointWriter::publish() {
   if (!pending_) throw Error("no captured checkpoint to publish");
   Clock::time_point t0 = Clock::now();
   CheckpointManifest& m = *pending_;
+  if (snapshot_) {
+    try {
+      store_memory(snapshot_->task(), m);
+    } catch (...) {
+      abandon();
+      throw;
+    }
+    snapshot_.reset();
+  }
   uint64_t page_bytes = pages_->pack_bytes();
   pages_->commit();
   m.bytes_added = page_bytes;
@@ -249,6 +267,7 @@ CheckpointStats CheckpointWriter::publish() {
 }
 
 void CheckpointWriter::abandon() {
+  snapshot_.reset();
   if (!pending_) return;
   pages_->abort();
   pending_.reset();

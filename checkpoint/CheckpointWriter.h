@@ -7,10 +7,13 @@
 // sigaltstack, get_robust_list) and leaves the registers as it found them.
 //
 // Two phases, so the caller can resume the app before the slow part:
-//   capture(task, req)  the task is held: reads registers, xstate, /proc files and memory,
-//                       and appends new pages to a pack (page cache, not yet durable);
-//   publish()           the task may run: syncs the pack, writes the manifest to
+//   capture(task, req)  the task is held: reads registers, xstate, kernel state and /proc
+//                       files, and forks a copy-on-write snapshot of the process
+//                       (ProcessSnapshot) — the app waits only for the fork;
+//   publish()           the task may run: reads and hashes the snapshot's memory, appends new
+//                       pages to a pack, syncs it, writes the manifest to
 //                       checkpoints/tmp-<id>/, fsyncs, renames to checkpoints/<id>/.
+// When no snapshot can be made, capture() reads the memory itself (the app waits longer).
 // A checkpoint is never half-visible: a crash before the rename leaves only a tmp-* directory
 // and an unindexed pack, both removed by the next writer.
 //
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "checkpoint/CheckpointManifest.h"
+#include "checkpoint/ProcessSnapshot.h"
 #include "core/Task.h"
 #include "storage/PageStore.h"
 
@@ -67,12 +71,15 @@ class CheckpointWriter {
 
  private:
   void capture_memory(Task& t, CheckpointManifest& m);
+  // Reads the memory of t into the pending manifest and the page store, with the stats.
+  void store_memory(Task& t, CheckpointManifest& m);
   void capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon);
 
   std::filesystem::path dir_;
   std::unique_ptr<PageStore> pages_;
   uint32_t next_id_ = 1;
   std::optional<CheckpointManifest> pending_;
+  std::unique_ptr<ProcessSnapshot> snapshot_;  // memory of the pending checkpoint, if forked
   CheckpointStats stats_;
   std::vector<uint8_t> buf_;
 };

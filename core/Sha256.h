@@ -17,9 +17,13 @@ class Sha256 {
   // Lower-case hex of finish().
   std::string hex();
   static std::string hex_of(const void* data, size_t len);
+  // Whether the SHA extensions are used; tests switch them off to compare both paths.
+  static bool hardware_accelerated();
+  static void force_portable(bool portable);
 
  private:
-  void block(const uint8_t* p);
+  void block(const uint8_t* p);             // portable, one 64-byte block
+  void blocks(const uint8_t* p, size_t n);  // n blocks, SHA-NI when the CPU has it
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t buf_len_ = 0;

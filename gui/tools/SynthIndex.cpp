@@ -8,22 +8,10 @@
 #include <string>
 
 #include "core/Error.h"
+#include "storage/TimelineIndex.h"
+#include "storage/TraceDirectory.h"
 
 namespace ckrr::gui {
-
-const char* const kTimelineSchemaSql = R"(
-CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER, kind INTEGER, name TEXT,
-  result INTEGER, time_ns INTEGER, chunk_offset INTEGER, chunk_index INTEGER, summary TEXT);
-CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT, first_seq INTEGER,
-  last_seq INTEGER);
-CREATE TABLE mapped_files(id INTEGER PRIMARY KEY, path TEXT, stored TEXT, size INTEGER,
-  first_seq INTEGER);
-CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, seq INTEGER, time_ns INTEGER, rss INTEGER,
-  bytes_added INTEGER, path TEXT);
-CREATE TABLE bookmarks(id INTEGER PRIMARY KEY, seq INTEGER, note TEXT);
-CREATE TABLE seeks(id INTEGER PRIMARY KEY, seq INTEGER, at TEXT);
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-)";
 
 namespace {
 
@@ -64,10 +52,10 @@ constexpr std::array<Call, 14> kCalls = {{
 }  // namespace
 
 void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir / "VERSION") << "ckrr-trace 1\n"; }
-  const auto dbp = dir / "timeline.db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbp.string() + suffix);
+  // The trace layout and the index schema come from storage, so they cannot drift; the rows
+  // are then bulk-inserted with plain SQL for speed (millions of them).
+  const auto dbp = TraceDirectory::create(dir, true).index_db();
+  TimelineIndex::create(dbp).reset();
 
   sqlite3* db = nullptr;
   if (sqlite3_open(dbp.c_str(), &db) != SQLITE_OK) {
@@ -79,7 +67,6 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
     ~Closer() { sqlite3_close(db); }
   } closer{db};
   exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;");
-  exec(db, kTimelineSchemaSql);
   exec(db, "BEGIN");
 
   const int nthreads = std::max(p.threads, 1);
@@ -196,7 +183,9 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
     exec(db, "INSERT INTO bookmarks(seq, note) VALUES(" + std::to_string(seq) +
                  ", 'synthetic bookmark " + std::to_string(b + 1) + "')");
   }
-  exec(db, "INSERT INTO meta VALUES('command', 'synth'), ('synthetic', '1'), ('complete', '1')");
+  exec(db,
+       "INSERT OR REPLACE INTO meta VALUES('command', 'synth'), ('synthetic', '1'), "
+       "('complete', '1')");
   exec(db, "COMMIT");
 }
 

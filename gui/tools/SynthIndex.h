@@ -19,7 +19,5 @@ struct SynthParams {
 // Creates dir if needed and (re)writes timeline.db in it. Throws ckrr::Error.
 void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p);
 
-// The timeline.db schema the GUI reads (a subset of what storage/TimelineIndex creates).
-extern const char* const kTimelineSchemaSql;
 
 }  // namespace ckrr::gui
