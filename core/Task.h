@@ -5,6 +5,7 @@
 #include <sys/user.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class Task {
   void single_step(int sig = 0);
   // Waits for this task's next stop (blocking, __WALL).
   TaskStop wait();
+  // The same; when a signal interrupts the wait, calls on_eintr (which may, say, signal the
+  // task) and waits again.
+  TaskStop wait_interruptible(const std::function<void()>& on_eintr);
 
   siginfo_t siginfo();
   void set_siginfo(const siginfo_t& si);

@@ -328,14 +328,27 @@ void RecordSession::on_syscall(Task& t) {
     return;
   }
   t.resume_syscall();
-  TaskStop s = t.wait();
+  // The call may block for long: a checkpoint request or SIGTERM must not wait for it.
+  bool kicked = false;
+  TaskStop s = t.wait_interruptible([&] {
+    if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+    if (g_checkpoint_requested && !kicked && failure_.empty()) {
+      kicked = true;
+      syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
+    }
+  });
   if (s.gone()) {
     on_gone(t, s.raw_status);
     return;
   }
   if (s.kind != TaskStop::Kind::SyscallStop)
     throw Error("unexpected " + s.describe() + " during " + syscall_display_name(nr));
-  ctx.result = static_cast<int64_t>(t.regs().rax);
+  int64_t rax = static_cast<int64_t>(t.regs().rax);
+  if (kicked && rax <= -512 && rax >= -516) {
+    checkpoint_in_blocked_syscall(t);
+    return;  // the call starts again and is recorded then
+  }
+  ctx.result = rax;
   plugin->record_exit(ctx);
   ev.result = ctx.result;
   emit(ev);
@@ -451,9 +464,14 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     t.cont();
     return;
   }
+  take_checkpoint(t, ev.seq, false);
+}
+
+void RecordSession::take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall) {
   g_checkpoint_requested = 0;
+  uint64_t now = now_ns();
   CheckpointRequest req;
-  req.seq = ev.seq;
+  req.seq = seq;
   std::vector<uint8_t> blob;
   proc_.serialize(blob);
   req.blobs.emplace_back("process", blob);
@@ -461,6 +479,9 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     p->save_state(blob);
     req.blobs.emplace_back(p->name(), blob);
   }
+  // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
+  // instruction of the next event. Replay uses it only for later events.
+  if (before_next_syscall) req.blobs.emplace_back(kBeforeNextSyscallBlob, std::vector<uint8_t>{1});
   bool resumed = false;
   try {
     checkpoints_->capture(t, req);
@@ -469,7 +490,7 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     CheckpointStats st = checkpoints_->publish();
     CheckpointRow row;
     row.id = st.id;
-    row.seq = ev.seq;
+    row.seq = seq;
     row.time_ns = now;
     row.rss = st.rss;
     row.bytes_added = st.bytes_added;
@@ -480,9 +501,30 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     // A checkpoint that fails costs the seek speed-up, not the recording.
     checkpoints_->abandon();
     if (!resumed) t.cont();
-    std::cerr << "ckrr: checkpoint after event " << ev.seq << " failed: " << e.what() << "\n";
+    std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+}
+
+void RecordSession::checkpoint_in_blocked_syscall(Task& t) {
+  // Our SIGSTOP interrupted the call; at its delivery stop, rewind to the `syscall`
+  // instruction ourselves (orig_rax = -1 keeps the kernel from rewinding again), checkpoint
+  // there, and drop the SIGSTOP: the call is made again when the app resumes.
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    on_gone(t, s.raw_status);
+    return;
+  }
+  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP)
+    throw Error("unexpected " + s.describe() + " while interrupting a syscall for a checkpoint");
+  Registers r = t.regs();
+  r.rip -= 2;
+  r.rax = r.orig_rax;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  t.set_regs(r);
+  at_boundary_ = false;
+  take_checkpoint(t, next_seq_ - 1, true);
 }
 
 void RecordSession::deliver_deferred(Task& t) {

@@ -56,6 +56,10 @@ class RecordSession : public SessionServices {
   void emit(Event& ev);
   // Resumes a task stopped right after an event, taking a checkpoint first when one is due.
   void resume_after_event(Task& t, const Event& ev);
+  // Takes a checkpoint of the stopped task, resumes it, publishes. before_next_syscall: the
+  // task is not right after event `seq` but at the syscall instruction of the next event.
+  void take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall);
+  void checkpoint_in_blocked_syscall(Task& t);
   void deliver_deferred(Task& t);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);

@@ -228,6 +228,9 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
     ro.cpu = launch_.cpu;
     RestoredProcess p =
         CheckpointRestorer(trace_->checkpoints_dir()).restore(static_cast<uint32_t>(id), ro);
+    if (p.manifest.blob(kBeforeNextSyscallBlob) && opt_.to && *opt_.to == p.manifest.seq)
+      throw TraceError("checkpoint " + std::to_string(id) + " lies past event " +
+                       std::to_string(p.manifest.seq) + " (taken inside the next syscall)");
     const std::vector<uint8_t>* process = p.manifest.blob("process");
     if (!process || !proc_.deserialize(*process))
       throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
