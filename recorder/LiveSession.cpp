@@ -23,6 +23,7 @@
 #include "plugins/ProcessState.h"
 #include "plugins/SignalClass.h"
 #include "recorder/FdReopener.h"
+#include "recorder/ProcessRestart.h"
 #include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
@@ -43,15 +44,6 @@ int tsc_insn_len(Task& t, uint64_t rip) {
   if (b[0] == 0x0f && b[1] == 0x31) return 2;
   if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
   return 0;
-}
-
-// Whether pid is a `ckrr record` process (not a recycled pid).
-bool recorder_running(pid_t pid) {
-  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string first, second;
-  std::getline(cmdline, first, '\0');
-  std::getline(cmdline, second, '\0');
-  return cmdline && second == "record";
 }
 
 uint64_t* arg_reg(Registers& r, int i) {
@@ -92,36 +84,6 @@ int LiveSession::run() {
 }
 
 void LiveSession::restore() {
-  TraceDirectory trace = TraceDirectory::open(opt_.trace_dir);
-  LaunchInfo launch = LaunchInfo::load(trace.dir() / "launch");
-  // The recorded getppid() answer was the recorder's pid, which the index names.
-  bool complete = false;
-  try {
-    auto index = TimelineIndex::open(trace.index_db(), true);
-    if (auto p = index->meta("recorder_pid")) virtual_ppid_ = static_cast<pid_t>(std::stol(*p));
-    complete = index->meta("complete").value_or("0") == "1";
-  } catch (const std::exception&) {
-    // A crashed recorder's index may be unreadable; getppid then answers the real parent.
-  }
-  // Two live copies of the program would share its files (and the restart truncates the ones
-  // it appends to): refuse while the recording's own run goes on.
-  if (!complete && virtual_ppid_ > 0 && recorder_running(virtual_ppid_))
-    throw Error("the recorder of " + trace.dir().string() + " (pid " +
-                std::to_string(virtual_ppid_) +
-                ") is still running its program; restart it once that has ended");
-
-  std::vector<uint32_t> ids = list_checkpoints(trace.checkpoints_dir());
-  if (opt_.checkpoint) {
-    if (std::find(ids.begin(), ids.end(), *opt_.checkpoint) == ids.end())
-      throw Error("the recording has no checkpoint " + std::to_string(*opt_.checkpoint) +
-                  " (see 'ckrr checkpoints " + trace.dir().string() + "')");
-    ids = {*opt_.checkpoint};
-  }
-  if (ids.empty())
-    throw Error("the recording " + trace.dir().string() +
-                " has no checkpoint to restart from (record with --checkpoint-interval, or ask "
-                "a running recorder with 'ckrr checkpoint TRACE')");
-
   signal(SIGPIPE, SIG_IGN);
   // The program is in our process group: ^C and ^\ reach it directly and it decides.
   signal(SIGINT, SIG_IGN);
@@ -130,59 +92,10 @@ void LiveSession::restore() {
   sa.sa_handler = on_forwarded_signal;  // no SA_RESTART: waitpid returns to forward it
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-
-  int cpu = launch.cpu;
-  if (!pin_to_cpu(cpu)) {
-    std::cerr << "ckrr restart: warning: CPU " << cpu
-              << " (where the recording ran) is not available; cpuid results may differ\n";
-    cpu = pin_to_current_cpu();
-  }
-  PluginRegistry registry = PluginRegistry::with_builtin_plugins();
-  RestoreOptions ro;
-  ro.filter = build_seccomp_filter(registry.allowed_syscalls());
-  ro.stdio_to_devnull = false;
-  ro.new_process_group = false;
-  ro.cpu = cpu;
-
-  CheckpointRestorer restorer(trace.checkpoints_dir());
-  std::string last_error;
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    uint32_t id = *it;
-    try {
-      RestoredProcess p = restorer.restore(id, ro);
-      task_ = std::move(p.task);
-      ProcessState proc;
-      const std::vector<uint8_t>* blob = p.manifest.blob("process");
-      if (!blob || !proc.deserialize(*blob))
-        throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
-      ids_.virtual_pid = proc.recorded_pid ? proc.recorded_pid : launch.pid;
-      ids_.real_pid = task_->tid();
-      std::map<int, int> std_of;
-      for (const auto& [fd, e] : proc.fds)
-        if (e.std_stream >= 0) std_of[fd] = e.std_stream;
-      FdReopenResult fr = reopen_fds(*task_, p.manifest.fds, std_of);
-      for (const std::string& w : fr.warnings) std::cerr << "ckrr restart: warning: " << w << "\n";
-      for (const std::string& n : fr.notes) std::cerr << "ckrr restart: " << n << "\n";
-      std::cerr << "ckrr restart: resuming from checkpoint " << id << " (after event "
-                << p.manifest.seq << ") as pid " << ids_.real_pid << "; the program keeps pid "
-                << ids_.virtual_pid << "\n";
-      return;
-    } catch (const TraceError& e) {
-      last_error = e.what();
-      if (task_) {
-        kill(task_->tid(), SIGKILL);
-        int st;
-        waitpid(task_->tid(), &st, __WALL);
-        task_.reset();
-      }
-      if (opt_.checkpoint)
-        throw Error("checkpoint " + std::to_string(id) + " is unusable: " + e.what());
-      std::cerr << "ckrr restart: checkpoint " << id << " is unusable (" << e.what() << ")"
-                << (it + 1 != ids.rend() ? "; trying an earlier one" : "") << "\n";
-    }
-  }
-  throw Error("no usable checkpoint in " + trace.dir().string() + " (last problem: " + last_error +
-              ")");
+  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint);
+  task_ = std::move(r.task);
+  ids_ = r.ids;
+  virtual_ppid_ = r.virtual_ppid;
 }
 
 void LiveSession::loop() {
