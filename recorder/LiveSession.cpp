@@ -46,23 +46,6 @@ int tsc_insn_len(Task& t, uint64_t rip) {
   return 0;
 }
 
-uint64_t* arg_reg(Registers& r, int i) {
-  switch (i) {
-    case 0:
-      return reinterpret_cast<uint64_t*>(&r.rdi);
-    case 1:
-      return reinterpret_cast<uint64_t*>(&r.rsi);
-    case 2:
-      return reinterpret_cast<uint64_t*>(&r.rdx);
-    case 3:
-      return reinterpret_cast<uint64_t*>(&r.r10);
-    case 4:
-      return reinterpret_cast<uint64_t*>(&r.r8);
-    default:
-      return reinterpret_cast<uint64_t*>(&r.r9);
-  }
-}
-
 }  // namespace
 
 LiveSession::LiveSession(LiveOptions opt) : opt_(std::move(opt)) {}
@@ -204,33 +187,7 @@ void LiveSession::on_syscall() {
       break;
   }
   Registers changed = regs;
-  bool any = false;
-  for (int i : VirtualIds::pid_args(nr)) {
-    uint64_t* a = arg_reg(changed, i);
-    pid_t pid = static_cast<pid_t>(*a);
-    pid_t real = ids_.to_real(pid);
-    if (real != pid) {
-      *a = static_cast<uint64_t>(static_cast<int64_t>(real));
-      any = true;
-    }
-  }
-  int pa = VirtualIds::path_arg(nr);
-  if (pa >= 0 && ids_.virtual_pid != ids_.real_pid) {
-    uint64_t* a = arg_reg(changed, pa);
-    std::string path;
-    try {
-      path = t.read_string(*a, kScratchDataSize);
-    } catch (const Error&) {
-      path.clear();  // a bad pointer: the kernel will say EFAULT
-    }
-    if (auto p = ids_.translate_proc_path(path); p && p->size() < kScratchDataSize) {
-      // The scratch page is ckrr's: the program never uses it, so the rewritten path can live
-      // there while the syscall runs.
-      t.write(kScratchDataAddr, p->c_str(), p->size() + 1);
-      *a = kScratchDataAddr;
-      any = true;
-    }
-  }
+  bool any = ids_.translate_args(t, nr, changed);
   if (any) {
     run_with_args(regs, changed, std::nullopt);
     return;

@@ -2,6 +2,9 @@
 
 #include <sys/syscall.h>
 
+#include "core/Error.h"
+#include "core/ScratchPage.h"
+
 namespace ckrr {
 
 pid_t VirtualIds::to_real(pid_t pid) const {
@@ -105,6 +108,47 @@ int VirtualIds::path_arg(long nr) {
     default:
       return -1;
   }
+}
+
+namespace {
+uint64_t* arg_reg(Registers& r, int i) {
+  uint64_t* regs[] = {reinterpret_cast<uint64_t*>(&r.rdi), reinterpret_cast<uint64_t*>(&r.rsi),
+                      reinterpret_cast<uint64_t*>(&r.rdx), reinterpret_cast<uint64_t*>(&r.r10),
+                      reinterpret_cast<uint64_t*>(&r.r8),  reinterpret_cast<uint64_t*>(&r.r9)};
+  return regs[i];
+}
+}  // namespace
+
+bool VirtualIds::translate_args(Task& t, long nr, Registers& changed) const {
+  if (virtual_pid == real_pid) return false;
+  bool any = false;
+  for (int i : pid_args(nr)) {
+    uint64_t* a = arg_reg(changed, i);
+    pid_t pid = static_cast<pid_t>(*a);
+    pid_t real = to_real(pid);
+    if (real != pid) {
+      *a = static_cast<uint64_t>(static_cast<int64_t>(real));
+      any = true;
+    }
+  }
+  int pa = path_arg(nr);
+  if (pa >= 0) {
+    uint64_t* a = arg_reg(changed, pa);
+    std::string path;
+    try {
+      path = t.read_string(*a, kScratchDataSize);
+    } catch (const Error&) {
+      path.clear();  // a bad pointer: the kernel will say EFAULT
+    }
+    if (auto p = translate_proc_path(path); p && p->size() < kScratchDataSize) {
+      // The scratch page is ckrr's: the program never uses it, so the rewritten path can live
+      // there while the syscall runs.
+      t.write(kScratchDataAddr, p->c_str(), p->size() + 1);
+      *a = kScratchDataAddr;
+      any = true;
+    }
+  }
+  return any;
 }
 
 }  // namespace ckrr

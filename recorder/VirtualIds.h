@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/Task.h"
+
 namespace ckrr {
 
 struct VirtualIds {
@@ -28,6 +30,11 @@ struct VirtualIds {
   // "/proc/<virtual>[/...]" (and ".../task/<virtual>" inside it) with the real pid; nullopt
   // when the path needs no change.
   std::optional<std::string> translate_proc_path(const std::string& path) const;
+
+  // Rewrites the arguments of syscall nr in regs for the kernel: virtual pids to real ones,
+  // /proc/<virtual pid> paths to a copy in ckrr's scratch page. Returns whether it changed
+  // anything (the caller then runs the call with regs and puts the originals back after).
+  bool translate_args(Task& t, long nr, Registers& regs) const;
 
   // The argument indexes (0-5) of syscall nr that hold a pid the kernel will act on.
   static std::vector<int> pid_args(long nr);
