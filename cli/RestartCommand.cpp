@@ -2,14 +2,17 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "core/Duration.h"
 #include "core/Error.h"
 #include "recorder/LiveSession.h"
+#include "recorder/RecordSession.h"
 
 namespace ckrr {
 
 namespace {
 const char* kHelp =
-    "usage: ckrr restart TRACE [--checkpoint K]\n"
+    "usage: ckrr restart TRACE [--checkpoint K] [--record -o TRACE2 [--force]\n"
+    "                          [--checkpoint-interval DURATION]]\n"
     "\n"
     "Rebuilds the recorded program from a checkpoint and lets it run on for real (not a\n"
     "replay): for a job whose recording was cut short (crash, kill, reboot of the recorder) to\n"
@@ -17,7 +20,9 @@ const char* kHelp =
     "\n"
     "  --checkpoint K   restart from checkpoint K (see 'ckrr checkpoints TRACE'); default: the\n"
     "                   latest one, or, when it is missing or corrupt, the next earlier one\n"
-    "  --record -o TRACE2  record the restarted program into a new trace: not yet\n"
+    "  --record -o TRACE2  record the restarted program into a new trace; TRACE2 starts with\n"
+    "                   a checkpoint of the restored state (replay of TRACE2 starts there)\n"
+    "  --checkpoint-interval, --force  as for 'ckrr record' (with --record)\n"
     "\n"
     "The program keeps the pid it had when recorded (getpid, gettid, kill, /proc/PID paths are\n"
     "translated to its new real pid), its files are reopened at their checkpointed offsets, and\n"
@@ -35,23 +40,38 @@ const char* kHelp =
 }  // namespace
 
 int cmd_restart(const std::vector<std::string>& argv) {
-  Args args(argv, {"--checkpoint", "--output"}, {"--record", "--help"},
-            {{"-h", "--help"}, {"-o", "--output"}});
+  Args args(argv, {"--checkpoint", "--output", "--checkpoint-interval"},
+            {"--record", "--force", "--help"}, {{"-h", "--help"}, {"-o", "--output"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
   }
-  if (args.has("--record") || args.has("--output"))
-    throw Error(
-        "--record (recording the restarted program into a new trace) is not yet "
-        "implemented");
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
-  LiveOptions opt;
-  opt.trace_dir = args.positional()[0];
+  std::optional<uint32_t> checkpoint;
   if (auto k = args.get_uint("--checkpoint")) {
     if (*k > UINT32_MAX) throw Error("--checkpoint: no such checkpoint");
-    opt.checkpoint = static_cast<uint32_t>(*k);
+    checkpoint = static_cast<uint32_t>(*k);
   }
+  if (args.has("--record")) {
+    if (!args.has("--output")) throw Error("--record needs -o TRACE2");
+    RecordOptions opt;
+    opt.trace_dir = *args.get("--output");
+    opt.force = args.has("--force");
+    opt.restart_from = args.positional()[0];
+    opt.restart_checkpoint = checkpoint;
+    if (auto iv = args.get("--checkpoint-interval")) {
+      auto ns = parse_duration_ns(*iv);
+      if (!ns) throw Error("--checkpoint-interval: '" + *iv + "' is not a duration");
+      opt.checkpoint_interval_ns = *ns;
+    }
+    RecordSession session(opt);
+    return session.run();
+  }
+  if (args.has("--output") || args.has("--checkpoint-interval") || args.has("--force"))
+    throw Error("-o, --force and --checkpoint-interval go with --record");
+  LiveOptions opt;
+  opt.trace_dir = args.positional()[0];
+  opt.checkpoint = checkpoint;
   LiveSession session(opt);
   return session.run();
 }

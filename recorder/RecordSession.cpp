@@ -22,6 +22,7 @@
 #include "core/SyscallNames.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
+#include "recorder/ProcessRestart.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -134,8 +135,8 @@ uint64_t RecordSession::scratch_string(Task& t, const std::string& s) {
 
 int RecordSession::run() {
   int err = 0;
-  program_ = resolve_program(opt_.argv.at(0), &err);
-  if (program_.empty()) {
+  if (!opt_.restart_from) program_ = resolve_program(opt_.argv.at(0), &err);
+  if (!opt_.restart_from && program_.empty()) {
     std::cerr << "ckrr: " << opt_.argv[0] << ": "
               << (err == EACCES ? "permission denied" : "command not found") << "\n";
     return err == EACCES ? 126 : 127;
@@ -173,7 +174,8 @@ int RecordSession::run() {
 
 void RecordSession::start() {
   std::filesystem::path dir = opt_.trace_dir;
-  if (dir.empty()) dir = TraceDirectory::default_location(opt_.argv[0]);
+  if (dir.empty())
+    dir = TraceDirectory::default_location(opt_.argv.empty() ? "restarted" : opt_.argv[0]);
   trace_ = std::make_unique<TraceDirectory>(TraceDirectory::create(dir, opt_.force));
   index_ = TimelineIndex::create(trace_->index_db());
   log_ = std::make_unique<EventLogWriter>(trace_->events_log(), index_.get());
@@ -193,36 +195,40 @@ void RecordSession::start() {
   signal(SIGQUIT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
 
-  LaunchOptions lo;
-  lo.path = program_;
-  lo.argv = opt_.argv;
-  for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
-  lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
-  lo.cpu = pin_to_current_cpu();
-  lo.ignored_signals = ignored;
-  lo.blocked_signals = blocked;
-  start_ = std::chrono::steady_clock::now();
-  pid_t pid = launch_traced(lo);
-  task_ = std::make_unique<Task>(pid, pid);
-  proc_.recorded_pid = pid;
-  proc_.real_pid = pid;
-  proc_.reset_std_fds();
-
   LaunchInfo li;
-  li.path = program_;
-  li.argv = lo.argv;
-  li.envp = lo.envp;
-  li.cwd = std::filesystem::current_path().string();
-  li.pid = pid;
-  li.cpu = lo.cpu;
-  li.ignored_signals = ignored;
-  li.blocked_signals = blocked;
+  if (opt_.restart_from) {
+    start_restarted(li);
+  } else {
+    LaunchOptions lo;
+    lo.path = program_;
+    lo.argv = opt_.argv;
+    for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
+    lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
+    lo.cpu = pin_to_current_cpu();
+    lo.ignored_signals = ignored;
+    lo.blocked_signals = blocked;
+    start_ = std::chrono::steady_clock::now();
+    pid_t pid = launch_traced(lo);
+    task_ = std::make_unique<Task>(pid, pid);
+    proc_.recorded_pid = pid;
+    proc_.real_pid = pid;
+    proc_.reset_std_fds();
+    li.path = program_;
+    li.argv = lo.argv;
+    li.envp = lo.envp;
+    li.cwd = std::filesystem::current_path().string();
+    li.pid = pid;
+    li.cpu = lo.cpu;
+    li.ignored_signals = ignored;
+    li.blocked_signals = blocked;
+  }
   li.save(trace_->dir() / "launch");
-  index_->set_meta("command", shell_join(opt_.argv));
+  const pid_t pid = li.pid;
+  index_->set_meta("command", shell_join(li.argv));
   index_->set_meta("program", program_);
   index_->set_meta("cwd", li.cwd);
   index_->set_meta("pid", std::to_string(pid));
-  index_->set_meta("env_count", std::to_string(lo.envp.size()));
+  index_->set_meta("env_count", std::to_string(li.envp.size()));
   index_->set_meta("start_unix_ns",
                    std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
@@ -231,7 +237,30 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
+  if (opt_.restart_from) {
+    // The new trace starts from this state, not from an exec: checkpoint it first (this also
+    // resumes the process).
+    index_->set_meta("starts_from_checkpoint", "1");
+    take_checkpoint(*task_, 0, false);
+    return;
+  }
   task_->cont();
+}
+
+void RecordSession::start_restarted(LaunchInfo& li) {
+  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint);
+  start_ = std::chrono::steady_clock::now();
+  li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
+  program_ = li.path;
+  task_ = std::move(r.task);
+  proc_ = r.proc;
+  proc_.real_pid = task_->tid();
+  ids_ = r.ids;
+  virtual_ppid_ = r.virtual_ppid;
+  for (const auto& p : registry_.plugins())
+    if (const std::vector<uint8_t>* b = r.manifest.blob(p->name())) p->restore_state(*b);
+  index_->set_meta("restarted_from", std::filesystem::absolute(*opt_.restart_from).string());
+  index_->set_meta("restarted_from_checkpoint", std::to_string(r.checkpoint));
 }
 
 void RecordSession::loop() {
@@ -327,6 +356,10 @@ void RecordSession::on_syscall(Task& t) {
     resume_after_event(t, ev);
     return;
   }
+  // A restarted process keeps its recorded ids: the kernel gets the real ones.
+  Registers for_kernel = regs;
+  bool translated = ids_.translate_args(t, nr, for_kernel);
+  if (translated) t.set_regs(for_kernel);
   t.resume_syscall();
   // The call may block for long: a checkpoint request or SIGTERM must not wait for it.
   bool kicked = false;
@@ -344,6 +377,13 @@ void RecordSession::on_syscall(Task& t) {
   if (s.kind != TaskStop::Kind::SyscallStop)
     throw Error("unexpected " + s.describe() + " during " + syscall_display_name(nr));
   int64_t rax = static_cast<int64_t>(t.regs().rax);
+  if (translated || ids_.virtual_pid != ids_.real_pid) {
+    Registers r = t.regs();
+    r.rdi = regs.rdi, r.rsi = regs.rsi, r.rdx = regs.rdx, r.r10 = regs.r10, r.r8 = regs.r8,
+    r.r9 = regs.r9;
+    if (std::optional<int64_t> v = virtual_result(nr, rax)) r.rax = static_cast<uint64_t>(rax = *v);
+    t.set_regs(r);
+  }
   if (kicked && rax <= -512 && rax >= -516) {
     checkpoint_in_blocked_syscall(t);
     return;  // the call starts again and is recorded then
@@ -504,6 +544,19 @@ void RecordSession::take_checkpoint(Task& t, uint64_t seq, bool before_next_sysc
     std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+}
+
+std::optional<int64_t> RecordSession::virtual_result(long nr, int64_t) const {
+  switch (nr) {
+    case SYS_getpid:
+    case SYS_gettid:
+    case SYS_set_tid_address:
+      return ids_.virtual_pid;
+    case SYS_getppid:
+      if (virtual_ppid_ > 0) return virtual_ppid_;
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 void RecordSession::checkpoint_in_blocked_syscall(Task& t) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,10 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "recorder/VirtualIds.h"
 #include "storage/EventLogWriter.h"
 #include "storage/FileStore.h"
+#include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
@@ -24,6 +27,10 @@ struct RecordOptions {
   std::filesystem::path trace_dir;  // empty: a fresh directory under ./ckrr-traces/
   bool force = false;
   bool quiet = false;
+  // `ckrr restart --record`: record the process rebuilt from a checkpoint of this trace
+  // (argv is then unused) instead of starting a program.
+  std::optional<std::filesystem::path> restart_from;
+  std::optional<uint32_t> restart_checkpoint;
   // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
   uint64_t checkpoint_interval_ns = 1000000000ull;
 };
@@ -48,6 +55,9 @@ class RecordSession : public SessionServices {
 
  private:
   void start();
+  void start_restarted(LaunchInfo& li);
+  // What a restarted process must see as the result of nr instead of the kernel's.
+  std::optional<int64_t> virtual_result(long nr, int64_t result) const;
   void loop();
   void on_syscall(Task& t);
   void on_exec(Task& t, Event& ev);
@@ -83,6 +93,8 @@ class RecordSession : public SessionServices {
   bool at_boundary_ = false;         // no app code has run since the last syscall returned
   std::vector<siginfo_t> deferred_;  // async signals to deliver at the next syscall boundary
   uint64_t deferred_count_ = 0;
+  VirtualIds ids_;  // equal virtual and real pids unless restarted
+  pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;
   uint64_t next_checkpoint_ns_ = 0;
   uint64_t checkpoint_count_ = 0;

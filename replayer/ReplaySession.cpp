@@ -174,6 +174,14 @@ void ReplaySession::start() {
     launch_.cpu = pin_to_current_cpu();
   }
 
+  // A recording made by `ckrr restart --record` has no start to launch: it begins with a
+  // checkpoint.
+  const bool checkpoint_only =
+      index_ && index_->meta("starts_from_checkpoint").value_or("0") == "1";
+  if (checkpoint_only && opt_.from_start)
+    throw Error(
+        "this recording starts from a checkpoint (ckrr restart --record): there is no "
+        "start to replay from");
   // Candidate checkpoints, latest first.
   std::vector<CheckpointRow> candidates;
   if (index_ && !opt_.from_start) {
@@ -184,7 +192,7 @@ void ReplaySession::start() {
           throw Error("checkpoint " + std::to_string(c.id) + " is after event " +
                       std::to_string(c.seq) + ", past --to " + std::to_string(*opt_.to));
         candidates.push_back(c);
-      } else if (opt_.to && c.seq <= *opt_.to) {
+      } else if ((opt_.to && c.seq <= *opt_.to) || (!opt_.to && checkpoint_only && c.seq == 0)) {
         candidates.push_back(c);
       }
     }
@@ -196,6 +204,10 @@ void ReplaySession::start() {
   }
   for (const CheckpointRow& c : candidates)
     if (restore_checkpoint(c.id)) return;
+  if (checkpoint_only)
+    throw Error(
+        "this recording starts from a checkpoint (ckrr restart --record) and no usable "
+        "checkpoint precedes the requested event");
   launch_from_start();
 }
 

@@ -184,14 +184,48 @@ class Restart(CkrrTestCase):
         self.assertEqual(r.returncode, 7, err)
         self.assertRegex(err, r"warning: fd \d+ \(pipe:\[\d+\]\) cannot be reopened .*/dev/null")
 
-    def test_help_and_record_not_yet(self):
+    def test_help(self):
         r = self.ckrr("restart", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn(b"usage: ckrr restart TRACE", r.stdout)
-        self.assertIn(b"not yet", r.stdout)
-        r = self.ckrr("restart", self.path("nothing"), "--record", "-o", self.path("t2"))
+        self.assertIn(b"--record -o TRACE2", r.stdout)
+        r = self.ckrr("restart", self.path("nothing"), "--record")
         self.assertEqual(r.returncode, 125)
-        self.assertIn(b"not yet", r.stderr)
+        self.assertIn(b"needs -o", r.stderr)
+
+    def test_restart_recorded_again(self):
+        # The resumed run is itself recorded; its trace starts from the restored state and
+        # replays to the same output, with the recorded pid.
+        trace, out, crashed_at = self.record_and_kill(N)
+        recorded_pid = int(self.read_lines(out)[0].split("pid=")[1])
+        trace2 = self.path("t2")
+        r = self.ckrr("restart", trace, "--record", "-o", trace2, "--checkpoint-interval",
+                      "100ms")
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, err)
+        self.assert_continues(r.stdout, N)
+        self.assert_counted_once(out, N, recorded_pid)
+        info = self.info(trace2)
+        self.assertEqual(info["complete"], "yes")
+        self.assertGreater(int(info["events"]), 10)
+        cps = self.checkpoints(trace2)
+        self.assertEqual(cps[0][1], 0, "the new trace starts with a checkpoint at event 0")
+        self.assertGreaterEqual(len(cps), 2)
+        rep = self.ckrr("replay", trace2)
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        self.assertEqual(rep.stdout, r.stdout)
+        # The same state at an event, reached from either checkpoint.
+        n = int(info["events"]) - 2
+        states = []
+        for cp_id, _ in cps[:2]:
+            s = self.ckrr("replay", trace2, "--to", str(n), "--print-state",
+                          "--from-checkpoint", str(cp_id))
+            self.assertEqual(s.returncode, 0, s.stderr)
+            states.append(s.stdout.split(b"event: ")[1])
+        self.assertEqual(states[0], states[1])
+        r = self.ckrr("replay", trace2, "--from-start")
+        self.assertEqual(r.returncode, 125)
+        self.assertIn(b"starts from a checkpoint", r.stderr)
 
 
 if __name__ == "__main__":
