@@ -77,6 +77,10 @@ struct MmFields {
   uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
 };
 
+// Blob present in a checkpoint taken while a syscall was interrupted: the state is past event
+// `seq`, at the `syscall` instruction of event seq+1 (usable for events after seq only).
+inline constexpr const char* kBeforeNextSyscallBlob = "before-next-syscall";
+
 struct CheckpointManifest {
   static constexpr uint32_t kVersion = 1;
 

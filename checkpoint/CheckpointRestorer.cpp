@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "checkpoint/PageCopier.h"
 #include "checkpoint/RemoteSyscall.h"
 #include "checkpoint/RestoreStub.h"
 #include "core/Error.h"
@@ -231,6 +232,7 @@ class Rebuilder {
            PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, uint64_t(pack_fd(base.first)),
            static_cast<uint64_t>(base.second + static_cast<int64_t>(span_first * kPageSize))});
     }
+    PageCopier copier(pages_, t_.tid());
     for (const PageRun& run : r.runs) {
       const bool in_span = run.first >= span_first && run.first < span_end;
       const bool is_long = run.npages >= opt_.map_min_pages;
@@ -251,11 +253,10 @@ class Rebuilder {
                                {addr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
                                 uint64_t(pack_fd(run.ref.pack)), run.ref.offset});
       } else {
-        buf_.resize(bytes);
-        pages_.read_pages(run.ref, run.npages, buf_.data());
-        t_.write(addr, buf_.data(), bytes);
+        copier.add(addr, run.ref, run.npages);
       }
     }
+    copier.flush();
   }
 
   void set_mm() {

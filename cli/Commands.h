@@ -13,5 +13,6 @@ int cmd_info(const std::vector<std::string>& args);
 int cmd_events(const std::vector<std::string>& args);
 int cmd_checkpoint(const std::vector<std::string>& args);
 int cmd_checkpoints(const std::vector<std::string>& args);
+int cmd_restart(const std::vector<std::string>& args);
 
 }  // namespace ckrr

@@ -26,6 +26,7 @@ const char* kUsage =
     "  events TRACE [--from N] [--to M] [--kind K] [--tid T] list events from the index\n"
     "  checkpoint TRACE                                     ask a running recorder for one now\n"
     "  checkpoints TRACE                                    list a recording's checkpoints\n"
+    "  restart TRACE [--checkpoint K]                       resume it live from a checkpoint\n"
     "  gui TRACE                                            timeline GUI (Qt 6)\n"
     "\n"
     "Run 'ckrr <command> --help' for the options of a command.\n";
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (cmd == "events") return ckrr::cmd_events(rest);
     if (cmd == "checkpoint") return ckrr::cmd_checkpoint(rest);
     if (cmd == "checkpoints") return ckrr::cmd_checkpoints(rest);
+    if (cmd == "restart") return ckrr::cmd_restart(rest);
     if (cmd == "gui") {
 #ifdef CKRR_HAVE_GUI
       return ckrr::gui::run_gui(argc, argv);

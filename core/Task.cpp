@@ -135,12 +135,17 @@ void Task::single_step(int sig) {
   check_ptrace(ptrace(PTRACE_SINGLESTEP, tid_, nullptr, sig), "SINGLESTEP", tid_);
 }
 
-TaskStop Task::wait() {
+TaskStop Task::wait() { return wait_interruptible({}); }
+
+TaskStop Task::wait_interruptible(const std::function<void()>& on_eintr) {
   int status = 0;
   for (;;) {
     pid_t r = waitpid(tid_, &status, __WALL);
     if (r == tid_) break;
-    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EINTR) {
+      if (on_eintr) on_eintr();
+      continue;
+    }
     throw Error(errno_text("waitpid " + std::to_string(tid_), errno));
   }
   invalidate();

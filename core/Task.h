@@ -56,6 +56,9 @@ class Task {
   // The same, but when a signal to this thread interrupts the wait and give_up() is true,
   // returns nullopt with the task still running (the debugger's Ctrl-C).
   std::optional<TaskStop> wait_unless(const std::function<bool()>& give_up);
+  // The same; when a signal interrupts the wait, calls on_eintr (which may, say, signal the
+  // task) and waits again.
+  TaskStop wait_interruptible(const std::function<void()>& on_eintr);
 
   siginfo_t siginfo();
   void set_siginfo(const siginfo_t& si);

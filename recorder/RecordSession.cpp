@@ -15,12 +15,14 @@
 
 #include "core/Error.h"
 #include "core/ExecSetup.h"
+#include "core/FileIdentity.h"
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
 #include "core/SyscallNames.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
+#include "recorder/ProcessRestart.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -133,8 +135,8 @@ uint64_t RecordSession::scratch_string(Task& t, const std::string& s) {
 
 int RecordSession::run() {
   int err = 0;
-  program_ = resolve_program(opt_.argv.at(0), &err);
-  if (program_.empty()) {
+  if (!opt_.restart_from) program_ = resolve_program(opt_.argv.at(0), &err);
+  if (!opt_.restart_from && program_.empty()) {
     std::cerr << "ckrr: " << opt_.argv[0] << ": "
               << (err == EACCES ? "permission denied" : "command not found") << "\n";
     return err == EACCES ? 126 : 127;
@@ -172,7 +174,8 @@ int RecordSession::run() {
 
 void RecordSession::start() {
   std::filesystem::path dir = opt_.trace_dir;
-  if (dir.empty()) dir = TraceDirectory::default_location(opt_.argv[0]);
+  if (dir.empty())
+    dir = TraceDirectory::default_location(opt_.argv.empty() ? "restarted" : opt_.argv[0]);
   trace_ = std::make_unique<TraceDirectory>(TraceDirectory::create(dir, opt_.force));
   index_ = TimelineIndex::create(trace_->index_db());
   log_ = std::make_unique<EventLogWriter>(trace_->events_log(), index_.get());
@@ -192,36 +195,40 @@ void RecordSession::start() {
   signal(SIGQUIT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
 
-  LaunchOptions lo;
-  lo.path = program_;
-  lo.argv = opt_.argv;
-  for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
-  lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
-  lo.cpu = pin_to_current_cpu();
-  lo.ignored_signals = ignored;
-  lo.blocked_signals = blocked;
-  start_ = std::chrono::steady_clock::now();
-  pid_t pid = launch_traced(lo);
-  task_ = std::make_unique<Task>(pid, pid);
-  proc_.recorded_pid = pid;
-  proc_.real_pid = pid;
-  proc_.reset_std_fds();
-
   LaunchInfo li;
-  li.path = program_;
-  li.argv = lo.argv;
-  li.envp = lo.envp;
-  li.cwd = std::filesystem::current_path().string();
-  li.pid = pid;
-  li.cpu = lo.cpu;
-  li.ignored_signals = ignored;
-  li.blocked_signals = blocked;
+  if (opt_.restart_from) {
+    start_restarted(li);
+  } else {
+    LaunchOptions lo;
+    lo.path = program_;
+    lo.argv = opt_.argv;
+    for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
+    lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
+    lo.cpu = pin_to_current_cpu();
+    lo.ignored_signals = ignored;
+    lo.blocked_signals = blocked;
+    start_ = std::chrono::steady_clock::now();
+    pid_t pid = launch_traced(lo);
+    task_ = std::make_unique<Task>(pid, pid);
+    proc_.recorded_pid = pid;
+    proc_.real_pid = pid;
+    proc_.reset_std_fds();
+    li.path = program_;
+    li.argv = lo.argv;
+    li.envp = lo.envp;
+    li.cwd = std::filesystem::current_path().string();
+    li.pid = pid;
+    li.cpu = lo.cpu;
+    li.ignored_signals = ignored;
+    li.blocked_signals = blocked;
+  }
   li.save(trace_->dir() / "launch");
-  index_->set_meta("command", shell_join(opt_.argv));
+  const pid_t pid = li.pid;
+  index_->set_meta("command", shell_join(li.argv));
   index_->set_meta("program", program_);
   index_->set_meta("cwd", li.cwd);
   index_->set_meta("pid", std::to_string(pid));
-  index_->set_meta("env_count", std::to_string(lo.envp.size()));
+  index_->set_meta("env_count", std::to_string(li.envp.size()));
   index_->set_meta("start_unix_ns",
                    std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
@@ -230,7 +237,30 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
+  if (opt_.restart_from) {
+    // The new trace starts from this state, not from an exec: checkpoint it first (this also
+    // resumes the process).
+    index_->set_meta("starts_from_checkpoint", "1");
+    take_checkpoint(*task_, 0, false);
+    return;
+  }
   task_->cont();
+}
+
+void RecordSession::start_restarted(LaunchInfo& li) {
+  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint);
+  start_ = std::chrono::steady_clock::now();
+  li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
+  program_ = li.path;
+  task_ = std::move(r.task);
+  proc_ = r.proc;
+  proc_.real_pid = task_->tid();
+  ids_ = r.ids;
+  virtual_ppid_ = r.virtual_ppid;
+  for (const auto& p : registry_.plugins())
+    if (const std::vector<uint8_t>* b = r.manifest.blob(p->name())) p->restore_state(*b);
+  index_->set_meta("restarted_from", std::filesystem::absolute(*opt_.restart_from).string());
+  index_->set_meta("restarted_from_checkpoint", std::to_string(r.checkpoint));
 }
 
 void RecordSession::loop() {
@@ -326,15 +356,39 @@ void RecordSession::on_syscall(Task& t) {
     resume_after_event(t, ev);
     return;
   }
+  // A restarted process keeps its recorded ids: the kernel gets the real ones.
+  Registers for_kernel = regs;
+  bool translated = ids_.translate_args(t, nr, for_kernel);
+  if (translated) t.set_regs(for_kernel);
   t.resume_syscall();
-  TaskStop s = t.wait();
+  // The call may block for long: a checkpoint request or SIGTERM must not wait for it.
+  bool kicked = false;
+  TaskStop s = t.wait_interruptible([&] {
+    if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+    if (g_checkpoint_requested && !kicked && failure_.empty()) {
+      kicked = true;
+      syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
+    }
+  });
   if (s.gone()) {
     on_gone(t, s.raw_status);
     return;
   }
   if (s.kind != TaskStop::Kind::SyscallStop)
     throw Error("unexpected " + s.describe() + " during " + syscall_display_name(nr));
-  ctx.result = static_cast<int64_t>(t.regs().rax);
+  int64_t rax = static_cast<int64_t>(t.regs().rax);
+  if (translated || ids_.virtual_pid != ids_.real_pid) {
+    Registers r = t.regs();
+    r.rdi = regs.rdi, r.rsi = regs.rsi, r.rdx = regs.rdx, r.r10 = regs.r10, r.r8 = regs.r8,
+    r.r9 = regs.r9;
+    if (std::optional<int64_t> v = virtual_result(nr, rax)) r.rax = static_cast<uint64_t>(rax = *v);
+    t.set_regs(r);
+  }
+  if (kicked && rax <= -512 && rax >= -516) {
+    checkpoint_in_blocked_syscall(t);
+    return;  // the call starts again and is recorded then
+  }
+  ctx.result = rax;
   plugin->record_exit(ctx);
   ev.result = ctx.result;
   emit(ev);
@@ -369,12 +423,14 @@ void RecordSession::on_exec(Task& t, Event& ev) {
     note_mapped_file(exe, stored, std::filesystem::file_size(exe));
     index_->set_meta("exe", exe);
     index_->set_meta("exe_stored", stored);
+    index_->set_meta("exe_stat", file_identity(exe));
     std::string interp = interpreter_of(exe);
     if (!interp.empty()) {
       std::string istored = store_->save_path(interp);
       note_mapped_file(interp, istored, std::filesystem::file_size(interp));
       index_->set_meta("interp", interp);
       index_->set_meta("interp_stored", istored);
+      index_->set_meta("interp_stat", file_identity(interp));
     }
     proc_.exec();
     for (const auto& p : registry_.plugins()) p->on_exec(proc_);
@@ -448,9 +504,14 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     t.cont();
     return;
   }
+  take_checkpoint(t, ev.seq, false);
+}
+
+void RecordSession::take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall) {
   g_checkpoint_requested = 0;
+  uint64_t now = now_ns();
   CheckpointRequest req;
-  req.seq = ev.seq;
+  req.seq = seq;
   std::vector<uint8_t> blob;
   proc_.serialize(blob);
   req.blobs.emplace_back("process", blob);
@@ -458,6 +519,9 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     p->save_state(blob);
     req.blobs.emplace_back(p->name(), blob);
   }
+  // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
+  // instruction of the next event. Replay uses it only for later events.
+  if (before_next_syscall) req.blobs.emplace_back(kBeforeNextSyscallBlob, std::vector<uint8_t>{1});
   bool resumed = false;
   try {
     checkpoints_->capture(t, req);
@@ -466,7 +530,7 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     CheckpointStats st = checkpoints_->publish();
     CheckpointRow row;
     row.id = st.id;
-    row.seq = ev.seq;
+    row.seq = seq;
     row.time_ns = now;
     row.rss = st.rss;
     row.bytes_added = st.bytes_added;
@@ -477,9 +541,43 @@ void RecordSession::resume_after_event(Task& t, const Event& ev) {
     // A checkpoint that fails costs the seek speed-up, not the recording.
     checkpoints_->abandon();
     if (!resumed) t.cont();
-    std::cerr << "ckrr: checkpoint after event " << ev.seq << " failed: " << e.what() << "\n";
+    std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+}
+
+std::optional<int64_t> RecordSession::virtual_result(long nr, int64_t) const {
+  switch (nr) {
+    case SYS_getpid:
+    case SYS_gettid:
+    case SYS_set_tid_address:
+      return ids_.virtual_pid;
+    case SYS_getppid:
+      if (virtual_ppid_ > 0) return virtual_ppid_;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void RecordSession::checkpoint_in_blocked_syscall(Task& t) {
+  // Our SIGSTOP interrupted the call; at its delivery stop, rewind to the `syscall`
+  // instruction ourselves (orig_rax = -1 keeps the kernel from rewinding again), checkpoint
+  // there, and drop the SIGSTOP: the call is made again when the app resumes.
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    on_gone(t, s.raw_status);
+    return;
+  }
+  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP)
+    throw Error("unexpected " + s.describe() + " while interrupting a syscall for a checkpoint");
+  Registers r = t.regs();
+  r.rip -= 2;
+  r.rax = r.orig_rax;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  t.set_regs(r);
+  at_boundary_ = false;
+  take_checkpoint(t, next_seq_ - 1, true);
 }
 
 void RecordSession::deliver_deferred(Task& t) {

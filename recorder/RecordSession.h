@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,10 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "recorder/VirtualIds.h"
 #include "storage/EventLogWriter.h"
 #include "storage/FileStore.h"
+#include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
@@ -24,6 +27,10 @@ struct RecordOptions {
   std::filesystem::path trace_dir;  // empty: a fresh directory under ./ckrr-traces/
   bool force = false;
   bool quiet = false;
+  // `ckrr restart --record`: record the process rebuilt from a checkpoint of this trace
+  // (argv is then unused) instead of starting a program.
+  std::optional<std::filesystem::path> restart_from;
+  std::optional<uint32_t> restart_checkpoint;
   // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
   uint64_t checkpoint_interval_ns = 1000000000ull;
 };
@@ -48,6 +55,9 @@ class RecordSession : public SessionServices {
 
  private:
   void start();
+  void start_restarted(LaunchInfo& li);
+  // What a restarted process must see as the result of nr instead of the kernel's.
+  std::optional<int64_t> virtual_result(long nr, int64_t result) const;
   void loop();
   void on_syscall(Task& t);
   void on_exec(Task& t, Event& ev);
@@ -56,6 +66,10 @@ class RecordSession : public SessionServices {
   void emit(Event& ev);
   // Resumes a task stopped right after an event, taking a checkpoint first when one is due.
   void resume_after_event(Task& t, const Event& ev);
+  // Takes a checkpoint of the stopped task, resumes it, publishes. before_next_syscall: the
+  // task is not right after event `seq` but at the syscall instruction of the next event.
+  void take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall);
+  void checkpoint_in_blocked_syscall(Task& t);
   void deliver_deferred(Task& t);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
@@ -79,6 +93,8 @@ class RecordSession : public SessionServices {
   bool at_boundary_ = false;         // no app code has run since the last syscall returned
   std::vector<siginfo_t> deferred_;  // async signals to deliver at the next syscall boundary
   uint64_t deferred_count_ = 0;
+  VirtualIds ids_;  // equal virtual and real pids unless restarted
+  pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;
   uint64_t next_checkpoint_ns_ = 0;
   uint64_t checkpoint_count_ = 0;

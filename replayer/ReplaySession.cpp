@@ -15,6 +15,7 @@
 #include "checkpoint/CheckpointRestorer.h"
 #include "core/Error.h"
 #include "core/ExecSetup.h"
+#include "core/FileIdentity.h"
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
@@ -136,6 +137,9 @@ std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executab
     auto path = index->meta(key);
     auto stored = index->meta(std::string(key) + "_stored");
     if (!path || !stored) continue;
+    // Unchanged since recording (same inode, size, times): no need to hash it.
+    auto identity = index->meta(std::string(key) + "_stat");
+    if (identity && *identity == file_identity(*path)) continue;
     // stored is files/<sha256>/<name>: the digest is in the name.
     std::string want = stored->substr(6, 64);
     if (file_digest(*path) == want) continue;
@@ -171,6 +175,14 @@ void ReplaySession::start() {
     launch_.cpu = pin_to_current_cpu();
   }
 
+  // A recording made by `ckrr restart --record` has no start to launch: it begins with a
+  // checkpoint.
+  const bool checkpoint_only =
+      index_ && index_->meta("starts_from_checkpoint").value_or("0") == "1";
+  if (checkpoint_only && opt_.from_start)
+    throw Error(
+        "this recording starts from a checkpoint (ckrr restart --record): there is no "
+        "start to replay from");
   // Candidate checkpoints, latest first.
   std::vector<CheckpointRow> candidates;
   if (index_ && !opt_.from_start) {
@@ -181,7 +193,7 @@ void ReplaySession::start() {
           throw Error("checkpoint " + std::to_string(c.id) + " is after event " +
                       std::to_string(c.seq) + ", past --to " + std::to_string(*opt_.to));
         candidates.push_back(c);
-      } else if (opt_.to && c.seq <= *opt_.to) {
+      } else if ((opt_.to && c.seq <= *opt_.to) || (!opt_.to && checkpoint_only && c.seq == 0)) {
         candidates.push_back(c);
       }
     }
@@ -193,6 +205,10 @@ void ReplaySession::start() {
   }
   for (const CheckpointRow& c : candidates)
     if (restore_checkpoint(c.id)) return;
+  if (checkpoint_only)
+    throw Error(
+        "this recording starts from a checkpoint (ckrr restart --record) and no usable "
+        "checkpoint precedes the requested event");
   launch_from_start();
 }
 
@@ -225,6 +241,9 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
     ro.cpu = launch_.cpu;
     RestoredProcess p =
         CheckpointRestorer(trace_->checkpoints_dir()).restore(static_cast<uint32_t>(id), ro);
+    if (p.manifest.blob(kBeforeNextSyscallBlob) && opt_.to && *opt_.to == p.manifest.seq)
+      throw TraceError("checkpoint " + std::to_string(id) + " lies past event " +
+                       std::to_string(p.manifest.seq) + " (taken inside the next syscall)");
     const std::vector<uint8_t>* process = p.manifest.blob("process");
     if (!process || !proc_.deserialize(*process))
       throw TraceError("checkpoint " + std::to_string(id) + ": no process state");

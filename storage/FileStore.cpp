@@ -149,7 +149,10 @@ std::string FileStore::save_fd(int fd, const std::string& basename) {
   if (out < 0) throw Error(errno_text(tmp.string(), errno));
   FdGuard guard{out};
   try {
-    if (::fchmod(out, 0600) != 0) throw Error(errno_text(tmp.string(), errno));
+    // Private to the owner; executable by the owner when the original was, because replay may
+    // bind-mount the copy over a changed executable and exec it.
+    mode_t mode = (st.st_mode & 0111) ? 0700 : 0600;
+    if (::fchmod(out, mode) != 0) throw Error(errno_text(tmp.string(), errno));
     copy_contents(fd, out, what);
     // The source may have changed since it was hashed: name the copy by what it holds.
     std::string copied = hash_fd(out, what);

@@ -2,6 +2,7 @@
 
 #include <QTextBrowser>
 #include <QVBoxLayout>
+#include <cstring>
 
 #include "gui/models/HexDump.h"
 #include "gui/models/SyscallDecoder.h"
@@ -155,6 +156,12 @@ void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row,
   }
   for (const auto& b : ev->blobs) {
     if (b.tag == blob::kRegs) continue;  // shown by the disassembly/registers views
+    if (b.tag == blob::kIp && b.data.size() == sizeof(uint64_t)) {
+      uint64_t ip;
+      std::memcpy(&ip, b.data.data(), sizeof ip);
+      h += section(tr("syscall instruction at 0x%1").arg(ip - 2, 0, 16));
+      continue;
+    }
     if (b.tag == blob::kPath || b.tag == blob::kStoredFile) {
       h += section(tr(blobName(b.tag)));
       h += pre(std::string(b.text()));

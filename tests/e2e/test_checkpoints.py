@@ -92,6 +92,37 @@ class Checkpoints(CkrrTestCase):
         with open(self.path("fallback.txt")) as f:
             self.assertEqual(f.read(), self.state(trace, n, "--from-start"))
 
+    def test_checkpoint_inside_blocking_syscall(self):
+        trace = self.path("t")
+        p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "0", "-o", trace,
+                              "--", "sha256sum"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            time.sleep(0.7)  # sha256sum is now blocked reading its empty stdin
+            r = self.ckrr("checkpoint", trace)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            deadline = time.time() + 10
+            while not self.checkpoints(trace) and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(len(self.checkpoints(trace)), 1,
+                             "the checkpoint is taken while the read still blocks")
+            out, err = p.communicate(b"data that arrives after the checkpoint\n" * 100,
+                                     timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 0, err)
+        (cp_id, seq), = self.checkpoints(trace)
+        total = int(self.info(trace)["events"])
+        for n in (seq + 1, seq + 2, total - 1):
+            self.assertEqual(self.state(trace, n, "--from-start"),
+                             self.state(trace, n, "--from-checkpoint", str(cp_id)))
+        r = self.ckrr("replay", trace)
+        self.assertEqual(r.stdout, out)
+        # At event seq itself the checkpoint is past the point: an earlier start is used.
+        self.state(trace, seq)
+
     def test_bad_interval_refused(self):
         r = self.ckrr("record", "--checkpoint-interval", "soon", "-o", self.path("t"), "--",
                       prog("branch"), "a")

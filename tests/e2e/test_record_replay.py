@@ -2,6 +2,7 @@
 must print exactly what was recorded and end with the same status. Where a program is
 nondeterministic, two native runs are checked to differ, proving the input was captured."""
 import os
+import shutil
 import time
 import unittest
 
@@ -65,6 +66,19 @@ class RecordReplayOwnPrograms(CkrrTestCase):
         self.assertNotEqual(a, b, "ephemeral ports should differ between native runs")
         trace, rec = self.record_and_replay([prog("sockets")])
         self.assertIn(b"hello over loopback", rec.stdout)
+
+    def test_executable_replaced_after_recording(self):
+        exe = self.path("app")
+        shutil.copy(prog("time_random"), exe)
+        trace, rec = self.record_and_replay([exe], times=1)
+
+        def replace(_i):  # a different program now sits at the recorded path
+            os.remove(exe)
+            shutil.copy(prog("branch"), exe)
+
+        if os.geteuid() != 0:
+            self.skipTest("replaying a changed executable bind-mounts the saved copy: needs root")
+        self.assert_replays(trace, rec, times=1, between=replace)
 
     def test_avx_state(self):
         self.record_and_replay([prog("avx_state")], between=tick)

@@ -155,6 +155,8 @@ class TestDetails : public QObject {
     QVERIFY2(t.contains("data written: 6 bytes"), qPrintable(t));
     QVERIFY2(t.contains("63 6b 72 72 21 0a"), qPrintable(t));
     QVERIFY2(t.contains("\"ckrr!\\n\""), qPrintable(t));  // the buf argument, decoded
+    QVERIFY2(t.contains(QString("syscall instruction at 0x%1").arg(target_ip_, 0, 16)),
+             qPrintable(t));
   }
 
   void failedOpenShowsErrnoAndFlags() {

@@ -1,0 +1,247 @@
+#include "recorder/LiveSession.h"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <x86intrin.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "checkpoint/CheckpointRestorer.h"
+#include "core/Error.h"
+#include "core/ExecSetup.h"
+#include "core/ProcessLauncher.h"
+#include "core/ScratchPage.h"
+#include "core/SeccompFilter.h"
+#include "plugins/PluginRegistry.h"
+#include "plugins/ProcessState.h"
+#include "plugins/SignalClass.h"
+#include "recorder/FdReopener.h"
+#include "recorder/ProcessRestart.h"
+#include "storage/LaunchInfo.h"
+#include "storage/TimelineIndex.h"
+#include "storage/TraceDirectory.h"
+
+namespace ckrr {
+
+namespace {
+
+volatile sig_atomic_t g_forward_signal = 0;
+void on_forwarded_signal(int sig) {
+  g_forward_signal = sig;
+}
+
+// Length of the rdtsc (0f 31) or rdtscp (0f 01 f9) instruction at rip, or 0.
+int tsc_insn_len(Task& t, uint64_t rip) {
+  uint8_t b[3] = {};
+  if (!t.try_read(rip, b, 3)) return 0;
+  if (b[0] == 0x0f && b[1] == 0x31) return 2;
+  if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
+  return 0;
+}
+
+}  // namespace
+
+LiveSession::LiveSession(LiveOptions opt) : opt_(std::move(opt)) {}
+
+LiveSession::~LiveSession() {
+  // A failure half-way leaves no restored process running unsupervised.
+  if (task_ && !done_) {
+    kill(task_->tid(), SIGKILL);
+    int st;
+    while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+int LiveSession::run() {
+  restore();
+  loop();
+  return exit_code_;
+}
+
+void LiveSession::restore() {
+  signal(SIGPIPE, SIG_IGN);
+  // The program is in our process group: ^C and ^\ reach it directly and it decides.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = on_forwarded_signal;  // no SA_RESTART: waitpid returns to forward it
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint);
+  task_ = std::move(r.task);
+  ids_ = r.ids;
+  virtual_ppid_ = r.virtual_ppid;
+}
+
+void LiveSession::loop() {
+  task_->cont();  // the restored process waits at a SIGTRAP stop: resume without it
+  while (!done_) {
+    int status = 0;
+    pid_t r = waitpid(-1, &status, __WALL);
+    if (r < 0) {
+      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
+      if (int sig = g_forward_signal) {
+        g_forward_signal = 0;
+        kill(task_->tid(), sig);
+      }
+      continue;
+    }
+    if (r != task_->tid()) {
+      // Threads and children are not virtualized yet: let them run, unsupervised in effect.
+      if (WIFSTOPPED(status)) {
+        int sig = WSTOPSIG(status);
+        bool pass = sig != SIGTRAP && sig != SIGSTOP && (status >> 16) == 0;
+        ptrace(PTRACE_CONT, r, nullptr, pass ? sig : 0);
+      }
+      continue;
+    }
+    TaskStop s = TaskStop::decode(r, status);
+    switch (s.kind) {
+      case TaskStop::Kind::Seccomp:
+        on_syscall();
+        break;
+      case TaskStop::Kind::Signal:
+        on_signal(s.sig);
+        break;
+      case TaskStop::Kind::Exec:
+        on_exec();
+        break;
+      case TaskStop::Kind::Exited:
+      case TaskStop::Kind::Killed:
+        gone(status);
+        break;
+      default:
+        task_->cont();
+        break;
+    }
+  }
+}
+
+void LiveSession::skip_with_result(int64_t result) {
+  Registers r = task_->regs();
+  r.orig_rax = static_cast<uint64_t>(-1);  // the kernel skips the call and returns rax
+  r.rax = static_cast<uint64_t>(result);
+  task_->set_regs(r);
+  task_->cont();
+}
+
+void LiveSession::run_with_args(const Registers& original, const Registers& changed,
+                                std::optional<int64_t> result_override) {
+  Task& t = *task_;
+  t.set_regs(changed);
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    gone(s.raw_status);
+    return;
+  }
+  if (s.kind != TaskStop::Kind::SyscallStop) {
+    // Not expected between a seccomp stop and the syscall's exit; keep the program going.
+    t.cont(s.kind == TaskStop::Kind::Signal ? s.sig : 0);
+    return;
+  }
+  Registers after = t.regs();
+  Registers fixed = original;
+  fixed.rax = result_override ? static_cast<uint64_t>(*result_override) : after.rax;
+  fixed.rip = after.rip;
+  fixed.rcx = after.rcx;  // the syscall instruction clobbers rcx and r11
+  fixed.r11 = after.r11;
+  fixed.orig_rax = after.orig_rax;  // keeps -ERESTART* restarts working
+  t.set_regs(fixed);
+  t.cont();
+}
+
+void LiveSession::on_syscall() {
+  Task& t = *task_;
+  const Registers regs = t.regs();
+  const long nr = static_cast<long>(regs.orig_rax);
+  switch (nr) {
+    case SYS_getpid:
+    case SYS_gettid:
+      skip_with_result(ids_.virtual_pid);
+      return;
+    case SYS_getppid:
+      if (virtual_ppid_) {
+        skip_with_result(virtual_ppid_);
+        return;
+      }
+      break;
+    case SYS_set_tid_address:
+      run_with_args(regs, regs, ids_.virtual_pid);
+      return;
+    case SYS_rseq:
+      skip_with_result(-ENOSYS);
+      return;
+    case SYS_wait4:
+    case SYS_waitid:
+      break;  // no child is restarted with the process, so no real pid can come back
+    default:
+      break;
+  }
+  Registers changed = regs;
+  bool any = ids_.translate_args(t, nr, changed);
+  if (any) {
+    run_with_args(regs, changed, std::nullopt);
+    return;
+  }
+  t.cont();
+}
+
+void LiveSession::on_signal(int sig) {
+  Task& t = *task_;
+  siginfo_t si = t.siginfo();
+  if (sig == SIGSEGV && si.si_code == SI_KERNEL) {
+    Registers r = t.regs();
+    if (int len = tsc_insn_len(t, r.rip)) {
+      // Same machine, same TSC: the supervisor's reading is the program's.
+      unsigned aux = 0;
+      uint64_t tsc = len == 2 ? __rdtsc() : __rdtscp(&aux);
+      r.rax = tsc & 0xffffffffu;
+      r.rdx = tsc >> 32;
+      if (len == 3) r.rcx = aux;
+      r.rip += len;
+      t.set_regs(r);
+      t.cont();
+      return;
+    }
+  }
+  // As when recording: a stop signal would leave a ptraced process in a state this loop does
+  // not manage.
+  if (is_stop_signal(sig)) {
+    t.cont();
+    return;
+  }
+  t.cont(sig);
+}
+
+void LiveSession::on_exec() {
+  // A new program: give it ckrr's scratch page and hidden vDSO again, as the recorder does.
+  Task& t = *task_;
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.gone()) {
+    gone(s.raw_status);
+    return;
+  }
+  t.reopen_mem();
+  if (s.kind == TaskStop::Kind::SyscallStop) prepare_exec(t, std::nullopt);
+  t.cont();
+}
+
+void LiveSession::gone(int raw_status) {
+  done_ = true;
+  if (WIFEXITED(raw_status))
+    exit_code_ = WEXITSTATUS(raw_status);
+  else if (WIFSIGNALED(raw_status))
+    exit_code_ = 128 + WTERMSIG(raw_status);
+}
+
+}  // namespace ckrr

@@ -1,0 +1,127 @@
+#include "recorder/ProcessRestart.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "checkpoint/CheckpointRestorer.h"
+#include "core/Error.h"
+#include "core/ProcessLauncher.h"
+#include "core/SeccompFilter.h"
+#include "plugins/PluginRegistry.h"
+#include "plugins/ProcessState.h"
+#include "recorder/FdReopener.h"
+#include "storage/LaunchInfo.h"
+#include "storage/TimelineIndex.h"
+#include "storage/TraceDirectory.h"
+
+namespace ckrr {
+
+namespace {
+
+// Whether pid is a `ckrr record` process (not a recycled pid).
+bool recorder_running(pid_t pid) {
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string first, second;
+  std::getline(cmdline, first, '\0');
+  std::getline(cmdline, second, '\0');
+  return cmdline && second == "record";
+}
+
+}  // namespace
+
+RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
+                                         std::optional<uint32_t> checkpoint) {
+  RestartedProcess out;
+  TraceDirectory trace = TraceDirectory::open(trace_dir);
+  out.launch = LaunchInfo::load(trace.dir() / "launch");
+  const LaunchInfo& launch = out.launch;
+  // The recorded getppid() answer was the recorder's pid, which the index names.
+  bool complete = false;
+  try {
+    auto index = TimelineIndex::open(trace.index_db(), true);
+    if (auto p = index->meta("recorder_pid")) out.virtual_ppid = static_cast<pid_t>(std::stol(*p));
+    complete = index->meta("complete").value_or("0") == "1";
+  } catch (const std::exception&) {
+    // A crashed recorder's index may be unreadable; getppid then answers the real parent.
+  }
+  // Two live copies of the program would share its files (and the restart truncates the ones
+  // it appends to): refuse while the recording's own run goes on.
+  if (!complete && out.virtual_ppid > 0 && recorder_running(out.virtual_ppid))
+    throw Error("the recorder of " + trace.dir().string() + " (pid " +
+                std::to_string(out.virtual_ppid) +
+                ") is still running its program; restart it once that has ended");
+
+  std::vector<uint32_t> ids = list_checkpoints(trace.checkpoints_dir());
+  if (checkpoint) {
+    if (std::find(ids.begin(), ids.end(), *checkpoint) == ids.end())
+      throw Error("the recording has no checkpoint " + std::to_string(*checkpoint) +
+                  " (see 'ckrr checkpoints " + trace.dir().string() + "')");
+    ids = {*checkpoint};
+  }
+  if (ids.empty())
+    throw Error("the recording " + trace.dir().string() +
+                " has no checkpoint to restart from (record with --checkpoint-interval, or ask "
+                "a running recorder with 'ckrr checkpoint TRACE')");
+
+  int cpu = launch.cpu;
+  if (!pin_to_cpu(cpu)) {
+    std::cerr << "ckrr restart: warning: CPU " << cpu
+              << " (where the recording ran) is not available; cpuid results may differ\n";
+    cpu = pin_to_current_cpu();
+  }
+  PluginRegistry registry = PluginRegistry::with_builtin_plugins();
+  RestoreOptions ro;
+  ro.filter = build_seccomp_filter(registry.allowed_syscalls());
+  ro.stdio_to_devnull = false;
+  ro.new_process_group = false;
+  ro.cpu = cpu;
+
+  CheckpointRestorer restorer(trace.checkpoints_dir());
+  std::string last_error;
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    uint32_t id = *it;
+    try {
+      RestoredProcess p = restorer.restore(id, ro);
+      out.task = std::move(p.task);
+      ProcessState& proc = out.proc;
+      const std::vector<uint8_t>* blob = p.manifest.blob("process");
+      if (!blob || !proc.deserialize(*blob))
+        throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
+      out.ids.virtual_pid = proc.recorded_pid ? proc.recorded_pid : launch.pid;
+      out.ids.real_pid = out.task->tid();
+      std::map<int, int> std_of;
+      for (const auto& [fd, e] : proc.fds)
+        if (e.std_stream >= 0) std_of[fd] = e.std_stream;
+      FdReopenResult fr = reopen_fds(*out.task, p.manifest.fds, std_of);
+      for (const std::string& w : fr.warnings) std::cerr << "ckrr restart: warning: " << w << "\n";
+      for (const std::string& n : fr.notes) std::cerr << "ckrr restart: " << n << "\n";
+      std::cerr << "ckrr restart: resuming from checkpoint " << id << " (after event "
+                << p.manifest.seq << ") as pid " << out.ids.real_pid << "; the program keeps pid "
+                << out.ids.virtual_pid << "\n";
+      out.manifest = std::move(p.manifest);
+      out.checkpoint = id;
+      return out;
+    } catch (const TraceError& e) {
+      last_error = e.what();
+      if (out.task) {
+        kill(out.task->tid(), SIGKILL);
+        int st;
+        waitpid(out.task->tid(), &st, __WALL);
+        out.task.reset();
+      }
+      if (checkpoint) throw Error("checkpoint " + std::to_string(id) + " is unusable: " + e.what());
+      std::cerr << "ckrr restart: checkpoint " << id << " is unusable (" << e.what() << ")"
+                << (it + 1 != ids.rend() ? "; trying an earlier one" : "") << "\n";
+    }
+  }
+  throw Error("no usable checkpoint in " + trace.dir().string() + " (last problem: " + last_error +
+              ")");
+}
+
+}  // namespace ckrr

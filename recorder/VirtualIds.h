@@ -1,0 +1,45 @@
+#pragma once
+// The pid a restarted program keeps seeing. A live restart runs the program in a new process
+// whose real pid differs from the one it had when recorded (its "virtual" pid, which it may
+// have stored, printed, or written into files). The supervisor answers getpid/gettid with the
+// virtual pid and translates the virtual pid back to the real one wherever the program hands
+// a pid to the kernel: signal targets, pid arguments, /proc/<pid>/... paths.
+//
+// Only the process itself is translated: threads and children are not restarted yet.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/Task.h"
+
+namespace ckrr {
+
+struct VirtualIds {
+  pid_t virtual_pid = 0;  // what the program saw when recorded
+  pid_t real_pid = 0;     // the process now
+
+  // The pid to give the kernel for one the program passed. Negative pids (process groups),
+  // 0 (self) and -1 (all) pass unchanged except -virtual_pid, the program's own group when it
+  // led one.
+  pid_t to_real(pid_t pid) const;
+  // The pid the program should see for one the kernel returned.
+  pid_t to_virtual(pid_t pid) const;
+  // "/proc/<virtual>[/...]" (and ".../task/<virtual>" inside it) with the real pid; nullopt
+  // when the path needs no change.
+  std::optional<std::string> translate_proc_path(const std::string& path) const;
+
+  // Rewrites the arguments of syscall nr in regs for the kernel: virtual pids to real ones,
+  // /proc/<virtual pid> paths to a copy in ckrr's scratch page. Returns whether it changed
+  // anything (the caller then runs the call with regs and puts the originals back after).
+  bool translate_args(Task& t, long nr, Registers& regs) const;
+
+  // The argument indexes (0-5) of syscall nr that hold a pid the kernel will act on.
+  static std::vector<int> pid_args(long nr);
+  // The argument index of syscall nr's path argument, or -1.
+  static int path_arg(long nr);
+};
+
+}  // namespace ckrr
