@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "cli/Args.h"
@@ -60,10 +59,17 @@ int cmd_debug(const std::vector<std::string>& argv) {
   std::string gdb = gdb_env && *gdb_env ? gdb_env : "gdb";
   // Ctrl-C in the terminal is for gdb (which forwards it to us as a packet), not for ckrr.
   signal(SIGINT, SIG_IGN);
-  std::string script = "/tmp/ckrr-debug-" + std::to_string(getpid()) + ".gdb";
+  // A private temporary file (mkstemps: no guessable name another user could plant).
+  std::string script =
+      (getenv("TMPDIR") ? std::string(getenv("TMPDIR")) : "/tmp") + "/ckrr-debug-XXXXXX.gdb";
   pid_t child = -1;
   serve_replay_to_gdb(opt, "127.0.0.1:0", [&](uint16_t port) {
-    std::ofstream(script) << gdb_script(port);
+    int fd = mkstemps(script.data(), 4);
+    if (fd < 0) throw Error("cannot create a temporary gdb script in " + script);
+    std::string text = gdb_script(port);
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    close(fd);
+    if (!ok) throw Error("cannot write " + script);
     child = fork();
     if (child == 0) {
       signal(SIGINT, SIG_DFL);
