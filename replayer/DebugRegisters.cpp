@@ -48,12 +48,16 @@ uint64_t len_bits(size_t len) {
 bool plan_debug_slots(const std::vector<HwWatch>& watches, std::vector<DebugSlot>& out) {
   out.clear();
   for (size_t i = 0; i < watches.size(); ++i) {
+    if (watches[i].exec) {
+      out.push_back({watches[i].addr, 1, watches[i].kind, i, true});
+      continue;
+    }
     uint64_t a = watches[i].addr, end = watches[i].addr + watches[i].len;
     while (a < end) {
       // The largest aligned piece that starts at a and stays inside the watch.
       size_t len = 8;
       while (len > 1 && ((a & (len - 1)) || a + len > end)) len /= 2;
-      out.push_back({a, len, watches[i].kind, i});
+      out.push_back({a, len, watches[i].kind, i, false});
       a += len;
     }
   }
@@ -67,10 +71,12 @@ void DebugRegisters::apply(pid_t tid, const std::vector<DebugSlot>& slots) {
   uint64_t dr7 = 0;
   for (size_t i = 0; i < slots.size(); ++i) {
     poke_dr(tid, static_cast<int>(i), slots[i].addr);
-    // RW: 01 break on write, 11 on read or write (x86 has no read-only data breakpoint).
-    uint64_t rw = slots[i].kind == gdb::WatchKind::Write ? 1 : 3;
+    // RW: 00 instruction (LEN must be 00), 01 write, 11 read or write (x86 has no read-only
+    // data breakpoint).
+    uint64_t rw = slots[i].exec ? 0 : slots[i].kind == gdb::WatchKind::Write ? 1 : 3;
+    uint64_t len = slots[i].exec ? 0 : len_bits(slots[i].len);
     dr7 |= 1ull << (2 * i);
-    dr7 |= (rw | (len_bits(slots[i].len) << 2)) << (16 + 4 * i);
+    dr7 |= (rw | (len << 2)) << (16 + 4 * i);
   }
   if (dr7) poke_dr(tid, 7, dr7);
   applied_ = slots;

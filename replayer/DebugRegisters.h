@@ -15,6 +15,9 @@ struct HwWatch {
   uint64_t addr = 0;
   size_t len = 0;
   gdb::WatchKind kind = gdb::WatchKind::Write;
+  // An instruction breakpoint at addr instead (len ignored): it traps before the instruction
+  // and changes no code, so it may sit on an address that is not an instruction boundary.
+  bool exec = false;
   bool operator==(const HwWatch&) const = default;
   auto operator<=>(const HwWatch&) const = default;
 };
@@ -25,6 +28,7 @@ struct DebugSlot {
   size_t len = 0;
   gdb::WatchKind kind = gdb::WatchKind::Write;
   size_t watch = 0;  // index of the HwWatch it belongs to
+  bool exec = false;
   bool operator==(const DebugSlot&) const = default;
 };
 

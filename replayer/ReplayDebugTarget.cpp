@@ -276,7 +276,11 @@ ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool 
     // report (TRAP_BRKPT, no DR6.BS); only an int3 in the app gives SI_KERNEL.
     if (step && (ds.single_step || out.watch >= 0 || t.siginfo().si_code != SI_KERNEL)) {
       out.kind = Outcome::Kind::Step;
-      out.sw_hit = set.sw.count(r.rip) > 0;
+      // Landing on a breakpoint of the set is arriving there (an instruction breakpoint
+      // would fire only when the next resume executes it).
+      out.sw_hit = set.sw.count(r.rip) > 0 ||
+                   std::any_of(set.hw.begin(), set.hw.end(),
+                               [&](const HwWatch& w) { return w.exec && w.addr == r.rip; });
       return out;
     }
     out.watch = -1;
@@ -433,6 +437,9 @@ std::optional<Position> ReplayDebugTarget::before(Position p) {
   go_to(prev, nullptr);
   if (!p.end && prev.path.empty() && set.sw.count(s_->task().regs().rip))
     return before(prev);  // stopped on an int3 right at the event: the same instant as prev
+  if (!p.end)
+    if (auto q = before_by_candidates(p, prev, set)) return q;
+  go_to(prev, nullptr);
   uint64_t m = 0;
   for (;;) {
     if (interrupted()) throw InterruptedRun{};
@@ -445,6 +452,56 @@ std::optional<Position> ReplayDebugTarget::before(Position p) {
   Position q = prev;
   for (uint64_t i = 1; i < m; ++i) q.add_step();
   return q;
+}
+
+std::optional<Position> ReplayDebugTarget::before_by_candidates(const Position& p,
+                                                                const Position& prev,
+                                                                const BreakSet& set) {
+  size_t free_slots = 4 - std::min<size_t>(4, slots_for(set).size());
+  if (free_slots == 0) return std::nullopt;
+  go_to(p, nullptr);
+  Task& t = s_->task();
+  Registers r = t.regs();
+  std::vector<uint64_t> cands;
+  auto add = [&](uint64_t a) {
+    if (std::find(cands.begin(), cands.end(), a) == cands.end()) cands.push_back(a);
+  };
+  // At a function's entry [rsp] is the return address, right after the call.
+  uint64_t ret = 0;
+  uint8_t b[8];
+  if (t.try_read(r.rsp, &ret, 8) && ret > 8 && t.try_read(ret - 8, b, 8)) {
+    auto at = [&](int k) { return b[8 - k]; };  // the byte at ret - k
+    if (at(5) == 0xe8) add(ret - 5);            // call rel32
+    for (int k = 2; k <= 7; ++k)
+      if (at(k) == 0xff && ((at(k - 1) >> 3) & 7) == 2) {           // call r/m64 (FF /2)
+        if (k < 8 && (at(k + 1) & 0xf0) == 0x40) add(ret - k - 1);  // with a REX prefix
+        add(ret - k);
+      }
+  }
+  for (uint64_t k = 1; k <= 15; ++k) add(r.rip - k);  // the instruction falling through to p
+  for (size_t first = 0; first < cands.size(); first += free_slots) {
+    go_to(prev, nullptr);
+    BreakSet cs;
+    for (size_t i = first; i < std::min(cands.size(), first + free_slots); ++i)
+      cs.hw.push_back({cands[i], 1, gdb::WatchKind::Write, true});
+    BreakSet u = set.unite(cs);
+    for (;;) {
+      if (interrupted()) throw InterruptedRun{};
+      Outcome o = advance(false, u);
+      if (o.kind != Outcome::Kind::Hit) break;
+      // p's own set may hold instruction breakpoints too (p found by an earlier search).
+      bool in_set =
+          o.watch >= 0 && std::find(set.hw.begin(), set.hw.end(), u.hw[o.watch]) != set.hw.end();
+      bool reached_p = (o.sw_hit && set.sw.count(s_->task().regs().rip)) || in_set;
+      if (reached_p) break;  // none of these candidates comes right before p
+      if (o.watch < 0) continue;
+      Position q = pos_;
+      Outcome step = advance(true, set);
+      if (step.kind != Outcome::Kind::Step) break;
+      if (step.sw_hit || step.watch >= 0) return q;  // one step from q is p's stop
+    }
+  }
+  return std::nullopt;
 }
 
 StopReason ReplayDebugTarget::hit_reason(const Outcome& o, const BreakSet& set) {

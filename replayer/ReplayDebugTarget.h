@@ -88,6 +88,12 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   void forward_to(const Position& p, Collector* c);
   // The position one instruction before p; nullopt at the start of the recording.
   std::optional<Position> before(Position p);  // by value: p is often pos_, which moves
+  // before() for a continue stop p (prev: p less that stop), without single-stepping the whole
+  // way from prev: instruction breakpoints on the likely previous instructions (the call that
+  // entered a function at p, the 15 addresses before p's pc), a few at a time; the one whose
+  // next step reaches p is it. nullopt when none was (p came from a jump): step then.
+  std::optional<Position> before_by_candidates(const Position& p, const Position& prev,
+                                               const BreakSet& set);
   void note(Collector* c, const Outcome& o, const BreakSet& u);
   gdb::StopReason reverse_continue(const gdb::ResumeRequest& req);
   gdb::StopReason reverse_step();

@@ -268,6 +268,14 @@ class GdbReplayTest(CkrrTestCase):
         stub, port = self.start_stub(trace)
         self.gdb_script(port, '''
             run("break PyLong_FromLong")
+            # The first call comes after a long stretch of start-up code: reverse-stepi finds
+            # the call instruction without single-stepping that stretch.
+            run("continue")
+            rsp = val("$rsp")
+            run("reverse-stepi")
+            check("call" in run("x/i $pc") and val("$rsp") == rsp + 8, "back on the call")
+            run("stepi")
+            check(val("$pc") == val("(long)&PyLong_FromLong") and val("$rsp") == rsp, "again in")
             args = []
             for _ in range(3):
                 run("continue")
