@@ -26,7 +26,11 @@ std::vector<SyscallClaim> SystemInfoPlugin::claims() const {
           {SYS_capget, E},
           {SYS_personality, E},
           {SYS_umask, ReplayMode::ReexecuteOverride},
-          {SYS_syslog, E}};
+          {SYS_syslog, E},
+          // NUMA memory policy: the answer depends on the machine; setting it only moves pages.
+          {SYS_get_mempolicy, E},
+          {SYS_set_mempolicy, E},
+          {SYS_mbind, E}};
 }
 
 void SystemInfoPlugin::record_entry(SyscallContext& ctx) {
@@ -84,6 +88,10 @@ void SystemInfoPlugin::record_exit(SyscallContext& ctx) {
       break;
     case SYS_syslog:
       if (a[0] == 2 || a[0] == 3 || a[0] == 4) ctx.capture(a[1], ctx.result);
+      break;
+    case SYS_get_mempolicy:
+      ctx.capture(a[0], 4);
+      if (a[1]) ctx.capture(a[1], (a[2] + 63) / 64 * 8);
       break;
   }
 }

@@ -44,6 +44,10 @@ constexpr IoctlInfo kKnown[] = {
     {TIOCGLCKTRMIOS, "TIOCGLCKTRMIOS", 36},
     {0x80086601, "FS_IOC_GETFLAGS", 8},
     {0x80081272, "BLKGETSIZE64", 8},
+    // cp and others try a reflink first; the recorded answer (usually EXDEV/EOPNOTSUPP) decides
+    // what they do next, and replay gives the same answer.
+    {0x40049409, "FICLONE", 0},
+    {0x4020940d, "FICLONERANGE", 0},
 };
 
 const IoctlInfo* find(unsigned long req) {

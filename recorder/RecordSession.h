@@ -84,7 +84,7 @@ class RecordSession : public SessionServices {
   std::unique_ptr<FileStore> store_;
   std::unique_ptr<Task> task_;
   std::string program_;
-  std::chrono::steady_clock::time_point start_;
+  uint64_t start_ns_ = 0;  // monotonic_ns() when the program started
   uint64_t next_seq_ = 1;
   bool done_ = false;
   int exit_code_ = 0;

@@ -149,6 +149,24 @@ class RecordReplayRealPrograms(CkrrTestCase):
         trace, rec = self.record_and_replay(["ls", "-l", d], between=change)
         self.assertIn(b"one", rec.stdout)
 
+    def test_more_everyday_programs(self):
+        data = self.path("nums.txt")
+        with open(data, "w") as f:
+            f.write("".join(f"{i}\n" for i in range(1, 20001)))
+        commands = [
+            ["xz", "-c", data], ["gzip", "-c", data], ["grep", "-c", "7", data],
+            ["awk", "{s+=$1} END {print s}", data], ["sort", "-r", data], ["md5sum", data],
+            ["tar", "cf", "-", data], ["stat", data], ["df", "-h", "/"], ["ps"], ["uname", "-a"],
+            ["id"], ["du", "-s", "/usr/share/doc"], ["sed", "s/1/x/", data], ["cut", "-c1", data],
+            ["cp", data, self.path("copy.txt")], ["date", "-R"], ["find", "/etc", "-maxdepth", "1"],
+            ["openssl", "rand", "-hex", "16"],
+        ]
+        for argv in commands:
+            if not shutil.which(argv[0]):
+                continue
+            with self.subTest(program=argv[0]):
+                self.record_and_replay(argv, name="t-" + argv[0], times=1)
+
 
 if __name__ == "__main__":
     unittest.main()
