@@ -65,12 +65,12 @@ class Checkpoints(CkrrTestCase):
     def test_python3(self):
         self.check_all_paths(["/usr/bin/python3", "-c",
                               "import json,hashlib; print(hashlib.sha256(json.dumps(list(range(20000))).encode()).hexdigest())"],
-                             interval="20ms")
+                             interval="5ms")
 
     def test_sqlite3(self):
         sql = ("create table t(x); with recursive c(i) as (select 1 union all select i+1 from c "
                "where i<20000) insert into t select random() from c; select count(*), sum(x>0) from t;")
-        self.check_all_paths(["sqlite3", ":memory:", sql], interval="10ms")
+        self.check_all_paths(["sqlite3", ":memory:", sql], interval="1ms")
 
     def test_corrupt_checkpoint_falls_back(self):
         trace = self.path("t")
