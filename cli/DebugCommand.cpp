@@ -15,7 +15,7 @@ namespace ckrr {
 
 namespace {
 const char* kHelp =
-    "usage: ckrr debug TRACE [--to EVENT] [--from-start]\n"
+    "usage: ckrr debug TRACE [--to EVENT] [--from-start] [--batch GDB-COMMAND]\n"
     "\n"
     "Replays TRACE under gdb: starts the replay's gdb stub (as 'ckrr replay TRACE --gdb :0'\n"
     "does) and gdb connected to it with 'target extended-remote'. The program stops at its\n"
@@ -28,6 +28,8 @@ const char* kHelp =
     "\n"
     "  --to EVENT     start right after event EVENT\n"
     "  --from-start   replay from the beginning, not from a checkpoint\n"
+    "  --batch CMD    run gdb in batch mode: execute CMD (e.g. 'bt') at the stop, print what gdb\n"
+    "                 prints and exit; the program's own output is not echoed\n"
     "\n"
     "The gdb run is $CKRR_GDB if set, else 'gdb' from PATH.\n";
 
@@ -45,7 +47,7 @@ std::string gdb_script(uint16_t port) {
 }  // namespace
 
 int cmd_debug(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to"}, {"--from-start", "--help"}, {{"-h", "--help"}});
+  Args args(argv, {"--to", "--batch"}, {"--from-start", "--help"}, {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
@@ -55,6 +57,8 @@ int cmd_debug(const std::vector<std::string>& argv) {
   opt.trace_dir = args.positional()[0];
   opt.to = args.get_uint("--to");
   opt.from_start = args.has("--from-start");
+  std::optional<std::string> batch = args.get("--batch");
+  if (batch) opt.quiet_through = UINT64_MAX;  // only gdb's answer goes to stdout
   const char* gdb_env = getenv("CKRR_GDB");
   std::string gdb = gdb_env && *gdb_env ? gdb_env : "gdb";
   // Ctrl-C in the terminal is for gdb (which forwards it to us as a packet), not for ckrr.
@@ -73,7 +77,11 @@ int cmd_debug(const std::vector<std::string>& argv) {
     child = fork();
     if (child == 0) {
       signal(SIGINT, SIG_DFL);
-      execlp(gdb.c_str(), gdb.c_str(), "-q", "-x", script.c_str(), static_cast<char*>(nullptr));
+      if (batch)
+        execlp(gdb.c_str(), gdb.c_str(), "-q", "-batch", "-nx", "-x", script.c_str(), "-ex",
+               batch->c_str(), "-ex", "kill", static_cast<char*>(nullptr));
+      else
+        execlp(gdb.c_str(), gdb.c_str(), "-q", "-x", script.c_str(), static_cast<char*>(nullptr));
       perror(("ckrr: cannot run " + gdb).c_str());
       _exit(127);
     }

@@ -65,6 +65,11 @@ bool SeekState::parse(const QString& text, SeekState* out, QString* error) {
 SeekRunner::SeekRunner(QObject* parent) : QObject(parent), bin_(ckrrBinary()) {}
 
 SeekRunner::~SeekRunner() {
+  if (bt_proc_) {
+    bt_proc_->disconnect(this);
+    bt_proc_->kill();
+    bt_proc_->waitForFinished(1000);
+  }
   stopProcess();
 }
 
@@ -203,6 +208,39 @@ void SeekRunner::onFinished(int code, QProcess::ExitStatus status) {
   proc_ = nullptr;
   p->deleteLater();
   emit finished(r);
+  if (r.ok) startBacktrace(r.generation, r.target);
+}
+
+void SeekRunner::startBacktrace(quint64 generation, quint64 event) {
+  if (bt_proc_) {
+    bt_proc_->disconnect(this);
+    bt_proc_->kill();
+    bt_proc_->deleteLater();
+  }
+  auto* p = new QProcess(this);
+  bt_proc_ = p;
+  connect(
+      p, &QProcess::finished, this, [this, p, generation](int code, QProcess::ExitStatus status) {
+        QStringList frames;
+        for (const QString& line : QString::fromLocal8Bit(p->readAllStandardOutput()).split('\n'))
+          if (line.startsWith('#')) frames << line;
+        QString error;
+        if (frames.isEmpty())
+          error = status == QProcess::NormalExit && code == 0
+                      ? tr("gdb printed no frames")
+                      : tr("no backtrace (ckrr debug exited with %1; is gdb installed?)").arg(code);
+        if (bt_proc_ == p) bt_proc_ = nullptr;
+        p->deleteLater();
+        if (generation == generation_) emit backtraceReady(generation, frames, error);
+      });
+  connect(p, &QProcess::errorOccurred, this, [this, p, generation](QProcess::ProcessError e) {
+    if (e != QProcess::FailedToStart) return;
+    if (bt_proc_ == p) bt_proc_ = nullptr;
+    p->deleteLater();
+    if (generation == generation_)
+      emit backtraceReady(generation, {}, tr("cannot run %1").arg(bin_));
+  });
+  p->start(bin_, {"debug", trace_, "--to", QString::number(event), "--batch", "bt"});
 }
 
 }  // namespace ckrr::gui

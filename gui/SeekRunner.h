@@ -9,6 +9,8 @@
 //   FILE: lines "event: N", "thread: TID", "rip: 0xHEX SYMBOL+0xOFF", "reg NAME 0xHEX" (one per
 //     register), "memory: SHA256", "fds: SHA256";
 //   exit status 0 on success, else stderr says why.
+// After a successful seek it runs `ckrr debug TRACE --to N --batch bt` (gdb against the
+// replay's stub) and reports the frames gdb prints ("#N ..." lines) as the backtrace.
 #include <QObject>
 #include <QProcess>
 #include <QString>
@@ -65,16 +67,20 @@ class SeekRunner : public QObject {
   void outputReceived(quint64 generation, const QString& text);
   void finished(const SeekResult& result);
   void canceled(quint64 generation);
+  // gdb's backtrace at the seek's event (one line per frame), or why there is none.
+  void backtraceReady(quint64 generation, const QStringList& frames, const QString& error);
 
  private:
   void stopProcess();
   void onStderr();
   void onFinished(int code, QProcess::ExitStatus status);
+  void startBacktrace(quint64 generation, quint64 event);
   QString trace_;
   QString bin_;
   quint64 generation_ = 0;
   quint64 target_ = 0;
   QProcess* proc_ = nullptr;
+  QProcess* bt_proc_ = nullptr;
   std::unique_ptr<QTemporaryDir> tmp_;
   QByteArray stderr_partial_;
   QString output_;

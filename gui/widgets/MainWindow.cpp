@@ -90,6 +90,7 @@ MainWindow::MainWindow(QWidget* parent)
   connect(seek_, &SeekRunner::finished, seek_panel_, &SeekPanel::onFinished);
   connect(seek_, &SeekRunner::finished, this, &MainWindow::showSeekResult);
   connect(seek_, &SeekRunner::canceled, seek_panel_, &SeekPanel::onCanceled);
+  connect(seek_, &SeekRunner::backtraceReady, seek_panel_, &SeekPanel::onBacktrace);
   connect(seek_panel_, &SeekPanel::cancelRequested, seek_, &SeekRunner::cancel);
   connect(seek_panel_, &SeekPanel::seekRequested, this, [this](quint64 s) {
     timeline_->selectSeq(s);

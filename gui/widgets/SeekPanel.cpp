@@ -22,6 +22,7 @@ SeekPanel::SeekPanel(QWidget* parent)
       tabs_(new QTabWidget),
       regs_(new QTableWidget(0, 2)),
       output_(new QPlainTextEdit),
+      backtrace_(new QPlainTextEdit),
       history_(new QListWidget) {
   auto* top = new QHBoxLayout;
   top->addWidget(bar_, 1);
@@ -47,6 +48,10 @@ SeekPanel::SeekPanel(QWidget* parent)
   output_->setPlaceholderText(tr("Program output up to the event appears here."));
   tabs_->addTab(regs_, tr("Registers"));
   tabs_->addTab(output_, tr("Output"));
+  backtrace_->setReadOnly(true);
+  backtrace_->setFont(mono);
+  backtrace_->setPlaceholderText(tr("The backtrace at the event (from gdb) appears here."));
+  tabs_->addTab(backtrace_, tr("Backtrace"));
   tabs_->addTab(history_, tr("History"));
   history_->setToolTip(tr("Seeks made on this trace; double-click to seek again"));
   connect(cancel_, &QPushButton::clicked, this, &SeekPanel::cancelRequested);
@@ -103,6 +108,7 @@ void SeekPanel::onFinished(const SeekResult& r) {
   bar_->setRange(0, 1000);
   bar_->setValue(r.ok ? 1000 : 0);
   output_->setPlainText(r.output);
+  backtrace_->setPlainText(r.ok ? tr("Asking gdb for the backtrace...") : QString());
   if (!r.ok) {
     status_->setText(tr("Seek to #%1 failed: %2").arg(r.target).arg(r.error));
     return;
@@ -123,6 +129,15 @@ void SeekPanel::onFinished(const SeekResult& r) {
                                             .arg(static_cast<qint64>(s.regs[i].second))));
   }
   tabs_->setCurrentWidget(regs_);
+}
+
+void SeekPanel::onBacktrace(quint64 generation, const QStringList& frames, const QString& error) {
+  if (generation != generation_) return;
+  backtrace_->setPlainText(frames.isEmpty() ? error : frames.join('\n'));
+}
+
+QString SeekPanel::backtraceText() const {
+  return backtrace_->toPlainText();
 }
 
 void SeekPanel::onCanceled(quint64 generation) {

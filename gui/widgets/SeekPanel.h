@@ -32,6 +32,8 @@ class SeekPanel : public QWidget {
   void onProgress(quint64 generation, quint64 done, quint64 total);
   void onOutput(quint64 generation, const QString& text);
   void onFinished(const SeekResult& r);
+  void onBacktrace(quint64 generation, const QStringList& frames, const QString& error);
+  QString backtraceText() const;
   void onCanceled(quint64 generation);
 
  signals:
@@ -46,6 +48,7 @@ class SeekPanel : public QWidget {
   QTabWidget* tabs_;
   QTableWidget* regs_;
   QPlainTextEdit* output_;
+  QPlainTextEdit* backtrace_;
   QListWidget* history_;
 };
 

@@ -157,10 +157,17 @@ class TestSeekRunner : public QObject {
     r.setBinary(ckrr);
     r.setTrace(trace);
     QSignalSpy fin(&r, &SeekRunner::finished);
+    QSignalSpy bt(&r, &SeekRunner::backtraceReady);
     r.seek(target);
     SeekResult res = waitResult(fin, 60000);
     QVERIFY2(res.ok, qPrintable(res.error + "\n" + res.output));
     QCOMPARE(res.state.event, target);
+
+    // Then gdb, through the replay's stub, gives the backtrace at that event.
+    QVERIFY(bt.count() > 0 || bt.wait(60000));
+    const QStringList frames = bt.at(0).at(1).toStringList();
+    QVERIFY2(!frames.isEmpty(), qPrintable(bt.at(0).at(2).toString()));
+    QVERIFY2(frames[0].startsWith("#0"), qPrintable(frames.join('\n')));
 
     // The same state as the CLI prints on its own.
     QProcess direct;
