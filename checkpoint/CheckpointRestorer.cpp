@@ -14,7 +14,7 @@
 #include <map>
 
 #include "checkpoint/PageCopier.h"
-#include "checkpoint/RemoteSyscall.h"
+#include "core/RemoteSyscall.h"
 #include "checkpoint/RestoreStub.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"

@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "checkpoint/ProcFiles.h"
-#include "checkpoint/RemoteSyscall.h"
+#include "core/RemoteSyscall.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"
 #include "storage/AtomicFile.h"

@@ -2,12 +2,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "core/Error.h"
+#include "recorder/ProcessRestart.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
@@ -51,13 +51,7 @@ int cmd_checkpoint(const std::vector<std::string>& argv) {
   auto pid_text = index->meta("recorder_pid");
   if (!pid_text) throw Error("the trace does not name its recorder");
   pid_t pid = static_cast<pid_t>(std::stol(*pid_text));
-  // Make sure the pid is still a ckrr recorder, not a recycled pid.
-  std::ifstream cmdline("/proc/" + *pid_text + "/cmdline");
-  std::string first;
-  std::getline(cmdline, first, '\0');
-  std::string second;
-  std::getline(cmdline, second, '\0');
-  if (!cmdline || second != "record")
+  if (!recorder_running(pid))
     throw Error("the recorder (pid " + *pid_text + ") is not running any more");
   if (kill(pid, SIGUSR2) != 0) throw Error("cannot signal the recorder (pid " + *pid_text + ")");
   std::cout << "asked recorder " << pid << " for a checkpoint\n";

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/Error.h"
+#include "core/RemoteSyscall.h"
 #include "storage/FileStore.h"
 
 namespace ckrr {
@@ -79,13 +80,13 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
   long r;
   if (stored) {
     std::string path = ctx.session.stored_file_path(std::string(stored->text()));
-    uint64_t p = ctx.session.scratch_string(t, path);
-    long fd = ctx.session.inject(t, SYS_openat, {uint64_t(AT_FDCWD), p, O_RDONLY | O_CLOEXEC});
+    uint64_t p = stage_string(t, path);
+    long fd = remote_syscall(t, SYS_openat, {uint64_t(AT_FDCWD), p, O_RDONLY | O_CLOEXEC});
     if (fd < 0) throw Error("replay: cannot open saved file " + path + " in the process");
-    r = ctx.session.inject(t, SYS_mmap, {addr, a[1], a[2], flags, uint64_t(fd), a[5]});
-    ctx.session.inject(t, SYS_close, {uint64_t(fd)});
+    r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], flags, uint64_t(fd), a[5]});
+    remote_syscall(t, SYS_close, {uint64_t(fd)});
   } else {
-    r = ctx.session.inject(t, SYS_mmap, {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
+    r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
   }
   if (r != ctx.event.result) {
     char e[32], g[32];

@@ -28,10 +28,6 @@ class SessionServices {
   // Replay, at a seccomp stop: turns the pending syscall into a no-op and runs the task to
   // its syscall-exit stop, where syscalls can be injected.
   virtual void finish_skipped(Task& t) = 0;
-  // Runs a syscall in the task (stopped outside a syscall) through the scratch page.
-  virtual long inject(Task& t, long nr, std::initializer_list<uint64_t> args) = 0;
-  // Puts a NUL-terminated string in the scratch page; returns its address.
-  virtual uint64_t scratch_string(Task& t, const std::string& s) = 0;
 };
 
 struct SyscallContext {

@@ -5,19 +5,9 @@
 #include <x86intrin.h>
 
 #include "core/Error.h"
+#include "core/TscInstruction.h"
 
 namespace ckrr {
-
-namespace {
-// Length of the rdtsc (0f 31) or rdtscp (0f 01 f9) instruction at rip, or 0.
-int tsc_insn_len(Task& t, uint64_t rip) {
-  uint8_t b[3] = {};
-  if (!t.try_read(rip, b, 3)) return 0;
-  if (b[0] == 0x0f && b[1] == 0x31) return 2;
-  if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
-  return 0;
-}
-}  // namespace
 
 std::vector<SyscallClaim> TimePlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;

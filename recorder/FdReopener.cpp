@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "checkpoint/RemoteSyscall.h"
 #include "core/Error.h"
+#include "core/RemoteSyscall.h"
 
 namespace ckrr {
 

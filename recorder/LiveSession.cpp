@@ -19,6 +19,7 @@
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
+#include "core/TscInstruction.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SignalClass.h"
@@ -35,15 +36,6 @@ namespace {
 volatile sig_atomic_t g_forward_signal = 0;
 void on_forwarded_signal(int sig) {
   g_forward_signal = sig;
-}
-
-// Length of the rdtsc (0f 31) or rdtscp (0f 01 f9) instruction at rip, or 0.
-int tsc_insn_len(Task& t, uint64_t rip) {
-  uint8_t b[3] = {};
-  if (!t.try_read(rip, b, 3)) return 0;
-  if (b[0] == 0x0f && b[1] == 0x31) return 2;
-  if (b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xf9) return 3;
-  return 0;
 }
 
 }  // namespace

@@ -22,9 +22,6 @@
 
 namespace ckrr {
 
-namespace {
-
-// Whether pid is a `ckrr record` process (not a recycled pid).
 bool recorder_running(pid_t pid) {
   std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
   std::string first, second;
@@ -32,8 +29,6 @@ bool recorder_running(pid_t pid) {
   std::getline(cmdline, second, '\0');
   return cmdline && second == "record";
 }
-
-}  // namespace
 
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
                                          std::optional<uint32_t> checkpoint) {

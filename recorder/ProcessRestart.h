@@ -28,6 +28,9 @@ struct RestartedProcess {
   uint32_t checkpoint = 0;
 };
 
+// Whether pid is a running `ckrr record` process (not a recycled pid).
+bool recorder_running(pid_t pid);
+
 // Restores checkpoint `checkpoint` of the trace at trace_dir (default: the latest usable one,
 // falling back past corrupt ones with a message on stderr). The process gets the caller's
 // stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error.

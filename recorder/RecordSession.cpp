@@ -122,16 +122,6 @@ void RecordSession::finish_skipped(Task&) {
   throw Error("internal: finish_skipped is a replay operation");
 }
 
-long RecordSession::inject(Task& t, long nr, std::initializer_list<uint64_t> args) {
-  return t.inject_syscall(kInjectSyscallAddr, true, nr, args);
-}
-
-uint64_t RecordSession::scratch_string(Task& t, const std::string& s) {
-  if (s.size() + 1 > kScratchDataSize) throw Error("path too long for the scratch page");
-  t.write(kScratchDataAddr, s.c_str(), s.size() + 1);
-  return kScratchDataAddr;
-}
-
 int RecordSession::run() {
   int err = 0;
   if (!opt_.restart_from) program_ = resolve_program(opt_.argv.at(0), &err);

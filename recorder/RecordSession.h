@@ -50,8 +50,6 @@ class RecordSession : public SessionServices {
   std::string stored_file_path(const std::string& stored) override;
   void echo(int, const void*, size_t) override {}
   void finish_skipped(Task&) override;
-  long inject(Task& t, long nr, std::initializer_list<uint64_t> args) override;
-  uint64_t scratch_string(Task& t, const std::string& s) override;
 
  private:
   void start();

@@ -110,16 +110,6 @@ void ReplaySession::finish_skipped(Task& t) {
     throw Error("replay: unexpected " + s.describe() + " while skipping a syscall");
 }
 
-long ReplaySession::inject(Task& t, long nr, std::initializer_list<uint64_t> args) {
-  return t.inject_syscall(kInjectSyscallAddr, true, nr, args);
-}
-
-uint64_t ReplaySession::scratch_string(Task& t, const std::string& s) {
-  if (s.size() + 1 > kScratchDataSize) throw Error("path too long for the scratch page");
-  t.write(kScratchDataAddr, s.c_str(), s.size() + 1);
-  return kScratchDataAddr;
-}
-
 std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executables() {
   std::vector<std::pair<std::string, std::string>> mounts;
   std::unique_ptr<TimelineIndex> index;

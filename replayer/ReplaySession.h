@@ -95,8 +95,6 @@ class ReplaySession : public SessionServices {
   std::string stored_file_path(const std::string& stored) override;
   void echo(int std_stream, const void* data, size_t len) override;
   void finish_skipped(Task& t) override;
-  long inject(Task& t, long nr, std::initializer_list<uint64_t> args) override;
-  uint64_t scratch_string(Task& t, const std::string& s) override;
 
  private:
   void start();

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "checkpoint/RemoteSyscall.h"
+#include "core/RemoteSyscall.h"
 #include "core/MemoryMap.h"
 #include "core/ProcessLauncher.h"
 #include "core/SeccompFilter.h"

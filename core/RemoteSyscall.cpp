@@ -1,4 +1,4 @@
-#include "checkpoint/RemoteSyscall.h"
+#include "core/RemoteSyscall.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>
