@@ -1,6 +1,7 @@
 #include "plugins/LifecyclePlugin.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -11,12 +12,16 @@ std::vector<SyscallClaim> LifecyclePlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
   return {{SYS_exit, R},     {SYS_exit_group, R}, {SYS_execve, R},
           {SYS_execveat, R}, {SYS_rseq, E},       {SYS_prctl, ReplayMode::ReexecuteOverride},
-          {SYS_clone, E},    {SYS_clone3, E},     {SYS_fork, E},
-          {SYS_vfork, E},    {SYS_wait4, E},      {SYS_waitid, E}};
+          // New threads and processes are created for real in replay (the session maps their
+          // tids); futex and sched_yield are answered from the log: the schedule decides who
+          // runs, so no real wait may happen.
+          {SYS_clone, R},    {SYS_clone3, R},     {SYS_fork, R},
+          {SYS_vfork, R},    {SYS_wait4, E},      {SYS_waitid, E},
+          {SYS_futex, E},    {SYS_sched_yield, E}};
 }
 
 std::vector<int> LifecyclePlugin::allowed() const {
-  return {SYS_arch_prctl, SYS_set_robust_list, SYS_get_robust_list, SYS_sched_yield, SYS_futex};
+  return {SYS_arch_prctl, SYS_set_robust_list, SYS_get_robust_list};
 }
 
 void LifecyclePlugin::record_entry(SyscallContext& ctx) {
@@ -25,12 +30,6 @@ void LifecyclePlugin::record_entry(SyscallContext& ctx) {
       ctx.skip = true;
       ctx.forced_result = -ENOSYS;
       break;
-    case SYS_clone:
-    case SYS_clone3:
-    case SYS_fork:
-    case SYS_vfork:
-      throw Unsupported("threads and child processes (" + std::string(ctx.event.name()) +
-                        ") are not recorded yet");
     case SYS_prctl:
       if (ctx.args[0] == PR_SET_TSC || ctx.args[0] == PR_GET_TSC || ctx.args[0] == PR_SET_MM) {
         // rdtsc must keep trapping; pretend the TSC is enabled.
@@ -55,6 +54,14 @@ void LifecyclePlugin::record_exit(SyscallContext& ctx) {
       if (a[0] == PR_GET_TSC) ctx.capture(a[1], 4);
       if (a[0] == PR_GET_PDEATHSIG) ctx.capture(a[1], 4);
       break;
+    case SYS_futex: {
+      int op = static_cast<int>(a[1]) & FUTEX_CMD_MASK;
+      if (op == FUTEX_WAKE_OP) ctx.capture(a[4], 4);  // the operation on the second word
+      if (op == FUTEX_LOCK_PI || op == FUTEX_LOCK_PI2 || op == FUTEX_TRYLOCK_PI ||
+          op == FUTEX_UNLOCK_PI)
+        ctx.capture(a[0], 4);  // the owner tid the kernel wrote
+      break;
+    }
     case SYS_wait4:
       ctx.capture(a[1], 4);
       ctx.capture(a[3], 144);

@@ -3,17 +3,21 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
 #include "core/Error.h"
+#include "core/CloneCall.h"
+#include "core/ExecBreakpoint.h"
 #include "core/ExecSetup.h"
 #include "core/FileIdentity.h"
 #include "core/OwnTscTrap.h"
@@ -21,6 +25,7 @@
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
 #include "core/SyscallNames.h"
+#include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "recorder/ProcessRestart.h"
@@ -97,7 +102,8 @@ RecordSession::RecordSession(RecordOptions opt)
     : opt_(std::move(opt)), registry_(PluginRegistry::with_builtin_plugins()) {}
 
 RecordSession::~RecordSession() {
-  if (task_ && !done_) kill(task_->tid(), SIGKILL);
+  if (!done_)
+    for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
 }
 
 uint64_t RecordSession::now_ns() const {
@@ -122,6 +128,11 @@ void RecordSession::finish_skipped(Task&) {
   throw Error("internal: finish_skipped is a replay operation");
 }
 
+RecordedTask* RecordSession::main_task() {
+  auto it = tasks_.find(main_tid_);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
 int RecordSession::run() {
   int err = 0;
   if (!opt_.restart_from) program_ = resolve_program(opt_.argv.at(0), &err);
@@ -135,14 +146,18 @@ int RecordSession::run() {
     loop();
   } catch (const std::exception& e) {
     if (failure_.empty()) failure_ = e.what();
-    if (task_ && !done_) {
-      kill(task_->tid(), SIGKILL);
-      int st;
-      while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
+    tick_.set_running(false, 0);
+    if (!done_) {
+      for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
+      for (auto& [tid, rt] : tasks_) {
+        int st;
+        while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR) {
+        }
       }
       done_ = true;
     }
   }
+  tick_.set_running(false, 0);
   try {
     if (log_) finish();
   } catch (const std::exception& e) {
@@ -159,6 +174,19 @@ int RecordSession::run() {
     return 125;
   }
   return exit_code_;
+}
+
+RecordedTask& RecordSession::add_task(pid_t real_tid, pid_t tgid, pid_t rec_tid,
+                                      std::shared_ptr<ProcessState> proc,
+                                      const std::string& name) {
+  RecordedTask& rt = tasks_[real_tid];
+  rt.task = std::make_unique<Task>(real_tid, tgid);
+  rt.proc = std::move(proc);
+  rt.rec_tid = rec_tid;
+  ThreadRecord& th = threads_[rec_tid];
+  th.pid = rt.proc->recorded_pid;
+  th.name = name;
+  return rt;
 }
 
 void RecordSession::start() {
@@ -198,10 +226,14 @@ void RecordSession::start() {
     lo.blocked_signals = blocked;
     start_ns_ = monotonic_ns();
     pid_t pid = launch_traced(lo);
-    task_ = std::make_unique<Task>(pid, pid);
-    proc_.recorded_pid = pid;
-    proc_.real_pid = pid;
-    proc_.reset_std_fds();
+    auto proc = std::make_shared<ProcessState>();
+    proc->recorded_pid = pid;
+    proc->real_pid = pid;
+    proc->reset_std_fds();
+    main_tid_ = pid;
+    add_task(pid, pid, pid, proc, std::filesystem::path(program_).filename().string());
+    processes_[pid].ppid = getpid();
+    processes_[pid].exe = program_;
     li.path = program_;
     li.argv = lo.argv;
     li.envp = lo.envp;
@@ -226,14 +258,17 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
+  RecordedTask& rt = *main_task();
+  rt.state = RecordedTask::State::Running;
+  runner_ = rt.task->tid();
   if (opt_.restart_from) {
     // The new trace starts from this state, not from an exec: checkpoint it first (this also
     // resumes the process).
     index_->set_meta("starts_from_checkpoint", "1");
-    take_checkpoint(*task_, 0, false);
+    take_checkpoint(rt, 0, false);
     return;
   }
-  task_->cont();
+  rt.task->cont();
 }
 
 void RecordSession::start_restarted(LaunchInfo& li) {
@@ -241,11 +276,19 @@ void RecordSession::start_restarted(LaunchInfo& li) {
   start_ns_ = monotonic_ns();
   li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
   program_ = li.path;
-  task_ = std::move(r.task);
-  proc_ = r.proc;
-  proc_.real_pid = task_->tid();
+  auto proc = std::make_shared<ProcessState>(r.proc);
+  const pid_t real = r.task->tid();
+  proc->real_pid = real;
   ids_ = r.ids;
   virtual_ppid_ = r.virtual_ppid;
+  main_tid_ = real;
+  RecordedTask& rt = tasks_[real];
+  rt.task = std::move(r.task);
+  rt.proc = proc;
+  rt.rec_tid = proc->recorded_pid;
+  threads_[rt.rec_tid] = {proc->recorded_pid, std::filesystem::path(program_).filename().string()};
+  processes_[proc->recorded_pid].ppid = virtual_ppid_;
+  processes_[proc->recorded_pid].exe = program_;
   for (const auto& p : registry_.plugins())
     if (const std::vector<uint8_t>* b = r.manifest.blob(p->name())) p->restore_state(*b);
   index_->set_meta("restarted_from", std::filesystem::absolute(*opt_.restart_from).string());
@@ -254,55 +297,159 @@ void RecordSession::start_restarted(LaunchInfo& li) {
 
 void RecordSession::loop() {
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
-  Task& t = *task_;
   while (!done_) {
+    if (tasks_.empty()) {
+      done_ = true;
+      break;
+    }
+    if (!runner_) schedule();
+    bool need_tick = tasks_.size() > 1;
+    if (!need_tick)
+      for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
+    tick_.set_running(need_tick, 1000000ull);
+
+    pid_t r;
     int status = 0;
-    pid_t r = waitpid(t.tid(), &status, __WALL);
-    if (r < 0) {
-      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
-      if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+    if (!pending_stops_.empty()) {
+      std::tie(r, status) = pending_stops_.front();
+      pending_stops_.pop_front();
+    } else {
+      r = waitpid(-1, &status, __WALL);
+      if (r < 0) {
+        if (errno == ECHILD) {
+          done_ = true;
+          break;
+        }
+        if (errno != EINTR) throw Error(errno_text("waitpid", errno));
+        if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+        if (g_checkpoint_requested && tasks_.size() == 1) {
+          RecordedTask& rt = tasks_.begin()->second;
+          if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty()) {
+            rt.kicked = true;  // make the blocked call return so the checkpoint can be taken
+            syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
+          }
+        }
+        if (TickTimer::take()) on_tick();
+        continue;
+      }
+    }
+    auto it = tasks_.find(r);
+    if (it == tasks_.end()) {
+      early_stops_[r] = status;  // a new thread, before its parent's clone event
       continue;
     }
-    TaskStop s = TaskStop::decode(r, status);
-    switch (s.kind) {
-      case TaskStop::Kind::Seccomp:
-        on_syscall(t);
-        break;
-      case TaskStop::Kind::Signal:
-        on_signal(t, s.sig);
-        break;
-      case TaskStop::Kind::Exited:
-      case TaskStop::Kind::Killed:
-        on_gone(t, status);
-        break;
-      default:
-        // Stops this version does not act on (group stops...): let the task go on.
-        t.cont();
-        break;
+    dispatch(it->second, TaskStop::decode(r, status));
+  }
+}
+
+void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
+  switch (s.kind) {
+    case TaskStop::Kind::Seccomp:
+      on_syscall(rt);
+      break;
+    case TaskStop::Kind::SyscallStop:
+      on_syscall_exit(rt);
+      break;
+    case TaskStop::Kind::Clone:
+      on_new_task_event(rt);
+      break;
+    case TaskStop::Kind::Signal:
+      on_signal(rt, s.sig);
+      break;
+    case TaskStop::Kind::Exited:
+    case TaskStop::Kind::Killed:
+      on_gone(rt, s.raw_status);
+      break;
+    default:
+      // Stops this version does not act on (group stops...): let the task go on.
+      if (rt.state == RecordedTask::State::InSyscall)
+        rt.task->resume_syscall();
+      else
+        rt.task->cont();
+      break;
+  }
+}
+
+void RecordSession::schedule() {
+  while (!ready_.empty() && !done_) {
+    pid_t tid = ready_.front();
+    ready_.pop_front();
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end() || it->second.state != RecordedTask::State::Ready) continue;
+    RecordedTask& rt = it->second;
+    runner_ = tid;
+    rt.state = RecordedTask::State::Running;
+    rt.woke_by_timeout = false;
+    rt.run_start_ns = now_ns();
+    rt.next_probe_ns = rt.run_start_ns + opt_.spin_check_ns;
+    if (rt.completed) {
+      complete_call(rt);
+      resume_runner(rt, &rt.call);
+      return;
     }
+    if (rt.at_boundary && deliver_deferred(rt)) return;
+    int sig = rt.resume_sig;
+    rt.resume_sig = 0;
+    rt.task->cont(sig);
+    return;
+  }
+}
+
+void RecordSession::on_tick() {
+  if (!runner_) return;
+  auto it = tasks_.find(runner_);
+  if (it == tasks_.end()) return;
+  RecordedTask& rt = it->second;
+  uint64_t now = now_ns();
+  if (rt.state == RecordedTask::State::Running && !rt.interrupt_sent) {
+    bool others_wait = !ready_.empty() && now >= rt.next_probe_ns;
+    bool signal_waits = !rt.deferred.empty() && now >= rt.deferred_since_ns + 1000000ull;
+    if (others_wait || signal_waits) {
+      rt.interrupt_sent = true;
+      syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
+    }
+  } else if (rt.state == RecordedTask::State::InSyscall && !rt.entered && !ready_.empty() &&
+             now >= rt.call_start_ns + 2000000ull) {
+    // A call not expected to block did: let the others run meanwhile.
+    Event enter = rt.call;
+    enter.kind = EventKind::Enter;
+    enter.writes.clear();
+    emit_for(rt, enter);
+    rt.entered = true;
+    runner_ = 0;
   }
 }
 
 void RecordSession::stop_app(const std::string& why) {
   if (failure_.empty()) failure_ = why;
-  kill(task_->tid(), SIGKILL);
+  for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
 }
 
 void RecordSession::emit(Event& ev) {
   ev.seq = next_seq_++;
-  if (ev.tid == 0) ev.tid = proc_.recorded_pid;
+  if (ev.tid == 0) ev.tid = main_task() ? main_task()->rec_tid : 0;
   ev.time_ns = now_ns();
+  auto th = threads_.find(ev.tid);
+  if (th != threads_.end()) {
+    if (!th->second.first_seq) th->second.first_seq = ev.seq;
+    th->second.last_seq = ev.seq;
+  }
   log_->append(ev, summarize_event(ev));
   if (log_->failed() && failure_.empty()) stop_app("writing the trace failed: " + log_->error());
 }
 
-void RecordSession::on_syscall(Task& t) {
+void RecordSession::emit_for(RecordedTask& rt, Event& ev) {
+  ev.tid = rt.rec_tid;
+  emit(ev);
+}
+
+void RecordSession::on_syscall(RecordedTask& rt) {
+  Task& t = *rt.task;
   const Registers regs = t.regs();
   long nr = static_cast<long>(regs.orig_rax);
   Event ev;
   ev.kind = EventKind::Syscall;
   ev.nr = static_cast<int32_t>(nr);
-  ev.tid = proc_.recorded_pid;
   uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::copy(args, args + 6, ev.args);
   ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
@@ -314,22 +461,51 @@ void RecordSession::on_syscall(Task& t) {
     return;
   }
   ev.mode = registry_.default_mode(nr);
-  SyscallContext ctx{t, proc_, *this, ev, static_cast<int>(nr)};
+  SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
   try {
+    if ((nr == SYS_execve || nr == SYS_execveat) &&
+        std::count_if(tasks_.begin(), tasks_.end(), [&](const auto& kv) {
+          return kv.second.task->tgid() == t.tgid();
+        }) > 1)
+      throw Unsupported("exec in a process with several threads is not recorded yet");
     plugin->record_entry(ctx);
   } catch (const Unsupported& u) {
     stop_app(std::string("unsupported: ") + u.what() + ", in " + syscall_display_name(nr));
     t.cont();
     return;
   }
+  rt.at_boundary = false;
+  if (nr == SYS_prctl && args[0] == PR_SET_NAME) {
+    std::string name = t.read_string(args[1], 16);
+    threads_[rt.rec_tid].name = name;
+  }
   if (nr == SYS_exit_group || nr == SYS_exit) {
-    emit(ev);
+    emit_for(rt, ev);
+    const pid_t tgid = t.tgid();
     t.cont();
+    runner_ = 0;
+    rt.state = RecordedTask::State::InSyscall;
+    // Nothing else runs until the exit is done: the kernel's last writes (clear_child_tid, the
+    // other threads' deaths) must not race with the next thread's app code.
+    if (nr == SYS_exit_group) {
+      reap_process(tgid);
+    } else {
+      bool others = std::count_if(tasks_.begin(), tasks_.end(), [&](const auto& kv) {
+                      return kv.second.task->tgid() == tgid;
+                    }) > 1;
+      if (!others || t.tid() != tgid) {
+        int st = 0;
+        pid_t tid = t.tid();
+        while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR) {
+        }
+        on_gone(tasks_.at(tid), st);
+      }
+    }
     return;
   }
   if (nr == SYS_execve || nr == SYS_execveat) {
-    on_exec(t, ev);
+    on_exec(rt, ev);
     return;
   }
   if (ctx.skip) {
@@ -340,61 +516,125 @@ void RecordSession::on_syscall(Task& t) {
     ctx.result = ctx.forced_result;
     plugin->record_exit(ctx);
     ev.result = ctx.result;
-    emit(ev);
-    last_exit_regs_ = t.regs();
-    at_boundary_ = true;
-    resume_after_event(t, ev);
+    emit_for(rt, ev);
+    rt.last_regs = t.regs();
+    rt.at_boundary = true;
+    resume_runner(rt, &ev);
     return;
   }
+  rt.call = std::move(ev);
+  rt.plugin = plugin;
+  rt.entered = false;
+  rt.completed = false;
+  rt.call_start_ns = now_ns();
+  if (is_clone_call(nr)) rt.clone_flags = decode_clone_call(t, nr, args).flags;
   // A restarted process keeps its recorded ids: the kernel gets the real ones.
   Registers for_kernel = regs;
-  bool translated = ids_.translate_args(t, nr, for_kernel);
-  if (translated) t.set_regs(for_kernel);
+  rt.translated = ids_.translate_args(t, nr, for_kernel);
+  if (rt.translated) t.set_regs(for_kernel);
+  rt.state = RecordedTask::State::InSyscall;
+  if (nr == SYS_vfork || (tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc))) {
+    Event enter = rt.call;
+    enter.kind = EventKind::Enter;
+    emit_for(rt, enter);
+    rt.entered = true;
+    runner_ = 0;
+  }
   t.resume_syscall();
-  // The call may block for long: a checkpoint request or SIGTERM must not wait for it.
-  bool kicked = false;
-  TaskStop s = t.wait_interruptible([&] {
-    if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
-    if (g_checkpoint_requested && !kicked && failure_.empty()) {
-      kicked = true;
-      syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
-    }
-  });
-  if (s.gone()) {
-    on_gone(t, s.raw_status);
+}
+
+void RecordSession::on_new_task_event(RecordedTask& parent) {
+  Task& t = *parent.task;
+  const pid_t child = static_cast<pid_t>(t.event_msg());
+  const bool thread = parent.clone_flags & CLONE_THREAD;
+  std::shared_ptr<ProcessState> proc = parent.proc;
+  if (!thread) {
+    proc = std::make_shared<ProcessState>(*parent.proc);
+    proc->recorded_pid = child;
+    proc->real_pid = child;
+    processes_[child].ppid = parent.proc->recorded_pid;
+    processes_[child].exe = processes_[parent.proc->recorded_pid].exe;
+  }
+  RecordedTask& c =
+      add_task(child, thread ? t.tgid() : child, child, proc, threads_[parent.rec_tid].name);
+  c.state = RecordedTask::State::Starting;
+  auto early = early_stops_.find(child);
+  if (early != early_stops_.end()) {
+    int st = early->second;
+    early_stops_.erase(early);
+    pending_stops_.emplace_front(child, st);
+  }
+  t.resume_syscall();
+}
+
+void RecordSession::on_syscall_exit(RecordedTask& rt) {
+  Task& t = *rt.task;
+  if (rt.state != RecordedTask::State::InSyscall) {
+    rt.task->cont();  // not ours (a PTRACE_SYSCALL stop of an injected call): go on
     return;
   }
-  if (s.kind != TaskStop::Kind::SyscallStop)
-    throw Error("unexpected " + s.describe() + " during " + syscall_display_name(nr));
   int64_t rax = static_cast<int64_t>(t.regs().rax);
-  if (translated || ids_.virtual_pid != ids_.real_pid) {
+  const bool restart = rax <= -512 && rax >= -516;
+  if (restart && (rt.kicked || rt.interrupt_sent)) {
+    // Our SIGSTOP interrupted the call: at its delivery stop the call is rewound to its
+    // instruction and made again later, as if it had not started.
+    rt.rewind_on_stop = true;
+    rt.kicked = false;
+    rt.state = runner_ == t.tid() ? RecordedTask::State::Running : RecordedTask::State::Ready;
+    rt.interrupt_sent = true;
+    t.cont();
+    return;
+  }
+  if (rt.entered && runner_ != t.tid()) {
+    const long nr = rt.call.nr;
+    rt.woke_by_timeout =
+        rax == -ETIMEDOUT || (rax == -EAGAIN && nr == SYS_rt_sigtimedwait) ||
+        (rax == 0 && (nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_poll ||
+                      nr == SYS_ppoll || nr == SYS_select || nr == SYS_pselect6 ||
+                      nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2));
+    rt.completed = true;
+    rt.state = RecordedTask::State::Ready;
+    ready_.push_back(t.tid());
+    return;
+  }
+  runner_ = t.tid();
+  rt.state = RecordedTask::State::Running;
+  complete_call(rt);
+  resume_runner(rt, &rt.call);
+}
+
+void RecordSession::complete_call(RecordedTask& rt) {
+  Task& t = *rt.task;
+  Event& ev = rt.call;
+  const long nr = ev.nr;
+  int64_t rax = static_cast<int64_t>(t.regs().rax);
+  if (rt.translated || ids_.virtual_pid != ids_.real_pid) {
     Registers r = t.regs();
-    r.rdi = regs.rdi, r.rsi = regs.rsi, r.rdx = regs.rdx, r.r10 = regs.r10, r.r8 = regs.r8,
-    r.r9 = regs.r9;
+    r.rdi = ev.args[0], r.rsi = ev.args[1], r.rdx = ev.args[2], r.r10 = ev.args[3],
+    r.r8 = ev.args[4], r.r9 = ev.args[5];
     if (std::optional<int64_t> v = virtual_result(nr, rax)) r.rax = static_cast<uint64_t>(rax = *v);
     t.set_regs(r);
   }
-  if (kicked && rax <= -512 && rax >= -516) {
-    checkpoint_in_blocked_syscall(t);
-    return;  // the call starts again and is recorded then
-  }
+  SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
+  std::copy(ev.args, ev.args + 6, ctx.args);
   ctx.result = rax;
-  plugin->record_exit(ctx);
+  rt.plugin->record_exit(ctx);
   ev.result = ctx.result;
-  emit(ev);
-  last_exit_regs_ = t.regs();
-  at_boundary_ = true;
-  deliver_deferred(t);
-  resume_after_event(t, ev);
+  emit_for(rt, ev);
+  rt.completed = false;
+  rt.entered = false;
+  rt.last_regs = t.regs();
+  rt.at_boundary = true;
 }
 
-void RecordSession::on_exec(Task& t, Event& ev) {
+void RecordSession::on_exec(RecordedTask& rt, Event& ev) {
+  Task& t = *rt.task;
   bool at = ev.nr == SYS_execveat;
   ev.add_text(blob::kPath, t.read_string(at ? ev.args[1] : ev.args[0]));
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.gone()) {
-    on_gone(t, s.raw_status);
+    on_gone(rt, s.raw_status);
     return;
   }
   if (s.kind == TaskStop::Kind::Exec) {
@@ -411,39 +651,85 @@ void RecordSession::on_exec(Task& t, Event& ev) {
     std::string stored = store_->save_path(exe);
     ev.add_text(blob::kStoredFile, stored);
     note_mapped_file(exe, stored, std::filesystem::file_size(exe));
-    index_->set_meta("exe", exe);
-    index_->set_meta("exe_stored", stored);
-    index_->set_meta("exe_stat", file_identity(exe));
+    // The first program is the trace's; later execs (children, exec chains) are its processes.
+    const bool first = !index_->meta("exe");
+    if (first) {
+      index_->set_meta("exe", exe);
+      index_->set_meta("exe_stored", stored);
+      index_->set_meta("exe_stat", file_identity(exe));
+    }
+    processes_[rt.proc->recorded_pid].exe = exe;
+    threads_[rt.rec_tid].name = std::filesystem::path(exe).filename().string().substr(0, 15);
     std::string interp = interpreter_of(exe);
     if (!interp.empty()) {
       std::string istored = store_->save_path(interp);
       note_mapped_file(interp, istored, std::filesystem::file_size(interp));
-      index_->set_meta("interp", interp);
-      index_->set_meta("interp_stored", istored);
-      index_->set_meta("interp_stat", file_identity(interp));
+      if (!index_->meta("interp")) {
+        index_->set_meta("interp", interp);
+        index_->set_meta("interp_stored", istored);
+        index_->set_meta("interp_stat", file_identity(interp));
+      }
     }
-    proc_.exec();
-    for (const auto& p : registry_.plugins()) p->on_exec(proc_);
+    rt.proc->exec();
+    for (const auto& p : registry_.plugins()) p->on_exec(*rt.proc);
   } else {
     if (s.kind != TaskStop::Kind::SyscallStop)
       throw Error("unexpected " + s.describe() + " in exec");
     ev.result = static_cast<int64_t>(t.regs().rax);
     ev.mode = ReplayMode::Emulate;
   }
-  emit(ev);
-  last_exit_regs_ = t.regs();
-  at_boundary_ = true;
-  resume_after_event(t, ev);
+  emit_for(rt, ev);
+  rt.last_regs = t.regs();
+  rt.at_boundary = true;
+  resume_runner(rt, &ev);
 }
 
-void RecordSession::on_signal(Task& t, int sig) {
+bool RecordSession::fatal_by_default(pid_t tgid, int sig) const {
+  switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+      return false;
+  }
+  std::ifstream status("/proc/" + std::to_string(tgid) + "/status");
+  std::string line;
+  uint64_t caught = 0, ignored = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("SigCgt:", 0) == 0) caught = std::stoull(line.substr(7), nullptr, 16);
+    if (line.rfind("SigIgn:", 0) == 0) ignored = std::stoull(line.substr(7), nullptr, 16);
+  }
+  uint64_t bit = uint64_t{1} << (sig - 1);
+  return !(caught & bit) && !(ignored & bit);
+}
+
+void RecordSession::on_signal(RecordedTask& rt, int sig) {
+  Task& t = *rt.task;
+  if (rt.state == RecordedTask::State::Starting) {
+    // The first stop of a new thread or process: it waits for its turn, where its parent
+    // left it (replay finds it there too).
+    rt.state = RecordedTask::State::Ready;
+    rt.last_regs = t.regs();
+    rt.at_boundary = true;
+    if (sig != SIGSTOP) rt.resume_sig = sig;
+    ready_.push_back(t.tid());
+    return;
+  }
   siginfo_t si = t.siginfo();
+  if (sig == SIGSTOP && si.si_code == SI_TKILL && si.si_pid == getpid() && rt.interrupt_sent) {
+    rt.interrupt_sent = false;
+    on_interrupted(rt);
+    return;
+  }
   Event ev;
-  ev.tid = proc_.recorded_pid;
-  FaultContext fc{t, proc_, *this, ev, sig, si};
+  FaultContext fc{t, *rt.proc, *this, ev, sig, si};
   for (const auto& p : registry_.plugins()) {
     if (p->record_fault(fc)) {
-      emit(ev);
+      emit_for(rt, ev);
       t.cont();
       return;
     }
@@ -454,19 +740,20 @@ void RecordSession::on_signal(Task& t, int sig) {
   }
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
-  bool boundary = at_boundary_ && same_position(regs, last_exit_regs_);
+  bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
   if (!fault && !boundary) {
     // Asynchronous, arrived while app code ran: hold it until the next syscall returns, a point
-    // replay can find exactly.
-    deferred_.push_back(si);
+    // replay can find exactly (or, after a tick, a located point: see on_interrupted).
+    if (rt.deferred.empty()) rt.deferred_since_ns = now_ns();
+    rt.deferred.push_back(si);
     ++deferred_count_;
     t.cont();
     return;
   }
-  if (!fault && si.si_code == SI_TKILL && si.si_pid == getpid() && !deferred_.empty() &&
-      deferred_.front().si_signo == sig) {
-    si = deferred_.front();  // one we re-raised: restore what the kernel first said
-    deferred_.erase(deferred_.begin());
+  if (!fault && si.si_code == SI_TKILL && si.si_pid == getpid() && !rt.deferred.empty() &&
+      rt.deferred.front().si_signo == sig) {
+    si = rt.deferred.front();  // one we re-raised: restore what the kernel first said
+    rt.deferred.erase(rt.deferred.begin());
     t.set_siginfo(si);
   }
   ev.kind = EventKind::Signal;
@@ -477,33 +764,231 @@ void RecordSession::on_signal(Task& t, int sig) {
   ev.args[2] = regs.rip;
   ev.add_blob(blob::kSigInfo, &si, sizeof si);
   ev.add_blob(blob::kRegs, &regs, sizeof regs);
-  emit(ev);
-  at_boundary_ = false;
+  emit_for(rt, ev);
+  rt.at_boundary = false;
+  const pid_t tgid = t.tgid();
+  const bool fatal = fatal_by_default(tgid, sig);
   t.cont(sig);
+  if (fatal) {
+    runner_ = 0;
+    reap_process(tgid);
+  }
 }
 
-void RecordSession::resume_after_event(Task& t, const Event& ev) {
-  uint64_t now = now_ns();
-  bool due = g_checkpoint_requested || (opt_.checkpoint_interval_ns && now >= next_checkpoint_ns_);
-  // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
-  bool restarting = ev.kind == EventKind::Syscall && ev.result <= -512 && ev.result >= -516;
-  // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
-  // wait for a boundary without one.
-  if (!due || restarting || !failure_.empty() || !deferred_.empty() ||
-      has_pending_signals(t.tid())) {
+void RecordSession::emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why) {
+  Event ev;
+  ev.kind = EventKind::Preempt;
+  ev.mode = ReplayMode::Emulate;
+  ev.nr = why;
+  ev.args[0] = p.regs.rip;
+  ev.args[1] = p.stack_digest;
+  ev.add_blob(blob::kRegs, &p.regs, sizeof p.regs);
+  emit_for(rt, ev);
+  rt.last_regs = p.regs;
+  rt.at_boundary = true;
+}
+
+void RecordSession::switch_away(RecordedTask& rt) {
+  rt.state = RecordedTask::State::Ready;
+  ready_.push_back(rt.task->tid());
+  if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+void RecordSession::on_interrupted(RecordedTask& rt) {
+  Task& t = *rt.task;
+  if (rt.rewind_on_stop) {
+    Registers r = t.regs();
+    r.rip -= 2;
+    r.rax = r.orig_rax;
+    r.orig_rax = static_cast<uint64_t>(-1);
+    t.set_regs(r);
+    rt.rewind_on_stop = false;
+    rt.entered = false;
+    rt.completed = false;
+    if (tasks_.size() == 1 && g_checkpoint_requested) {
+      rt.at_boundary = false;
+      rt.state = RecordedTask::State::Running;
+      take_checkpoint(rt, next_seq_ - 1, true);
+      return;
+    }
+    if (runner_ != t.tid()) {  // another thread runs now: wait for the turn
+      rt.state = RecordedTask::State::Ready;
+      ready_.push_back(t.tid());
+      return;
+    }
+  }
+  const Registers regs = t.regs();
+  const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  const uint64_t now = now_ns();
+  if (!boundary && !findable_point(t, regs)) {
+    // Inside a rep string instruction: try again at the next tick.
+    rt.next_probe_ns = now + 1000000ull;
     t.cont();
     return;
   }
-  take_checkpoint(t, ev.seq, false);
+  if (!rt.deferred.empty() && !boundary) {
+    // A signal waited a tick for a syscall that did not come: deliver it here, at a point
+    // replay finds by registers and stack.
+    emit_preempt(rt, capture_point(t), 2);
+    ++located_signals_;
+  }
+  if (!rt.deferred.empty()) {
+    deliver_deferred(rt);
+    return;
+  }
+  if (ready_.empty()) {
+    t.cont();
+    return;
+  }
+  if (boundary) {  // right after its last event: switching needs no event
+    switch_away(rt);
+    return;
+  }
+  ExecutionPoint p = capture_point(t);
+  bool urgent = false;
+  for (pid_t r : ready_) {
+    auto w = tasks_.find(r);
+    urgent = urgent || (w != tasks_.end() && !w->second.woke_by_timeout);
+  }
+  const bool forced =
+      now >= rt.run_start_ns + (urgent ? opt_.max_slice_ns : opt_.max_slice_timeout_ns);
+  if (!forced) {
+    TaskStop other;
+    Probe r = probe_spin(rt, p, &other);
+    if (r == Probe::OtherStop) {
+      dispatch(rt, other);
+      return;
+    }
+    if (r == Probe::NotSpin) {
+      rt.next_probe_ns = now_ns() + opt_.spin_check_ns;
+      t.cont();
+      return;
+    }
+    ++preempt_spin_;
+    emit_preempt(rt, p, 0);
+  } else {
+    ++preempt_forced_;
+    emit_preempt(rt, p, 1);
+  }
+  switch_away(rt);
 }
 
-void RecordSession::take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall) {
+RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const ExecutionPoint& p,
+                                               TaskStop* other) {
+  Task& t = *rt.task;
+  // Step off the instruction first: a breakpoint at the current rip fires before it runs.
+  t.single_step();
+  TaskStop first = t.wait();
+  if (first.kind != TaskStop::Kind::Signal || first.sig != SIGTRAP) {
+    *other = first;
+    return Probe::OtherStop;
+  }
+  exec_breakpoint::set(t.tid(), p.regs.rip);
+  exec_breakpoint::take_hit(t.tid());
+  t.cont();
+  const uint64_t deadline = now_ns() + 1000000ull;
+  Probe result = Probe::NotSpin;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(t.tid(), &st, __WALL);
+    if (r < 0) {
+      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
+      TickTimer::take();
+      if (!rt.interrupt_sent && now_ns() >= deadline) {
+        rt.interrupt_sent = true;
+        syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
+      }
+      continue;
+    }
+    TaskStop s = TaskStop::decode(r, st);
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hit(t.tid())) {
+      ExecutionPoint q = capture_point(t);
+      if (same_point_registers(q.regs, p.regs) && q.stack_digest == p.stack_digest)
+        result = Probe::Spin;
+      break;
+    }
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
+      siginfo_t si = t.siginfo();
+      if (si.si_code == SI_TKILL && si.si_pid == getpid()) {
+        rt.interrupt_sent = false;
+        break;
+      }
+    }
+    *other = s;
+    result = Probe::OtherStop;
+    break;
+  }
+  exec_breakpoint::clear(t.tid());
+  return result;
+}
+
+void RecordSession::reap_process(pid_t tgid) {
+  // Collect every thread of the dying process; the leader's status, reported last, is the
+  // process's. Stops of other tasks are kept for the main loop.
+  std::vector<pid_t> members;
+  for (auto& [tid, rt] : tasks_)
+    if (rt.task->tgid() == tgid) members.push_back(tid);
+  for (pid_t tid : members) {
+    if (tid == tgid) continue;
+    int st = 0;
+    for (;;) {
+      pid_t r = waitpid(tid, &st, __WALL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) break;
+      TaskStop s = TaskStop::decode(r, st);
+      if (s.gone()) break;
+      ptrace(PTRACE_CONT, tid, nullptr, 0);  // dying: let it go on to its end
+    }
+    auto it = tasks_.find(tid);
+    if (it != tasks_.end()) on_gone(it->second, st);
+  }
+  if (tasks_.count(tgid)) {
+    int st = 0;
+    for (;;) {
+      pid_t r = waitpid(tgid, &st, __WALL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) break;
+      TaskStop s = TaskStop::decode(r, st);
+      if (s.gone()) break;
+      ptrace(PTRACE_CONT, tgid, nullptr, 0);
+    }
+    auto it = tasks_.find(tgid);
+    if (it != tasks_.end()) on_gone(it->second, st);
+  }
+}
+
+void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
+  Task& t = *rt.task;
+  if (deliver_deferred(rt)) return;
+  const bool due =
+      g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
+  if (due && tasks_.size() > 1) {
+    // Checkpoints of several threads or processes are not written yet (see README).
+    g_checkpoint_requested = 0;
+    ++skipped_checkpoints_;
+    next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+  } else if (due && after && failure_.empty()) {
+    // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
+    bool restarting =
+        after->kind == EventKind::Syscall && after->result <= -512 && after->result >= -516;
+    // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
+    // wait for a boundary without one.
+    if (!restarting && !has_pending_signals(t.tid())) {
+      take_checkpoint(rt, after->seq, false);
+      return;
+    }
+  }
+  t.cont();
+}
+
+void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall) {
+  Task& t = *rt.task;
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
   CheckpointRequest req;
   req.seq = seq;
   std::vector<uint8_t> blob;
-  proc_.serialize(blob);
+  rt.proc->serialize(blob);
   req.blobs.emplace_back("process", blob);
   for (const auto& p : registry_.plugins()) {
     p->save_state(blob);
@@ -549,44 +1034,39 @@ std::optional<int64_t> RecordSession::virtual_result(long nr, int64_t) const {
   return std::nullopt;
 }
 
-void RecordSession::checkpoint_in_blocked_syscall(Task& t) {
-  // Our SIGSTOP interrupted the call; at its delivery stop, rewind to the `syscall`
-  // instruction ourselves (orig_rax = -1 keeps the kernel from rewinding again), checkpoint
-  // there, and drop the SIGSTOP: the call is made again when the app resumes.
-  t.resume_syscall();
-  TaskStop s = t.wait();
-  if (s.gone()) {
-    on_gone(t, s.raw_status);
-    return;
-  }
-  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP)
-    throw Error("unexpected " + s.describe() + " while interrupting a syscall for a checkpoint");
-  Registers r = t.regs();
-  r.rip -= 2;
-  r.rax = r.orig_rax;
-  r.orig_rax = static_cast<uint64_t>(-1);
-  t.set_regs(r);
-  at_boundary_ = false;
-  take_checkpoint(t, next_seq_ - 1, true);
+bool RecordSession::deliver_deferred(RecordedTask& rt) {
+  if (rt.deferred.empty()) return false;
+  // Re-raise the first one: its delivery stop comes at once, at this boundary.
+  syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), rt.deferred.front().si_signo);
+  rt.task->cont();
+  return true;
 }
 
-void RecordSession::deliver_deferred(Task& t) {
-  if (deferred_.empty()) return;
-  syscall(SYS_tgkill, t.tgid(), t.tid(), deferred_.front().si_signo);
-}
-
-void RecordSession::on_gone(Task&, int raw_status) {
+void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
+  const pid_t tid = rt.task->tid();
+  const pid_t tgid = rt.task->tgid();
+  const pid_t rec_tid = rt.rec_tid;
+  const pid_t rec_pid = rt.proc->recorded_pid;
+  const bool leader = tid == tgid;
+  if (runner_ == tid) runner_ = 0;
+  tasks_.erase(tid);
+  if (!leader) return;
+  // The process is gone (its leader is reported last).
   Event ev;
   ev.kind = EventKind::Exit;
   ev.nr = 0;
   ev.result = raw_status;
+  ev.tid = rec_tid;
   emit(ev);
-  done_ = true;
-  if (WIFEXITED(raw_status))
-    exit_code_ = WEXITSTATUS(raw_status);
-  else if (WIFSIGNALED(raw_status))
-    exit_code_ = 128 + WTERMSIG(raw_status);
-  index_->set_meta("exit_status", std::to_string(raw_status));
+  processes_[rec_pid].status = raw_status;
+  if (tid == main_tid_) {
+    if (WIFEXITED(raw_status))
+      exit_code_ = WEXITSTATUS(raw_status);
+    else if (WIFSIGNALED(raw_status))
+      exit_code_ = 128 + WTERMSIG(raw_status);
+    index_->set_meta("exit_status", std::to_string(raw_status));
+  }
+  if (tasks_.empty()) done_ = true;
 }
 
 void RecordSession::finish() {
@@ -595,13 +1075,25 @@ void RecordSession::finish() {
   index_->set_meta("duration_ns", std::to_string(duration));
   index_->set_meta("events", std::to_string(next_seq_ - 1));
   index_->set_meta("deferred_signals", std::to_string(deferred_count_));
-  ThreadRow th;
-  th.tid = proc_.recorded_pid;
-  th.pid = proc_.recorded_pid;
-  th.name = std::filesystem::path(program_).filename().string();
-  th.first_seq = 1;
-  th.last_seq = next_seq_ - 1;
-  index_->add_thread(th);
+  index_->set_meta("preemptions", std::to_string(preempt_spin_ + preempt_forced_));
+  index_->set_meta("preemptions_spin", std::to_string(preempt_spin_));
+  index_->set_meta("preemptions_forced", std::to_string(preempt_forced_));
+  index_->set_meta("located_signals", std::to_string(located_signals_));
+  index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
+  index_->set_meta("processes", std::to_string(processes_.size()));
+  for (const auto& [pid, p] : processes_)
+    index_->set_meta("process." + std::to_string(pid),
+                     "ppid=" + std::to_string(p.ppid) + " status=" + std::to_string(p.status) +
+                         " exe=" + p.exe);
+  for (const auto& [tid, th] : threads_) {
+    ThreadRow row;
+    row.tid = tid;
+    row.pid = th.pid;
+    row.name = th.name;
+    row.first_seq = th.first_seq;
+    row.last_seq = th.last_seq;
+    index_->add_thread(row);
+  }
   index_->finalize();       // marks the index complete...
   if (!failure_.empty()) {  // ...but the recording is not
     index_->set_meta("stopped_because", failure_);

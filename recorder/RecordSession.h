@@ -2,6 +2,8 @@
 // ckrr record: runs the program under ptrace + seccomp, turns every nondeterministic input into
 // an event (dispatching each trapped syscall to the plugin that owns it), and writes the trace.
 #include <chrono>
+#include <deque>
+#include <map>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -9,10 +11,13 @@
 #include <vector>
 
 #include "checkpoint/CheckpointWriter.h"
+#include "core/ExecutionPoint.h"
 #include "core/Task.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "recorder/RecordedTask.h"
+#include "recorder/TickTimer.h"
 #include "recorder/VirtualIds.h"
 #include "storage/EventLogWriter.h"
 #include "storage/FileStore.h"
@@ -33,6 +38,11 @@ struct RecordOptions {
   std::optional<uint32_t> restart_checkpoint;
   // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
   uint64_t checkpoint_interval_ns = 1000000000ull;
+  // Threads: a runner that others wait for is checked for a spin loop this often, and
+  // preempted wherever it is after max_slice_ns.
+  uint64_t spin_check_ns = 2000000ull;
+  uint64_t max_slice_ns = 1000000000ull;
+  uint64_t max_slice_timeout_ns = 5000000000ull;  // when the waiting threads only timed out
 };
 
 class RecordSession : public SessionServices {
@@ -52,45 +62,80 @@ class RecordSession : public SessionServices {
   void finish_skipped(Task&) override;
 
  private:
+  struct ProcessRecord {  // for `ckrr info` and the GUI: one per recorded process
+    pid_t ppid = 0;
+    std::string exe;
+    int status = -1;
+  };
+  struct ThreadRecord {
+    pid_t pid = 0;
+    std::string name;
+    uint64_t first_seq = 0, last_seq = 0;
+  };
+
   void start();
   void start_restarted(LaunchInfo& li);
+  RecordedTask& add_task(pid_t real_tid, pid_t tgid, pid_t rec_tid,
+                         std::shared_ptr<ProcessState> proc, const std::string& name);
   // What a restarted process must see as the result of nr instead of the kernel's.
   std::optional<int64_t> virtual_result(long nr, int64_t result) const;
   void loop();
-  void on_syscall(Task& t);
-  void on_exec(Task& t, Event& ev);
-  void on_signal(Task& t, int sig);
-  void on_gone(Task& t, int raw_status);
+  void dispatch(RecordedTask& rt, const TaskStop& s);
+  void schedule();
+  void on_tick();
+  void on_syscall(RecordedTask& rt);
+  void on_syscall_exit(RecordedTask& rt);
+  void complete_call(RecordedTask& rt);
+  void on_new_task_event(RecordedTask& parent);
+  void on_exec(RecordedTask& rt, Event& ev);
+  void on_signal(RecordedTask& rt, int sig);
+  void on_interrupted(RecordedTask& rt);
+  // Spin loop check at a stop in app code: the thread runs on to the same rip; true when it
+  // comes back with the same registers and stack (it waits for another thread).
+  enum class Probe { Spin, NotSpin, OtherStop };
+  Probe probe_spin(RecordedTask& rt, const ExecutionPoint& p, TaskStop* other);
+  void emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why);
+  void switch_away(RecordedTask& rt);
+  void on_gone(RecordedTask& rt, int raw_status);
+  // The process of rt is dying (exit_group, fatal signal): collect all its threads.
+  void reap_process(pid_t tgid);
   void emit(Event& ev);
-  // Resumes a task stopped right after an event, taking a checkpoint first when one is due.
-  void resume_after_event(Task& t, const Event& ev);
-  // Takes a checkpoint of the stopped task, resumes it, publishes. before_next_syscall: the
-  // task is not right after event `seq` but at the syscall instruction of the next event.
-  void take_checkpoint(Task& t, uint64_t seq, bool before_next_syscall);
-  void checkpoint_in_blocked_syscall(Task& t);
-  void deliver_deferred(Task& t);
+  void emit_for(RecordedTask& rt, Event& ev);
+  // Lets the runner go on after its event (checkpoint first when one is due and possible).
+  void resume_runner(RecordedTask& rt, const Event* after);
+  void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall);
+  void checkpoint_in_blocked_syscall(RecordedTask& rt);
+  bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
   void finish();
+  RecordedTask* main_task();
+  bool fatal_by_default(pid_t tgid, int sig) const;
 
   RecordOptions opt_;
   PluginRegistry registry_;
-  ProcessState proc_;
   std::unique_ptr<TraceDirectory> trace_;
   std::unique_ptr<TimelineIndex> index_;
   std::unique_ptr<EventLogWriter> log_;
   std::unique_ptr<FileStore> store_;
-  std::unique_ptr<Task> task_;
+  std::map<pid_t, RecordedTask> tasks_;  // by real tid
+  std::map<pid_t, int> early_stops_;     // new threads that stopped before their parent's event
+  std::deque<std::pair<pid_t, int>> pending_stops_;  // collected while waiting for one task
+  std::deque<pid_t> ready_;
+  pid_t runner_ = 0;
+  pid_t main_tid_ = 0;
+  std::map<pid_t, ProcessRecord> processes_;  // by recorded pid
+  std::map<pid_t, ThreadRecord> threads_;     // by recorded tid
+  TickTimer tick_;
   std::string program_;
   uint64_t start_ns_ = 0;  // monotonic_ns() when the program started
   uint64_t next_seq_ = 1;
   bool done_ = false;
   int exit_code_ = 0;
-  std::string failure_;              // why the recording stopped early
-  Registers last_exit_regs_{};       // registers when the last syscall returned
-  bool at_boundary_ = false;         // no app code has run since the last syscall returned
-  std::vector<siginfo_t> deferred_;  // async signals to deliver at the next syscall boundary
+  std::string failure_;  // why the recording stopped early
   uint64_t deferred_count_ = 0;
+  uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
+  uint64_t skipped_checkpoints_ = 0;
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;

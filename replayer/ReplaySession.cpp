@@ -1,6 +1,8 @@
 #include "replayer/ReplaySession.h"
 
+#include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,7 +15,10 @@
 #include <iostream>
 
 #include "checkpoint/CheckpointRestorer.h"
+#include "core/CloneCall.h"
 #include "core/Error.h"
+#include "core/ExecBreakpoint.h"
+#include "core/ExecutionPoint.h"
 #include "core/ExecSetup.h"
 #include "core/FileIdentity.h"
 #include "core/OwnTscTrap.h"
@@ -74,14 +79,43 @@ void restore_args(Task& t, const uint64_t* a) {
 }  // namespace
 
 ReplaySession::ReplaySession(ReplayOptions opt)
-    : opt_(std::move(opt)), registry_(PluginRegistry::with_builtin_plugins()) {}
+    : opt_(std::move(opt)), registry_(PluginRegistry::with_builtin_plugins()) {
+  trace_events_ = getenv("CKRR_TRACE_REPLAY") != nullptr;  // for ckrr's own debugging
+}
 
 ReplaySession::~ReplaySession() {
-  if (task_ && !done_) {
-    kill(task_->tid(), SIGKILL);
-    int st;
-    waitpid(task_->tid(), &st, __WALL);
-  }
+  kill_all();
+}
+
+void ReplaySession::kill_all() {
+  for (auto& [rec, rt] : tasks_) kill(rt.task->tid(), SIGKILL);
+  // Threads first: a leader is reported only once its threads are collected.
+  for (bool leaders : {false, true})
+    for (auto& [rec, rt] : tasks_) {
+      if ((rt.task->tid() == rt.task->tgid()) != leaders) continue;
+      int st;
+      while (waitpid(rt.task->tid(), &st, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+  tasks_.clear();
+  cur_ = nullptr;
+}
+
+ReplaySession::ReplayTask& ReplaySession::add_task(pid_t rec_tid, std::unique_ptr<Task> t,
+                                                   std::shared_ptr<ProcessState> p) {
+  ReplayTask& rt = tasks_[rec_tid];
+  rt.task = std::move(t);
+  rt.proc = std::move(p);
+  rt.rec_tid = rec_tid;
+  return rt;
+}
+
+ReplaySession::ReplayTask& ReplaySession::task_of(const Event& ev) {
+  auto it = tasks_.find(ev.tid);
+  if (it == tasks_.end())
+    throw Divergence(ev.seq, ev.tid, "an event of a thread the replay does not have",
+                     summarize_event(ev), "no thread " + std::to_string(ev.tid));
+  return it->second;
 }
 
 std::string ReplaySession::stored_file_path(const std::string& stored) {
@@ -153,6 +187,10 @@ void ReplaySession::start() {
     throw Error("event " + std::to_string(*opt_.to) + " is past the end of the recording (" +
                 std::to_string(total_events_) + " events)");
   if (opt_.to && *opt_.to == 0) throw Error("events are numbered from 1");
+  if (opt_.hold_events && index_ && index_->threads().size() > 1)
+    throw Error(
+        "this recording has several threads or processes; the debugger follows one thread "
+        "only in this version (ckrr replay replays it)");
   signal(SIGPIPE, SIG_IGN);
   if (!pin_to_cpu(launch_.cpu)) {
     std::cerr << "ckrr: warning: CPU " << launch_.cpu
@@ -210,11 +248,13 @@ void ReplaySession::launch_from_start() {
   lo.blocked_signals = launch_.blocked_signals;
   lo.bind_mounts = changed_executables();
   pid_t pid = launch_traced(lo);
-  task_ = std::make_unique<Task>(pid, pid);
-  proc_.recorded_pid = launch_.pid;
-  proc_.real_pid = pid;
-  proc_.reset_std_fds();
-  resume_app(*task_);
+  auto proc = std::make_shared<ProcessState>();
+  proc->recorded_pid = launch_.pid;
+  proc->real_pid = pid;
+  proc->reset_std_fds();
+  main_rec_ = launch_.pid;
+  cur_ = &add_task(launch_.pid, std::make_unique<Task>(pid, pid), proc);
+  resume_app(task());
 }
 
 bool ReplaySession::restore_checkpoint(int64_t id) {
@@ -230,7 +270,8 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
       throw TraceError("checkpoint " + std::to_string(id) + " lies past event " +
                        std::to_string(p.manifest.seq) + " (taken inside the next syscall)");
     const std::vector<uint8_t>* process = p.manifest.blob("process");
-    if (!process || !proc_.deserialize(*process))
+    auto proc = std::make_shared<ProcessState>();
+    if (!process || !proc->deserialize(*process))
       throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
     for (const auto& plugin : registry_.plugins())
       if (const std::vector<uint8_t>* b = p.manifest.blob(plugin->name()))
@@ -243,30 +284,26 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
                        std::to_string(id));
     }
     lookahead_.reset();
-    task_ = std::move(p.task);
-    proc_.real_pid = task_->tid();
+    proc->real_pid = p.task->tid();
+    main_rec_ = proc->recorded_pid;
+    cur_ = &add_task(proc->recorded_pid, std::move(p.task), proc);
     last_seq_ = seq;
     restored_ = std::move(p.manifest);
     if (opt_.to && *opt_.to == seq && !opt_.hold_events) {
       Event here;
       here.seq = seq;
-      here.tid = proc_.recorded_pid;
-      stop_here(*task_, here);
+      here.tid = proc->recorded_pid;
+      stop_here(task(), here);
       return true;
     }
-    resume_app(*task_);
+    resume_app(task());
     return true;
   } catch (const TraceError& e) {
     std::cerr << "ckrr: checkpoint " << id << " is unusable (" << e.what()
               << "); trying an earlier one\n";
   }
   // Leave no half-restored process behind.
-  if (task_) {
-    kill(task_->tid(), SIGKILL);
-    int st;
-    waitpid(task_->tid(), &st, __WALL);
-    task_.reset();
-  }
+  kill_all();
   return false;
 }
 
@@ -299,7 +336,7 @@ Event& ReplaySession::peek(const char* what_app_did) {
                          (stopped_because_.empty() ? "the recorder did not finish"
                                                    : "recording stopped: " + stopped_because_) +
                          "); replayed up to there");
-      throw Divergence(last_seq_ + 1, proc_.recorded_pid, "the recording ends here",
+      throw Divergence(last_seq_ + 1, cur_ ? cur_->rec_tid : 0, "the recording ends here",
                        "end of recording", what_app_did);
     }
     lookahead_ = std::move(e);
@@ -314,28 +351,278 @@ Event ReplaySession::take(const char* what_app_did) {
   return e;
 }
 
+Event* ReplaySession::peek_or_end() {
+  if (lookahead_) return &*lookahead_;
+  Event e;
+  if (reader_->next(e)) {
+    lookahead_ = std::move(e);
+    return &*lookahead_;
+  }
+  if (reader_->truncated() || !complete_) return &peek("");  // throws the TraceError
+  return nullptr;
+}
+
 int ReplaySession::run() {
   start();
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
-  Task& t = *task_;
+  // Event-driven: each event names its thread; that thread alone runs until its next stop, which
+  // must be that event. Only one thread runs app code at a time, as when recording.
   while (!stopped_) {
-    if (auto status = handle_stop(t.wait())) return *status;
+    Event* next = peek_or_end();
+    if (!next) return main_status_.value_or(0);
+    ReplayTask& rt = task_of(*next);
+    cur_ = &rt;
+    if (trace_events_)
+      fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
+              (unsigned long long)next->seq, next->tid, summarize_event(*next).c_str(), rt.held,
+              rt.started, rt.entered.has_value());
+    if (rt.entered) {
+      complete_entered(rt);
+      continue;
+    }
+    switch (next->kind) {
+      case EventKind::Enter:
+        on_enter(rt);
+        continue;
+      case EventKind::Preempt:
+        reach_point(rt);
+        continue;
+      case EventKind::Exit:
+        finish_process(rt);
+        continue;
+      case EventKind::Signal:
+        if (next->args[0] == 0 && !injecting_) inject_signal(rt, *next);
+        break;
+      default:
+        break;
+    }
+    resume_held(rt);
+    handle_stop(rt.task->wait());
   }
   return 0;
+}
+
+void ReplaySession::ensure_started(ReplayTask& rt) {
+  if (rt.started) return;
+  // A new thread's first stop (the SIGSTOP of its attach) comes when the kernel runs it.
+  TaskStop s = rt.task->wait();
+  if (s.gone())
+    throw Divergence(last_seq_ + 1, rt.rec_tid, "a new thread ended before it ran", "a thread",
+                     s.describe());
+  rt.started = true;
+  rt.held = true;
+  if (rt.child_tid_fixup) {
+    int32_t tid = rt.rec_tid;
+    rt.task->write(rt.child_tid_fixup, &tid, sizeof tid);
+  }
+}
+
+void ReplaySession::resume_held(ReplayTask& rt) {
+  ensure_started(rt);
+  if (!rt.held) return;  // already running (the debugger's path never gets here)
+  rt.held = false;
+  int sig = rt.pending_sig;
+  rt.pending_sig = 0;
+  rt.task->cont(sig);
+}
+
+void ReplaySession::inject_signal(ReplayTask& rt, const Event& ev) {
+  ensure_started(rt);
+  const Blob* b = ev.find_blob(blob::kSigInfo);
+  siginfo_t si{};
+  if (b && b->data.size() == sizeof si) memcpy(&si, b->data.data(), sizeof si);
+  si.si_signo = ev.nr;
+  injecting_ = si;
+  syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), ev.nr);
+}
+
+void ReplaySession::on_enter(ReplayTask& rt) {
+  resume_held(rt);
+  TaskStop s = rt.task->wait();
+  Task& t = *rt.task;
+  if (s.kind != TaskStop::Kind::Seccomp) {
+    // A foreign signal on the way is dropped; anything else is not what was recorded.
+    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo())) {
+      resume_app(t);
+      return;
+    }
+    Event& ev = peek("");
+    throw Divergence(ev.seq, ev.tid, "the thread stopped elsewhere before its syscall",
+                     summarize_event(ev), s.describe());
+  }
+  const Registers regs = t.regs();
+  Event ev = take("a syscall");
+  check_call(t, ev, regs);
+  rt.entered = ev;
+  if (ev.mode != ReplayMode::Emulate) {
+    // Run for real (vfork: the child runs while it waits); collected at its completion.
+    if (is_clone_call(ev.nr)) start_clone(t, ev);
+    t.resume_syscall();
+    rt.call_running = true;
+  }
+  after_event(t, ev);
+}
+
+void ReplaySession::complete_entered(ReplayTask& rt) {
+  Task& t = *rt.task;
+  Event ev = take("the end of a syscall");
+  if (ev.kind == EventKind::Enter && ev.nr == rt.entered->nr) {
+    after_event(t, ev);  // the call was interrupted and made again: still the same wait
+    return;
+  }
+  if (ev.kind != EventKind::Syscall || ev.nr != rt.entered->nr)
+    throw Divergence(ev.seq, ev.tid, "the end of another syscall",
+                     syscall_display_name(rt.entered->nr), summarize_event(ev));
+  rt.entered.reset();
+  Registers regs;
+  if (rt.call_running) {
+    rt.call_running = false;
+    TaskStop s = t.wait();
+    if (s.kind != TaskStop::Kind::SyscallStop)
+      throw Divergence(ev.seq, ev.tid, "a syscall that did not end as recorded",
+                       summarize_event(ev), s.describe());
+    if (is_clone_call(ev.nr)) {
+      finish_clone(t, ev);
+      after_event(t, ev);
+      if (!stopped_) {
+        inject_pending_signal(t);
+        resume_app(t);
+      }
+      return;
+    }
+    Registers r = t.regs();
+    r.rax = static_cast<uint64_t>(ev.result);
+    t.set_regs(r);
+    write_memory(t, ev);
+    after_event(t, ev);
+    if (!stopped_) {
+      inject_pending_signal(t);
+      resume_app(t);
+    }
+    return;
+  }
+  regs = t.regs();
+  apply_call(t, ev, regs);
+}
+
+void ReplaySession::reach_point(ReplayTask& rt) {
+  Event& ev = peek("");
+  const Blob* b = ev.find_blob(blob::kRegs);
+  Registers want{};
+  if (!b || b->data.size() != sizeof want)
+    throw TraceError("event " + std::to_string(ev.seq) + ": a preemption without registers");
+  memcpy(&want, b->data.data(), sizeof want);
+  const uint64_t digest = ev.args[1];
+  ensure_started(rt);
+  Task& t = *rt.task;
+  // Already there (nothing ran since it was recorded, or a spin loop's point)?
+  if (rt.held && rt.pending_sig == 0 && same_point_registers(t.regs(), want) &&
+      stack_digest(t, want.rsp) == digest) {
+    Event e = take("");
+    after_event(t, e);
+    if (!stopped_) resume_app(t);
+    return;
+  }
+  exec_breakpoint::set(t.tid(), want.rip);
+  exec_breakpoint::take_hit(t.tid());
+  resume_held(rt);
+  for (;;) {
+    TaskStop s = t.wait();
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hit(t.tid())) {
+      if (same_point_registers(t.regs(), want) && stack_digest(t, want.rsp) == digest) break;
+      if (trace_events_) {
+        const Registers& r = t.regs();
+        const uint64_t* x = reinterpret_cast<const uint64_t*>(&r);
+        const uint64_t* y = reinterpret_cast<const uint64_t*>(&want);
+        for (size_t k = 0; k < sizeof r / 8; ++k)
+          if (x[k] != y[k])
+            fprintf(stderr, "ckrr-trace:   reg word %zu: %llx vs %llx\n", k,
+                    (unsigned long long)x[k], (unsigned long long)y[k]);
+        fprintf(stderr, "ckrr-trace: hit rip=%llx regs %s digest %llx/%llx rax %llx/%llx rsp %llx/%llx\n",
+                (unsigned long long)r.rip, same_point_registers(r, want) ? "same" : "differ",
+                (unsigned long long)stack_digest(t, want.rsp), (unsigned long long)digest,
+                (unsigned long long)r.rax, (unsigned long long)want.rax,
+                (unsigned long long)r.rsp, (unsigned long long)want.rsp);
+      }
+      t.cont();
+      continue;
+    }
+    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo()) &&
+        !(injecting_ && injecting_->si_signo == s.sig)) {
+      t.cont();  // from outside the replay (a real child's SIGCHLD): not part of the run
+      continue;
+    }
+    exec_breakpoint::clear(t.tid());
+    char e[64];
+    snprintf(e, sizeof e, "preempted at 0x%llx", (unsigned long long)want.rip);
+    if (s.kind == TaskStop::Kind::Seccomp) {
+      const Registers& r = t.regs();
+      throw Divergence(ev.seq, ev.tid, "the thread made a syscall before its preemption point", e,
+                       syscall_display_name(static_cast<long>(r.orig_rax)) + " at " +
+                           std::to_string(r.rip));
+    }
+    throw Divergence(ev.seq, ev.tid, "the thread stopped before its preemption point", e,
+                     s.describe());
+  }
+  exec_breakpoint::clear(t.tid());
+  Event e = take("");
+  after_event(t, e);
+  if (!stopped_) resume_app(t);
+}
+
+void ReplaySession::finish_process(ReplayTask& rt) {
+  // Every thread of the process goes; the leader's status, reported last, is compared.
+  std::shared_ptr<ProcessState> proc = rt.proc;
+  std::vector<pid_t> members;
+  for (auto& [rec, t] : tasks_)
+    if (t.proc == proc && rec != rt.rec_tid) members.push_back(rec);
+  members.push_back(rt.rec_tid);
+  int leader_status = 0;
+  // Let the one making the exit (and any other held thread) go on first: the others are killed
+  // by it wherever they are stopped.
+  for (pid_t rec : members) {
+    ReplayTask& m = tasks_.at(rec);
+    if (!m.started) ensure_started(m);
+    if (m.held) {
+      m.held = false;
+      ptrace(PTRACE_CONT, m.task->tid(), nullptr, m.pending_sig);
+    }
+  }
+  for (pid_t rec : members) {
+    ReplayTask& m = tasks_.at(rec);
+    for (;;) {
+      TaskStop s = m.task->wait();
+      if (s.gone()) {
+        leader_status = s.raw_status;
+        break;
+      }
+      if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp) {
+        Event& ev = peek("");
+        throw Divergence(ev.seq, ev.tid, "the process went on where the recording has its end",
+                         summarize_event(ev),
+                         syscall_display_name(static_cast<long>(m.task->regs().orig_rax)));
+      }
+      ptrace(PTRACE_CONT, m.task->tid(), nullptr, 0);
+    }
+  }
+  cur_ = &rt;
+  std::optional<int> st = on_gone(leader_status);
+  const pid_t rec_pid = proc->recorded_pid;
+  for (pid_t rec : members) tasks_.erase(rec);
+  cur_ = nullptr;
+  if (rec_pid == main_rec_ && st) main_status_ = st;
 }
 
 void ReplaySession::write_memory(Task& t, const Event& ev) {
   for (const MemWrite& w : ev.writes) t.write(w.addr, w.bytes.data(), w.bytes.size());
 }
 
-void ReplaySession::on_syscall(Task& t) {
-  const Registers regs = t.regs();
+void ReplaySession::check_call(Task& t, const Event& ev, const Registers& regs) {
   long nr = static_cast<long>(regs.orig_rax);
   uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::string did = call_text(nr, args);
-  Event ev = take(did.c_str());
   bool is_exec = nr == SYS_execve || nr == SYS_execveat;
-  if (ev.kind != EventKind::Syscall && ev.kind != EventKind::Exec)
+  if (ev.kind != EventKind::Syscall && ev.kind != EventKind::Exec && ev.kind != EventKind::Enter)
     throw Divergence(ev.seq, ev.tid,
                      "the program made a syscall where the recording has " +
                          std::string(event_kind_name(ev.kind)),
@@ -362,19 +649,94 @@ void ReplaySession::on_syscall(Task& t) {
       throw Divergence(ev.seq, ev.tid, "the same syscall made from another place", e, a);
     }
   }
+}
+
+void ReplaySession::on_syscall(Task& t) {
+  const Registers regs = t.regs();
+  long nr = static_cast<long>(regs.orig_rax);
+  uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  std::string did = call_text(nr, args);
+  Event& next = peek(did.c_str());
+  if (next.kind == EventKind::Enter) {  // the debugger's path: park it like run() does
+    Event ev = take(did.c_str());
+    check_call(t, ev, regs);
+    cur_->entered = ev;
+    after_event(t, ev);
+    return;
+  }
+  Event ev = take(did.c_str());
+  check_call(t, ev, regs);
+  apply_call(t, ev, regs);
+}
+
+void ReplaySession::start_clone(Task& t, const Event& ev) {
+  // At the call's entry: let the kernel create the thread or process; map it to the recorded
+  // tid (the call's recorded result).
+  t.resume_syscall();
+  TaskStop s = t.wait();
+  if (s.kind != TaskStop::Kind::Clone)
+    throw Divergence(ev.seq, ev.tid, "no new thread or process", summarize_event(ev),
+                     s.describe());
+  pid_t real = static_cast<pid_t>(t.event_msg());
+  CloneCall c = decode_clone_call(t, ev.nr, ev.args);
+  pid_t rec = static_cast<pid_t>(ev.result);
+  std::shared_ptr<ProcessState> proc = cur_->proc;
+  if (!c.thread()) {
+    proc = std::make_shared<ProcessState>(*cur_->proc);
+    proc->recorded_pid = rec;
+    proc->real_pid = real;
+  }
+  ReplayTask& child = add_task(rec, std::make_unique<Task>(real, c.thread() ? t.tgid() : real),
+                               proc);
+  child.started = false;
+  if (c.flags & CLONE_CHILD_SETTID) child.child_tid_fixup = c.child_tid;
+}
+
+void ReplaySession::finish_clone(Task& t, const Event& ev) {
+  // At the call's exit: the app sees the recorded tid, here and where the kernel wrote it.
+  Registers r = t.regs();
+  r.rax = static_cast<uint64_t>(ev.result);
+  t.set_regs(r);
+  CloneCall c = decode_clone_call(t, ev.nr, ev.args);
+  if ((c.flags & CLONE_PARENT_SETTID) && c.parent_tid) {
+    int32_t tid = static_cast<int32_t>(ev.result);
+    t.write(c.parent_tid, &tid, sizeof tid);
+  }
+}
+
+void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
+  long nr = ev.nr;
+  uint64_t args[6];
+  std::copy(ev.args, ev.args + 6, args);
+  bool is_exec = nr == SYS_execve || nr == SYS_execveat;
   if (is_exec && ev.kind == EventKind::Exec) {
     on_exec(t, ev);
     after_event(t, ev);
     if (!stopped_) resume_app(t);
     return;
   }
+  if (is_clone_call(nr) && ev.result > 0) {
+    start_clone(t, ev);
+    t.resume_syscall();
+    TaskStop s = t.wait();
+    if (s.kind != TaskStop::Kind::SyscallStop)
+      throw Divergence(ev.seq, ev.tid, "the new thread's creation did not end as recorded",
+                       summarize_event(ev), s.describe());
+    finish_clone(t, ev);
+    after_event(t, ev);
+    if (stopped_) return;
+    inject_pending_signal(t);
+    resume_app(t);
+    return;
+  }
   Plugin* plugin = registry_.owner(nr);
   if (!plugin) throw Error("no plugin for " + syscall_display_name(nr) + " in this ckrr version");
-  SyscallContext ctx{t, proc_, *this, ev, static_cast<int>(nr)};
+  SyscallContext ctx{t, *cur_->proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
   ctx.result = ev.result;
   plugin->replay_entry(ctx);
   bool exiting = nr == SYS_exit || nr == SYS_exit_group;
+  if (is_clone_call(nr)) ev.mode = ReplayMode::Emulate;  // a failed clone: nothing to create
   if (!ctx.handled) {
     switch (ev.mode) {
       case ReplayMode::Emulate: {
@@ -426,6 +788,25 @@ void ReplaySession::on_syscall(Task& t) {
   plugin->replay_exit(ctx);
   after_event(t, ev);
   if (stopped_) return;
+  if (nr == SYS_exit && tasks_.size() > 1) {
+    // A thread's end: the kernel clears its tid word and wakes joiners now, before any other
+    // thread runs (as when recording).
+    ReplayTask& rt = *cur_;
+    rt.exiting = true;
+    t.cont();
+    bool last = std::count_if(tasks_.begin(), tasks_.end(),
+                              [&](const auto& kv) { return kv.second.proc == rt.proc; }) == 1;
+    if (t.tid() != t.tgid() || last) {
+      if (t.tid() != t.tgid()) {
+        TaskStop s = t.wait();
+        if (!s.gone())
+          throw Divergence(ev.seq, ev.tid, "the thread did not end", "exit", s.describe());
+        tasks_.erase(rt.rec_tid);
+        cur_ = nullptr;
+      }
+    }
+    return;
+  }
   if (!exiting) inject_pending_signal(t);
   resume_app(t);
 }
@@ -448,9 +829,9 @@ void ReplaySession::on_exec(Task& t, Event& ev) {
     throw Divergence(ev.seq, ev.tid, "the new program's auxiliary vector differs",
                      std::to_string(auxv->data.size()) + " bytes as recorded",
                      std::to_string(info.auxv.size()) + " bytes, other values");
-  proc_.exec();
+  cur_->proc->exec();
   ++exec_count_;
-  for (const auto& p : registry_.plugins()) p->on_exec(proc_);
+  for (const auto& p : registry_.plugins()) p->on_exec(*cur_->proc);
 }
 
 void ReplaySession::inject_pending_signal(Task& t) {
@@ -460,7 +841,7 @@ void ReplaySession::inject_pending_signal(Task& t) {
   } catch (const Divergence&) {
     return;
   }
-  if (next->kind != EventKind::Signal || next->args[0] != 0) return;
+  if (next->kind != EventKind::Signal || next->args[0] != 0 || next->tid != cur_->rec_tid) return;
   const Blob* b = next->find_blob(blob::kSigInfo);
   siginfo_t si{};
   if (b && b->data.size() == sizeof si) memcpy(&si, b->data.data(), sizeof si);
@@ -487,7 +868,7 @@ void ReplaySession::on_signal(Task& t, int sig) {
   char did[96];
   snprintf(did, sizeof did, "signal %d at 0x%llx", sig, (unsigned long long)regs.rip);
   Event& next = peek(did);
-  FaultContext fc{t, proc_, *this, next, sig, si};
+  FaultContext fc{t, *cur_->proc, *this, next, sig, si};
   for (const auto& p : registry_.plugins()) {
     if (p->replay_fault(fc)) {
       Event ev = take(did);
@@ -512,18 +893,18 @@ void ReplaySession::on_signal(Task& t, int sig) {
   resume_app(t);
 }
 
-int ReplaySession::on_gone(int raw_status) {
-  done_ = true;
+std::optional<int> ReplaySession::on_gone(int raw_status) {
+  if (cur_->proc->recorded_pid == main_rec_) done_ = true;
   char did[64];
   snprintf(did, sizeof did, "exit with wait status 0x%x", raw_status);
   Event ev = take(did);
   if (ev.kind != EventKind::Exit || ev.result != raw_status)
     throw Divergence(ev.seq, ev.tid, "the program ended differently", summarize_event(ev), did);
-  after_event(*task_, ev);
-  if (opt_.progress)
+  after_event(task(), ev);
+  if (opt_.progress && ev.seq == total_events_)
     fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
             (unsigned long long)ev.seq);
-  if (stopped_) return 0;
+  if (stopped_) return std::nullopt;
   if (WIFEXITED(raw_status)) return WEXITSTATUS(raw_status);
   return 128 + WTERMSIG(raw_status);
 }
@@ -541,30 +922,27 @@ void ReplaySession::after_event(Task& t, const Event& ev) {
   if (opt_.to && ev.seq >= *opt_.to && !opt_.hold_events) stop_here(t, ev);
 }
 
-void ReplaySession::resume_app(Task& t, int sig) {
-  if (opt_.hold_events) {
-    held_ = true;
-    pending_sig_ = sig;
-    return;
-  }
-  t.cont(sig);
+void ReplaySession::resume_app(Task&, int sig) {
+  // Held until the thread's next event comes up (run()), or until the debugger resumes it.
+  cur_->held = true;
+  cur_->pending_sig = sig;
 }
 
 std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
-  held_ = false;
-  pending_sig_ = 0;
+  cur_->held = false;
+  cur_->pending_sig = 0;
   switch (s.kind) {
     case TaskStop::Kind::Seccomp:
-      on_syscall(*task_);
+      on_syscall(task());
       break;
     case TaskStop::Kind::Signal:
-      on_signal(*task_, s.sig);
+      on_signal(task(), s.sig);
       break;
     case TaskStop::Kind::Exited:
     case TaskStop::Kind::Killed:
       return on_gone(s.raw_status);
     default:
-      resume_app(*task_);
+      resume_app(task());
       break;
   }
   return std::nullopt;
@@ -574,7 +952,7 @@ ReplaySession::SavedState ReplaySession::save_state() const {
   SavedState s;
   s.seq = last_seq_;
   s.exec_count = exec_count_;
-  proc_.serialize(s.process);
+  cur_->proc->serialize(s.process);
   for (const auto& p : registry_.plugins()) {
     s.plugins.emplace_back();
     p->save_state(s.plugins.back());
@@ -583,15 +961,11 @@ ReplaySession::SavedState ReplaySession::save_state() const {
 }
 
 void ReplaySession::adopt(std::unique_ptr<Task> t, const SavedState& s) {
-  if (task_ && !done_) {
-    kill(task_->tid(), SIGKILL);
-    int st;
-    while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
-    }
-  }
-  task_ = std::move(t);
-  if (!proc_.deserialize(s.process)) throw Error("in-memory snapshot: bad process state");
-  proc_.real_pid = task_->tid();
+  auto proc = std::make_shared<ProcessState>();
+  if (!proc->deserialize(s.process)) throw Error("in-memory snapshot: bad process state");
+  proc->real_pid = t->tid();
+  kill_all();
+  cur_ = &add_task(proc->recorded_pid, std::move(t), proc);
   size_t i = 0;
   for (const auto& p : registry_.plugins()) p->restore_state(s.plugins.at(i++));
   if (auto row = index_->event(s.seq + 1)) {
@@ -603,8 +977,8 @@ void ReplaySession::adopt(std::unique_ptr<Task> t, const SavedState& s) {
   last_seq_ = s.seq;
   exec_count_ = s.exec_count;
   injecting_.reset();
-  held_ = true;
-  pending_sig_ = 0;
+  cur_->held = true;
+  cur_->pending_sig = 0;
   done_ = false;
   stopped_ = false;
 }
@@ -627,7 +1001,7 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
       text = "event: " + std::to_string(ev.seq) + "\nthread: " + std::to_string(ev.tid) +
              "\nexited: " + summarize_event(ev) + "\n";
     } else {
-      text = describe_state(t, proc_, ev.seq, ev.tid, [this](const Mapping& m) {
+      text = describe_state(t, *cur_->proc, ev.seq, ev.tid, [this](const Mapping& m) {
                return symbol_file_for(m);
              }).text;
     }
@@ -640,13 +1014,9 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
       if (!out) throw Error("cannot write " + opt_.state_out.string());
     }
   }
-  if (!done_) {
-    kill(t.tid(), SIGKILL);
-    int st;
-    while (waitpid(t.tid(), &st, __WALL) < 0 && errno == EINTR) {
-    }
-    done_ = true;
-  }
+  (void)t;
+  kill_all();
+  done_ = true;
 }
 
 }  // namespace ckrr

@@ -56,15 +56,17 @@ class ReplaySession : public SessionServices {
   // Returns the program's exit status when the stop was its end (the Exit event consumed).
   std::optional<int> handle_stop(const TaskStop& s);
   // The signal to deliver when resuming the held task (a recorded signal being delivered).
-  int pending_signal() const { return pending_sig_; }
+  int pending_signal() const { return cur_ ? cur_->pending_sig : 0; }
   // True while the task sits where handle_stop()/begin() left it (not yet resumed by the caller).
-  bool held() const { return held_; }
-  void release() { held_ = false; }
+  bool held() const { return cur_ && cur_->held; }
+  void release() {
+    if (cur_) cur_->held = false;
+  }
   uint64_t last_event() const { return last_seq_; }
   uint64_t total_events() const { return total_events_; }
   // The next recorded event, or nullptr at the end of the log.
   const Event* next_event();
-  Task& task() { return *task_; }
+  Task& task() { return *cur_->task; }
   bool gone() const { return done_; }
   // Bumped at every exec: the address space (and any breakpoint written into it) is new.
   uint64_t exec_count() const { return exec_count_; }
@@ -82,7 +84,9 @@ class ReplaySession : public SessionServices {
   };
   // Whether the held process can be copied now: at an event, no signal on its way, an index to
   // find the next event again.
-  bool can_save() const { return held_ && !pending_sig_ && !injecting_ && !done_ && index_; }
+  bool can_save() const {
+    return held() && !pending_signal() && !injecting_ && !done_ && index_ && tasks_.size() == 1;
+  }
   SavedState save_state() const;
   // Goes on from a copy of the process taken when `s` was saved; the current one is killed.
   void adopt(std::unique_ptr<Task> t, const SavedState& s);
@@ -97,33 +101,67 @@ class ReplaySession : public SessionServices {
   void finish_skipped(Task& t) override;
 
  private:
+  // One replayed thread, found by its recorded tid.
+  struct ReplayTask {
+    std::unique_ptr<Task> task;
+    std::shared_ptr<ProcessState> proc;
+    pid_t rec_tid = 0;
+    bool held = false;     // stopped where its last event left it, to be resumed for its next
+    int pending_sig = 0;   // signal to deliver when resumed
+    bool started = true;   // false: created by clone, its first stop not yet collected
+    uint64_t child_tid_fixup = 0;  // CLONE_CHILD_SETTID: where the kernel wrote the real tid
+    std::optional<Event> entered;  // its `enter` event: parked at the syscall, or in it
+    bool call_running = false;     // the entered call runs in the kernel (vfork...)
+    bool exiting = false;
+  };
+
   void start();
   void launch_from_start();
   // Rebuilds the process from checkpoint id; false (with a warning) when it is unusable.
   bool restore_checkpoint(int64_t id);
+  ReplayTask& add_task(pid_t rec_tid, std::unique_ptr<Task> t, std::shared_ptr<ProcessState> p);
+  ReplayTask& task_of(const Event& ev);
   Mapping symbol_file_for(const Mapping& m);
   // Next recorded event; throws Divergence when the log has ended.
   Event& peek(const char* what_app_did);
+  // The same, or nullptr at the end of a complete recording.
+  Event* peek_or_end();
   Event take(const char* what_app_did);
   void on_syscall(Task& t);
+  // Checks the call at a seccomp stop against the recorded event (number, arguments, place).
+  void check_call(Task& t, const Event& ev, const Registers& regs);
+  // Plays a syscall event on a task stopped at its seccomp stop (or in it: call_running).
+  void apply_call(Task& t, Event& ev, const Registers& regs);
+  void start_clone(Task& t, const Event& ev);
+  void finish_clone(Task& t, const Event& ev);
+  void on_enter(ReplayTask& rt);
+  void complete_entered(ReplayTask& rt);
+  void reach_point(ReplayTask& rt);
+  void finish_process(ReplayTask& rt);
+  void ensure_started(ReplayTask& rt);
+  void resume_held(ReplayTask& rt);
   void on_exec(Task& t, Event& ev);
   void on_signal(Task& t, int sig);
-  int on_gone(int raw_status);
+  std::optional<int> on_gone(int raw_status);
   void after_event(Task& t, const Event& ev);
   void inject_pending_signal(Task& t);
+  void inject_signal(ReplayTask& rt, const Event& ev);
   void write_memory(Task& t, const Event& ev);
   void stop_here(Task& t, const Event& ev);
+  void kill_all();
   // Every place that lets the app run on after an event goes through here (hold_events).
   void resume_app(Task& t, int sig = 0);
   std::vector<std::pair<std::string, std::string>> changed_executables();
 
   ReplayOptions opt_;
   PluginRegistry registry_;
-  ProcessState proc_;
   std::unique_ptr<TraceDirectory> trace_;
   std::unique_ptr<EventLogReader> reader_;
   LaunchInfo launch_;
-  std::unique_ptr<Task> task_;
+  std::map<pid_t, ReplayTask> tasks_;  // by recorded tid
+  ReplayTask* cur_ = nullptr;          // the thread whose stop is being handled
+  pid_t main_rec_ = 0;                 // recorded pid of the first process
+  std::optional<int> main_status_;     // its exit code once its exit event is replayed
   std::optional<Event> lookahead_;
   uint64_t total_events_ = 0;
   bool complete_ = false;        // the recorder finished (index meta)
@@ -136,9 +174,8 @@ class ReplaySession : public SessionServices {
   std::unique_ptr<TimelineIndex> index_;
   std::optional<CheckpointManifest> restored_;         // when started from a checkpoint
   std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
-  bool held_ = false;
-  int pending_sig_ = 0;
   uint64_t exec_count_ = 0;
+  bool trace_events_ = false;
 };
 
 }  // namespace ckrr

@@ -1,0 +1,43 @@
+#include "core/CloneCall.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+namespace ckrr {
+
+bool CloneCall::thread() const {
+  return flags & CLONE_THREAD;
+}
+
+bool is_clone_call(long nr) {
+  return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
+}
+
+CloneCall decode_clone_call(Task& t, long nr, const uint64_t* a) {
+  CloneCall c;
+  switch (nr) {
+    case SYS_clone:  // x86-64 order: flags, stack, parent_tid, child_tid, tls
+      c.flags = a[0];
+      c.parent_tid = a[2];
+      c.child_tid = a[3];
+      break;
+    case SYS_clone3: {
+      uint64_t s[4] = {};  // flags, pidfd, child_tid, parent_tid
+      if (a[1] >= sizeof s) t.try_read(a[0], s, sizeof s);
+      c.flags = s[0];
+      c.child_tid = s[2];
+      c.parent_tid = s[3];
+      break;
+    }
+    case SYS_fork:
+      c.flags = SIGCHLD;
+      break;
+    case SYS_vfork:
+      c.flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+      break;
+  }
+  return c;
+}
+
+}  // namespace ckrr

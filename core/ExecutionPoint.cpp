@@ -1,0 +1,50 @@
+#include "core/ExecutionPoint.h"
+
+namespace ckrr {
+
+uint64_t stack_digest(Task& t, uint64_t rsp) {
+  uint8_t page[4096];
+  if (!t.try_read(rsp & ~uint64_t{4095}, page, sizeof page)) return 0;
+  uint64_t h = 1469598103934665603ull;
+  for (uint8_t b : page) {
+    h ^= b;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+ExecutionPoint capture_point(Task& t) {
+  ExecutionPoint p;
+  p.regs = t.regs();
+  p.stack_digest = stack_digest(t, p.regs.rsp);
+  return p;
+}
+
+bool findable_point(Task& t, const Registers& regs) {
+  uint8_t code[15];
+  if (!t.try_read(regs.rip, code, sizeof code)) return true;
+  bool rep = false;
+  size_t i = 0;
+  for (; i < sizeof code; ++i) {
+    uint8_t b = code[i];
+    if (b == 0xf2 || b == 0xf3) {
+      rep = true;
+    } else if (!(b == 0xf0 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 ||
+                 b == 0x65 || b == 0x66 || b == 0x67 || (b >= 0x40 && b <= 0x4f))) {
+      break;
+    }
+  }
+  if (!rep || i == sizeof code) return true;
+  uint8_t op = code[i];
+  bool string_op = (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
+                   (op >= 0x6c && op <= 0x6f);
+  return !string_op;
+}
+
+bool same_point_registers(const Registers& a, const Registers& b) {
+  constexpr uint64_t kIgnoredFlags = (1u << 16) | (1u << 8);  // RF, TF
+  return same_position(a, b) && ((a.eflags ^ b.eflags) & ~kIgnoredFlags) == 0 &&
+         a.fs_base == b.fs_base;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,73 @@
+#include "plugins/BlockingSyscalls.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+namespace ckrr {
+
+namespace {
+// Regular files and memfds never make a reader or writer wait for someone else.
+bool fd_may_block(const ProcessState& proc, uint64_t fd) {
+  const FdEntry* e = proc.fd(static_cast<int>(fd));
+  if (!e) return true;
+  return e->kind != FdEntry::Kind::File && e->kind != FdEntry::Kind::MemFd;
+}
+}  // namespace
+
+bool may_block(int nr, const uint64_t* a, const ProcessState& proc) {
+  switch (nr) {
+    case SYS_read:
+    case SYS_readv:
+    case SYS_write:
+    case SYS_writev:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+    case SYS_recvmmsg:
+    case SYS_sendto:
+    case SYS_sendmsg:
+    case SYS_sendmmsg:
+      return fd_may_block(proc, a[0]);
+    case SYS_accept:
+    case SYS_accept4:
+    case SYS_connect:
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_pause:
+    case SYS_rt_sigsuspend:
+    case SYS_rt_sigtimedwait:
+    case SYS_vfork:
+    case SYS_sched_yield:  // not blocking, but the natural place to let another thread run
+    case SYS_msgrcv:
+    case SYS_semop:
+    case SYS_semtimedop:
+    case SYS_futex_waitv:
+    case SYS_select:
+    case SYS_pselect6:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+      return true;
+    case SYS_poll:
+    case SYS_ppoll:
+      return !(nr == SYS_poll && a[2] == 0);
+    case SYS_wait4:
+      return !(a[2] & WNOHANG);
+    case SYS_waitid:
+      return !(a[3] & WNOHANG);
+    case SYS_futex: {
+      int op = static_cast<int>(a[1]) & FUTEX_CMD_MASK;
+      return op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || op == FUTEX_LOCK_PI ||
+             op == FUTEX_LOCK_PI2 || op == FUTEX_WAIT_REQUEUE_PI;
+    }
+    case SYS_flock:
+      return !(a[1] & LOCK_NB);
+    case SYS_fcntl:
+      return a[1] == F_SETLKW || a[1] == F_OFD_SETLKW;
+  }
+  return false;
+}
+
+}  // namespace ckrr

@@ -1,0 +1,14 @@
+#pragma once
+// Which syscalls may wait for another recorded thread or process (a pipe's other end, a futex
+// wake, a child's exit, a timer). With several threads recorded, such a call gets an `enter`
+// event and the others run while it waits; every other call runs while the rest stay stopped
+// (a call that turns out to block anyway is noticed by a timeout; see RecordSession).
+#include <cstdint>
+
+#include "plugins/ProcessState.h"
+
+namespace ckrr {
+
+bool may_block(int nr, const uint64_t* args, const ProcessState& proc);
+
+}  // namespace ckrr

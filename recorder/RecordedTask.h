@@ -1,0 +1,56 @@
+#pragma once
+// What the recorder knows of one recorded thread: where it is in the schedule, the syscall it
+// has in flight, and the signals waiting for a point replay can find.
+#include <signal.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/Task.h"
+#include "plugins/ProcessState.h"
+#include "storage/Event.h"
+
+namespace ckrr {
+
+class Plugin;
+
+struct RecordedTask {
+  enum class State {
+    Starting,   // created by clone/fork; its first stop has not been seen yet
+    Running,    // the one thread running app code (the runner)
+    InSyscall,  // inside a syscall (the runner while it does not block, else waiting)
+    Ready,      // stopped, waiting for its turn to run
+  };
+  std::unique_ptr<Task> task;
+  std::shared_ptr<ProcessState> proc;  // threads of a process share it
+  pid_t rec_tid = 0;                   // the tid the app sees (differs only when restarted)
+  State state = State::Starting;
+
+  // The syscall in flight: its event as built at entry.
+  Event call;
+  Plugin* plugin = nullptr;
+  bool translated = false;   // arguments rewritten for the kernel (restarted ids)
+  bool entered = false;      // an `enter` event went out: others may run until it completes
+  bool completed = false;    // stopped at its exit; the event goes out when it runs again
+  uint64_t call_start_ns = 0;
+  uint64_t clone_flags = 0;  // of a clone in flight
+
+  int resume_sig = 0;  // signal to deliver when it next runs
+  // No app code has run since the thread's last event, which left these registers.
+  bool at_boundary = false;
+  Registers last_regs{};
+  std::vector<siginfo_t> deferred;  // async signals waiting for such a point
+  uint64_t deferred_since_ns = 0;
+  bool interrupt_sent = false;  // a SIGSTOP of ours is on its way
+  bool rewind_on_stop = false;  // that SIGSTOP interrupted a syscall: rewind to its instruction
+  bool kicked = false;          // SIGSTOP sent for a checkpoint inside a blocking syscall
+  uint64_t run_start_ns = 0;    // when it last became the runner
+  uint64_t next_probe_ns = 0;   // when to look for a spin loop next
+  // Ready only because a wait timed out (futex ETIMEDOUT, a sleep's end): a timer may fire late,
+  // so such a thread never forces a preemption soon (replaying one is costly: see ARCHITECTURE).
+  bool woke_by_timeout = false;
+};
+
+}  // namespace ckrr
