@@ -79,9 +79,37 @@ int cmd_info(const std::vector<std::string>& argv) {
   for (const auto& t : threads) pids.insert(t.pid);
   std::cout << "threads: " << threads.size() << "\n";
   std::cout << "processes: " << pids.size() << "\n";
-  for (const auto& t : threads)
-    std::cout << "  pid " << t.pid << " tid " << t.tid << " " << t.name << " (events "
-              << t.first_seq << "-" << t.last_seq << ")\n";
+  for (int32_t pid : pids) {
+    // "ppid=P status=S exe=PATH", written by the recorder for each process.
+    std::string p = index->meta("process." + std::to_string(pid)).value_or("");
+    std::cout << "  process " << pid;
+    if (!p.empty()) {
+      size_t e = p.find(" exe=");
+      std::string head = p.substr(0, e);
+      int status = -1;
+      size_t sp = head.find("status=");
+      if (sp != std::string::npos) status = std::stoi(head.substr(sp + 7));
+      std::cout << " (" << head.substr(0, head.find(' '));
+      if (status >= 0 && WIFSIGNALED(status)) {
+        const char* n = sigabbrev_np(WTERMSIG(status));
+        std::cout << ", killed by SIG" << (n ? n : "?");
+      } else if (status >= 0) {
+        std::cout << ", exit " << WEXITSTATUS(status);
+      }
+      std::cout << ")";
+      if (e != std::string::npos) std::cout << " " << p.substr(e + 5);
+    }
+    std::cout << "\n";
+    for (const auto& t : threads)
+      if (t.pid == pid)
+        std::cout << "    tid " << t.tid << " " << t.name << " (events " << t.first_seq << "-"
+                  << t.last_seq << ")\n";
+  }
+  std::string pre = meta("preemptions");
+  if (!pre.empty())
+    std::cout << "preemptions: " << pre << " (spin loops " << meta("preemptions_spin")
+              << ", forced " << meta("preemptions_forced") << "; signals placed by registers "
+              << meta("located_signals") << ")\n";
   std::string st = meta("exit_status");
   if (!st.empty()) {
     int s = std::stoi(st);
@@ -93,6 +121,10 @@ int cmd_info(const std::vector<std::string>& argv) {
     }
   }
   std::cout << "checkpoints: " << index->checkpoints().size() << "\n";
+  std::string skipped = meta("skipped_checkpoints");
+  if (!skipped.empty() && skipped != "0")
+    std::cout << "skipped checkpoints: " << skipped
+              << " (while several threads or processes ran: not supported yet)\n";
   std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
   std::cout << "mapped files: " << index->mapped_files().size() << "\n";
   uint64_t total = dir_size(trace.dir());

@@ -177,6 +177,9 @@ std::vector<SyscallClaim> FilesPlugin::claims() const {
                  SYS_memfd_create,
                  SYS_eventfd,
                  SYS_eventfd2,
+                 SYS_timerfd_create,
+                 SYS_signalfd,
+                 SYS_signalfd4,
                  SYS_getxattr,
                  SYS_lgetxattr,
                  SYS_fgetxattr,
@@ -388,6 +391,15 @@ void FilesPlugin::apply_fd_effects(SyscallContext& ctx) {
     case SYS_eventfd:
     case SYS_eventfd2:
       add(r, FdEntry::Kind::EventFd, "eventfd", ctx.nr == SYS_eventfd2 && (a[1] & O_CLOEXEC));
+      break;
+    case SYS_timerfd_create:
+      add(r, FdEntry::Kind::Other, "timerfd", a[1] & O_CLOEXEC);
+      break;
+    case SYS_signalfd:
+    case SYS_signalfd4:
+      // Reading it is emulated like any read; it consumes signals instead of their delivery.
+      if (static_cast<int>(a[0]) == -1)
+        add(r, FdEntry::Kind::Other, "signalfd", ctx.nr == SYS_signalfd4 && (a[3] & O_CLOEXEC));
       break;
   }
 }

@@ -78,7 +78,34 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
   uint64_t flags = (a[3] & ~uint64_t(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) |
                    MAP_PRIVATE | MAP_FIXED;
   long r;
-  if (stored) {
+  const bool shared_writable = stored && (a[3] & MAP_SHARED) && (a[2] & PROT_WRITE);
+  if (shared_writable) {
+    // Shared with the processes it forks (semaphores in /dev/shm...): a shared copy, made in
+    // the process, so forked children see each other's writes as when recording.
+    std::string path = ctx.session.stored_file_path(std::string(stored->text()));
+    uint64_t name = stage_string(t, "ckrr-shared");
+    long fd = remote_syscall(t, SYS_memfd_create, {name, uint64_t(MFD_CLOEXEC)});
+    if (fd < 0) throw Error("replay: memfd_create in the process failed");
+    std::string via = "/proc/" + std::to_string(t.tid()) + "/fd/" + std::to_string(fd);
+    int out = open(via.c_str(), O_RDWR | O_CLOEXEC);
+    int in = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (out < 0 || in < 0) throw Error("replay: cannot copy " + path + " for a shared mapping");
+    char buf[65536];
+    ssize_t n;
+    off_t at = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+      if (pwrite(out, buf, n, at) != n) throw Error("replay: copying " + path + " failed");
+      at += n;
+    }
+    if (static_cast<uint64_t>(at) < a[5] + a[1] && ftruncate(out, a[5] + a[1]) != 0)
+      throw Error("replay: sizing the shared copy of " + path + " failed");
+    close(in);
+    close(out);
+    uint64_t sflags = (a[3] & ~uint64_t(MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) | MAP_SHARED |
+                      MAP_FIXED;
+    r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], sflags, uint64_t(fd), a[5]});
+    remote_syscall(t, SYS_close, {uint64_t(fd)});
+  } else if (stored) {
     std::string path = ctx.session.stored_file_path(std::string(stored->text()));
     uint64_t p = stage_string(t, path);
     long fd = remote_syscall(t, SYS_openat, {uint64_t(AT_FDCWD), p, O_RDONLY | O_CLOEXEC});

@@ -6,15 +6,19 @@ namespace ckrr {
 
 namespace {
 // Whether the call targets the calling process itself, as the app sees pids.
+// Only a signal to the calling thread itself is sent again in replay (its delivery point is
+// then the kernel's, as when recording); others are injected from their recorded events.
 bool targets_self(const SyscallContext& ctx) {
   pid_t self = ctx.proc.recorded_pid;
+  pid_t self_tid = ctx.task.tid() == ctx.proc.real_pid ? self : ctx.task.tid();
   switch (ctx.nr) {
     case SYS_kill:
-      return static_cast<pid_t>(ctx.args[0]) == self || ctx.args[0] == 0;
+      return (static_cast<pid_t>(ctx.args[0]) == self || ctx.args[0] == 0) &&
+             ctx.task.tid() == ctx.task.tgid();
     case SYS_tkill:
-      return static_cast<pid_t>(ctx.args[0]) == self;
+      return static_cast<pid_t>(ctx.args[0]) == self_tid;
     case SYS_tgkill:
-      return static_cast<pid_t>(ctx.args[0]) == self;
+      return static_cast<pid_t>(ctx.args[0]) == self && static_cast<pid_t>(ctx.args[1]) == self_tid;
   }
   return false;
 }
@@ -22,7 +26,9 @@ bool targets_self(const SyscallContext& ctx) {
 
 std::vector<SyscallClaim> SignalPlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_kill, E}, {SYS_tkill, E}, {SYS_tgkill, E}, {SYS_rt_sigpending, E}};
+  return {{SYS_kill, E},          {SYS_tkill, E},         {SYS_tgkill, E},
+          {SYS_rt_sigpending, E},  {SYS_pause, E},         {SYS_rt_sigsuspend, E},
+          {SYS_rt_sigtimedwait, E}, {SYS_rt_sigqueueinfo, E}, {SYS_rt_tgsigqueueinfo, E}};
 }
 
 std::vector<int> SignalPlugin::allowed() const {
@@ -35,6 +41,8 @@ void SignalPlugin::record_entry(SyscallContext& ctx) {
 
 void SignalPlugin::record_exit(SyscallContext& ctx) {
   if (ctx.nr == SYS_rt_sigpending && !ctx.failed()) ctx.capture(ctx.args[0], 8);
+  // The signal it took instead of a delivery.
+  if (ctx.nr == SYS_rt_sigtimedwait && !ctx.failed()) ctx.capture(ctx.args[1], 128);
 }
 
 void SignalPlugin::replay_entry(SyscallContext& ctx) {

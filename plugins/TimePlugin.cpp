@@ -13,7 +13,12 @@ std::vector<SyscallClaim> TimePlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
   return {{SYS_clock_gettime, E}, {SYS_gettimeofday, E},  {SYS_time, E},
           {SYS_clock_getres, E},  {SYS_nanosleep, E},     {SYS_clock_nanosleep, E},
-          {SYS_times, E},         {SYS_clock_adjtime, E}, {SYS_adjtimex, E}};
+          {SYS_times, E},         {SYS_clock_adjtime, E}, {SYS_adjtimex, E},
+          // Timers: replay never arms them; the signals they raised come from the log.
+          {SYS_alarm, E},         {SYS_setitimer, E},     {SYS_getitimer, E},
+          {SYS_timer_create, E},  {SYS_timer_settime, E}, {SYS_timer_gettime, E},
+          {SYS_timer_getoverrun, E}, {SYS_timer_delete, E}, {SYS_timerfd_settime, E},
+          {SYS_timerfd_gettime, E}};
 }
 
 void TimePlugin::record_exit(SyscallContext& ctx) {
@@ -40,6 +45,23 @@ void TimePlugin::record_exit(SyscallContext& ctx) {
       break;
     case SYS_times:
       ctx.capture(a[0], 32);
+      break;
+    case SYS_setitimer:
+      if (!ctx.failed()) ctx.capture(a[2], 32);  // the old value
+      break;
+    case SYS_getitimer:
+      if (!ctx.failed()) ctx.capture(a[1], 32);
+      break;
+    case SYS_timer_create:
+      if (!ctx.failed()) ctx.capture(a[2], 4);  // the timer id
+      break;
+    case SYS_timer_settime:
+    case SYS_timerfd_settime:
+      if (!ctx.failed()) ctx.capture(a[3], 32);
+      break;
+    case SYS_timer_gettime:
+    case SYS_timerfd_gettime:
+      if (!ctx.failed()) ctx.capture(a[1], 32);
       break;
     case SYS_adjtimex:
       ctx.capture(a[0], 208);

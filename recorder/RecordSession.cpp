@@ -409,7 +409,7 @@ void RecordSession::on_tick() {
       syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
     }
   } else if (rt.state == RecordedTask::State::InSyscall && !rt.entered && !ready_.empty() &&
-             now >= rt.call_start_ns + 2000000ull) {
+             !is_clone_call(rt.call.nr) && now >= rt.call_start_ns + 2000000ull) {
     // A call not expected to block did: let the others run meanwhile.
     Event enter = rt.call;
     enter.kind = EventKind::Enter;
@@ -533,7 +533,8 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   rt.translated = ids_.translate_args(t, nr, for_kernel);
   if (rt.translated) t.set_regs(for_kernel);
   rt.state = RecordedTask::State::InSyscall;
-  if (nr == SYS_vfork || (tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc))) {
+  // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
+  if (!is_clone_call(nr) && tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc)) {
     Event enter = rt.call;
     enter.kind = EventKind::Enter;
     emit_for(rt, enter);
@@ -563,6 +564,15 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
     int st = early->second;
     early_stops_.erase(early);
     pending_stops_.emplace_front(child, st);
+  }
+  if (parent.clone_flags & CLONE_VFORK) {
+    // The parent waits in the kernel until the child execs or exits: the child runs meanwhile.
+    Event enter = parent.call;
+    enter.kind = EventKind::Enter;
+    enter.result = child;  // replay maps the new task by it
+    emit_for(parent, enter);
+    parent.entered = true;
+    if (runner_ == t.tid()) runner_ = 0;
   }
   t.resume_syscall();
 }
@@ -741,6 +751,14 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
   bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  if (!fault && !boundary && static_cast<int64_t>(regs.orig_rax) >= 0 &&
+      findable_point(t, regs)) {
+    // Made deliverable by a syscall the filter lets through (sigprocmask unblocking it): the
+    // app may rely on it arriving right there, so place it by registers, now.
+    emit_preempt(rt, capture_point(t), 2);
+    ++located_signals_;
+    boundary = true;
+  }
   if (!fault && !boundary) {
     // Asynchronous, arrived while app code ran: hold it until the next syscall returns, a point
     // replay can find exactly (or, after a tick, a located point: see on_interrupted).

@@ -456,7 +456,7 @@ void ReplaySession::on_enter(ReplayTask& rt) {
   rt.entered = ev;
   if (ev.mode != ReplayMode::Emulate) {
     // Run for real (vfork: the child runs while it waits); collected at its completion.
-    if (is_clone_call(ev.nr)) start_clone(t, ev);
+    if (is_clone_call(ev.nr)) start_clone(t, ev);  // the enter carries the new tid
     t.resume_syscall();
     rt.call_running = true;
   }
@@ -728,6 +728,23 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     inject_pending_signal(t);
     resume_app(t);
     return;
+  }
+  if (nr == SYS_rt_sigsuspend) {
+    // The signal that ended it may be blocked outside the call: raise it first and let the
+    // real call unblock it, so the handler runs with the masks the kernel gave it.
+    Event* next = peek_or_end();
+    if (next && next->kind == EventKind::Signal && next->args[0] == 0 &&
+        next->tid == cur_->rec_tid) {
+      inject_signal(*cur_, *next);
+      t.resume_syscall();
+      TaskStop s = t.wait();
+      if (s.kind != TaskStop::Kind::SyscallStop)
+        throw Divergence(ev.seq, ev.tid, "sigsuspend did not return", summarize_event(ev),
+                         s.describe());
+      after_event(t, ev);
+      if (!stopped_) resume_app(t);
+      return;
+    }
   }
   Plugin* plugin = registry_.owner(nr);
   if (!plugin) throw Error("no plugin for " + syscall_display_name(nr) + " in this ckrr version");
