@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include "cli/Args.h"
@@ -10,7 +11,8 @@ namespace ckrr {
 
 namespace {
 const char* kHelp =
-    "usage: ckrr record [-o TRACE] [--force] [--checkpoint-interval DURATION] [--quiet]\n"
+    "usage: ckrr record [-o TRACE] [--force] [--checkpoint-interval DURATION]\n"
+    "                   [--max-slice DURATION] [--quiet]\n"
     "                   [--] PROGRAM [ARGS...]\n"
     "\n"
     "Runs PROGRAM and records every nondeterministic input it receives (syscall results, time,\n"
@@ -24,6 +26,10 @@ const char* kHelp =
     "                       Units: ns, us, ms, s, m, h; a bare number is seconds. A checkpoint\n"
     "                       can also be asked for at any time with 'ckrr checkpoint TRACE' or\n"
     "                       by sending SIGUSR2 to the recorder.\n"
+    "  --max-slice DURATION one thread runs at a time; while others wait, a thread that makes\n"
+    "                       no syscall is preempted after this long wherever it is (default\n"
+    "                       10s; a spin loop is preempted after 2 ms). Shorter: more thread\n"
+    "                       switches in compute loops, each costly to replay (see README).\n"
     "  -q, --quiet          do not print where the trace went\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 127 when PROGRAM is not\n"
@@ -36,7 +42,7 @@ int cmd_record(const std::vector<std::string>& argv) {
     std::cout << kHelp;
     return 0;
   }
-  Args args(argv, {"--output", "--checkpoint-interval"}, {"--force", "--quiet", "--help"},
+  Args args(argv, {"--output", "--checkpoint-interval", "--max-slice"}, {"--force", "--quiet", "--help"},
             {{"-o", "--output"}, {"-q", "--quiet"}, {"-h", "--help"}}, true);
   if (args.has("--help")) {
     std::cout << kHelp;
@@ -54,6 +60,13 @@ int cmd_record(const std::vector<std::string>& argv) {
       throw Error("--checkpoint-interval: '" + *iv +
                   "' is not a duration (examples: 1s, 500ms, 2m, 0 for none)");
     opt.checkpoint_interval_ns = *ns;
+  }
+  if (auto ms = args.get("--max-slice")) {
+    auto ns = parse_duration_ns(*ms);
+    if (!ns || *ns < 1000000ull)
+      throw Error("--max-slice: '" + *ms + "' is not a duration of at least 1ms (examples: 5ms, 1s)");
+    opt.max_slice_ns = *ns;
+    opt.max_slice_timeout_ns = std::max(opt.max_slice_timeout_ns, *ns);
   }
   RecordSession session(opt);
   return session.run();
