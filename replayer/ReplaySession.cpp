@@ -76,6 +76,27 @@ void restore_args(Task& t, const uint64_t* a) {
   t.set_regs(r);
 }
 
+// The signal mask a waiting call installs while it waits, as an address in the app.
+std::optional<uint64_t> temporary_mask(Task& t, long nr, const uint64_t* a) {
+  switch (nr) {
+    case SYS_rt_sigsuspend:
+      return a[0];
+    case SYS_ppoll:
+      if (a[3]) return a[3];
+      break;
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+      if (a[4]) return a[4];
+      break;
+    case SYS_pselect6: {
+      uint64_t ss[2] = {};  // {const sigset_t* ss; size_t ss_len}
+      if (a[5] && t.try_read(a[5], ss, sizeof ss) && ss[0]) return ss[0];
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ReplaySession::ReplaySession(ReplayOptions opt)
@@ -119,7 +140,8 @@ ReplaySession::ReplayTask& ReplaySession::task_of(const Event& ev) {
 }
 
 std::string ReplaySession::stored_file_path(const std::string& stored) {
-  return (trace_->dir() / stored).string();
+  // Absolute: the replayed process opens it, and its working directory is its own.
+  return std::filesystem::absolute(trace_->dir() / stored).string();
 }
 
 void ReplaySession::echo(int std_stream, const void* data, size_t len) {
@@ -729,18 +751,33 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     resume_app(t);
     return;
   }
-  if (nr == SYS_rt_sigsuspend) {
-    // The signal that ended it may be blocked outside the call: raise it first and let the
-    // real call unblock it, so the handler runs with the masks the kernel gave it.
+  if (std::optional<uint64_t> mask = temporary_mask(t, nr, args);
+      mask && (ev.result == -EINTR || is_restart_result(ev.result))) {
+    // A call that waited with a temporary signal mask (sigsuspend, pselect6, ppoll,
+    // epoll_pwait) and was ended by a signal that mask let through. Replay makes the same wait
+    // with the kernel's own rt_sigsuspend on that mask, the signal raised first: it returns at
+    // once, and the handler runs with the masks the kernel gives it (the mask outside the call
+    // may block the signal).
     Event* next = peek_or_end();
     if (next && next->kind == EventKind::Signal && next->args[0] == 0 &&
         next->tid == cur_->rec_tid) {
       inject_signal(*cur_, *next);
+      Registers r = regs;
+      r.orig_rax = SYS_rt_sigsuspend;
+      r.rdi = *mask;
+      r.rsi = 8;
+      t.set_regs(r);
       t.resume_syscall();
       TaskStop s = t.wait();
       if (s.kind != TaskStop::Kind::SyscallStop)
-        throw Divergence(ev.seq, ev.tid, "sigsuspend did not return", summarize_event(ev),
+        throw Divergence(ev.seq, ev.tid, "the wait did not end on its signal", summarize_event(ev),
                          s.describe());
+      r = t.regs();
+      r.rax = static_cast<uint64_t>(ev.result);
+      r.orig_rax = static_cast<uint64_t>(nr);  // restarts the app's call, not ours
+      t.set_regs(r);
+      restore_args(t, args);
+      write_memory(t, ev);
       after_event(t, ev);
       if (!stopped_) resume_app(t);
       return;
