@@ -21,9 +21,17 @@ void poke(pid_t tid, int i, unsigned long v) {
 }  // namespace
 
 void set(pid_t tid, uint64_t addr) {
-  poke(tid, 7, 0);  // the kernel validates DR0 against the DR7 in force
-  poke(tid, 0, addr);
-  poke(tid, 7, 1);  // L0, execute (R/W0 = 00, LEN0 = 00)
+  set_all(tid, {addr});
+}
+
+void set_all(pid_t tid, const std::vector<uint64_t>& addrs) {
+  poke(tid, 7, 0);  // the kernel validates each address against the DR7 in force
+  unsigned long dr7 = 0;
+  for (size_t i = 0; i < addrs.size() && i < 4; ++i) {
+    poke(tid, static_cast<int>(i), addrs[i]);
+    dr7 |= 1ul << (2 * i);  // Li, execute (R/Wi = 00, LENi = 00)
+  }
+  poke(tid, 7, dr7);
 }
 
 void clear(pid_t tid) {
@@ -32,11 +40,15 @@ void clear(pid_t tid) {
 }
 
 bool take_hit(pid_t tid) {
+  return take_hits(tid) & 1;
+}
+
+unsigned take_hits(pid_t tid) {
   errno = 0;
   long dr6 = ptrace(PTRACE_PEEKUSER, tid, dr_offset(6), nullptr);
-  if (errno != 0) return false;
-  if (dr6 & 1) ptrace(PTRACE_POKEUSER, tid, dr_offset(6), 0);
-  return dr6 & 1;
+  if (errno != 0) return 0;
+  if (dr6 & 15) ptrace(PTRACE_POKEUSER, tid, dr_offset(6), 0);
+  return static_cast<unsigned>(dr6 & 15);
 }
 
 }  // namespace ckrr::exec_breakpoint

@@ -1,5 +1,9 @@
 #include "core/ExecutionPoint.h"
 
+#include <algorithm>
+
+#include "core/MemoryMap.h"
+
 namespace ckrr {
 
 uint64_t stack_digest(Task& t, uint64_t rsp) {
@@ -39,6 +43,29 @@ bool findable_point(Task& t, const Registers& regs) {
   bool string_op = (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
                    (op >= 0x6c && op <= 0x6f);
   return !string_op;
+}
+
+std::vector<uint64_t> return_sites(Task& t, const Registers& regs, size_t max) {
+  std::vector<uint64_t> out;
+  std::vector<Mapping> maps = read_memory_map(t.tid());
+  const Mapping* stack = find_mapping(maps, regs.rsp);
+  if (!stack) return out;
+  uint64_t words[512];
+  size_t n = std::min<uint64_t>(sizeof words, stack->end - regs.rsp) / 8;
+  if (n == 0 || !t.try_read(regs.rsp, words, n * 8)) return out;
+  for (size_t i = 0; i < n && out.size() < max; ++i) {
+    uint64_t v = words[i];
+    const Mapping* m = find_mapping(maps, v);
+    if (!m || !m->exec || v - m->start < 6) continue;
+    uint8_t b[6];
+    if (!t.try_read(v - 6, b, sizeof b)) continue;
+    bool after_call = b[1] == 0xe8 ||                                   // call rel32
+                      (b[4] == 0xff && (b[5] & 0xf8) == 0xd0) ||        // call reg
+                      (b[3] == 0xff && (b[4] & 0xf8) == 0x50) ||        // call [reg+d8]
+                      (b[0] == 0xff && (b[1] == 0x15 || (b[1] & 0xf8) == 0x90));  // [rip/reg+d32]
+    if (after_call && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+  return out;
 }
 
 bool same_point_registers(const Registers& a, const Registers& b) {

@@ -6,6 +6,7 @@
 // ambiguous: the first match is taken (for a spin loop with invariant state every match is the
 // same state); anything else that differs shows as a divergence at the thread's next event.
 #include <cstdint>
+#include <vector>
 
 #include "core/Task.h"
 
@@ -31,6 +32,10 @@ ExecutionPoint capture_point(Task& t);
 // False inside a rep-prefixed string instruction (rep movs...): an interrupt can stop it between
 // iterations, but an execution breakpoint fires only before its first one.
 bool findable_point(Task& t, const Registers& regs);
+// Places on the stack where the thread will come back after a call returns, innermost first
+// (words of the stack that point right after a call instruction in executable memory; at most
+// max). A point there is found in replay after few breakpoint hits, unlike one in a hot loop.
+std::vector<uint64_t> return_sites(Task& t, const Registers& regs, size_t max);
 // The registers that identify a point: all general registers, rip, rsp and the arithmetic
 // flags (not RF/TF, which the debug machinery changes), fs_base.
 bool same_point_registers(const Registers& a, const Registers& b);

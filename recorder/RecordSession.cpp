@@ -845,9 +845,11 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
     return;
   }
   if (!rt.deferred.empty() && !boundary) {
-    // A signal waited a tick for a syscall that did not come: deliver it here, at a point
-    // replay finds by registers and stack.
-    emit_preempt(rt, capture_point(t), 2);
+    // A signal waited a tick for a syscall that did not come: deliver it at a point replay
+    // finds by registers and stack.
+    ExecutionPoint p;
+    if (!place_point(rt, &p)) return;  // another stop came first and was dispatched
+    emit_preempt(rt, p, 2);
     ++located_signals_;
   }
   if (!rt.deferred.empty()) {
@@ -885,10 +887,73 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
     ++preempt_spin_;
     emit_preempt(rt, p, 0);
   } else {
+    if (!place_point(rt, &p)) return;
     ++preempt_forced_;
     emit_preempt(rt, p, 1);
   }
   switch_away(rt);
+}
+
+bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out) {
+  TaskStop other;
+  switch (seek_return_site(rt, out, &other)) {
+    case Probe::Spin:  // found
+      return true;
+    case Probe::OtherStop:
+      dispatch(rt, other);
+      return false;
+    case Probe::NotSpin:
+      *out = capture_point(*rt.task);
+      if (!findable_point(*rt.task, out->regs)) {  // inside rep movs: let it run a little more
+        rt.task->cont();
+        return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, ExecutionPoint* out,
+                                                     TaskStop* other) {
+  Task& t = *rt.task;
+  std::vector<uint64_t> sites = return_sites(t, t.regs(), 4);
+  if (sites.empty()) return Probe::NotSpin;
+  exec_breakpoint::set_all(t.tid(), sites);
+  exec_breakpoint::take_hits(t.tid());
+  t.cont();
+  const uint64_t deadline = now_ns() + 5000000ull;
+  Probe result = Probe::NotSpin;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(t.tid(), &st, __WALL);
+    if (r < 0) {
+      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
+      TickTimer::take();
+      if (!rt.interrupt_sent && now_ns() >= deadline) {
+        rt.interrupt_sent = true;
+        syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
+      }
+      continue;
+    }
+    TaskStop s = TaskStop::decode(r, st);
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hits(t.tid())) {
+      *out = capture_point(t);
+      result = Probe::Spin;
+      break;
+    }
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
+      siginfo_t si = t.siginfo();
+      if (si.si_code == SI_TKILL && si.si_pid == getpid()) {
+        rt.interrupt_sent = false;
+        break;
+      }
+    }
+    *other = s;
+    result = Probe::OtherStop;
+    break;
+  }
+  exec_breakpoint::clear(t.tid());
+  return result;
 }
 
 RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const ExecutionPoint& p,

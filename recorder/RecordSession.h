@@ -94,6 +94,11 @@ class RecordSession : public SessionServices {
   // comes back with the same registers and stack (it waits for another thread).
   enum class Probe { Spin, NotSpin, OtherStop };
   Probe probe_spin(RecordedTask& rt, const ExecutionPoint& p, TaskStop* other);
+  // Runs the thread on to the next return site on its stack (a point cheap to find in replay):
+  // Found (out set), Other (a stop to dispatch; other set), or NotFound (stopped elsewhere).
+  Probe seek_return_site(RecordedTask& rt, ExecutionPoint* out, TaskStop* other);
+  // The point to record for a thread stopped in app code: a nearby return site when possible.
+  bool place_point(RecordedTask& rt, ExecutionPoint* out);
   void emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why);
   void switch_away(RecordedTask& rt);
   void on_gone(RecordedTask& rt, int raw_status);

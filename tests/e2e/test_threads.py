@@ -161,6 +161,11 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"several threads or processes", r.stderr)
 
+    def test_posix_timer_and_timerfd(self):
+        self.assert_native_varies([prog("posix_timer")])
+        trace, rec = self.record_replay_ok([prog("posix_timer")])
+        self.assertRegex(rec.stdout, rb"^fired=3\d value=77 iterations=\d+ x=[0-9a-f]{16} timerfd=8/1\n$")
+
     def test_sigalrm_compute(self):
         """Asynchronous signals (a 1 ms interval timer) land in a loop with no syscalls."""
         self.assert_native_varies([prog("sigalrm_compute")])
@@ -323,6 +328,36 @@ class ShellsAndTools(ThreadsTestCase):
         self.assertEqual([l.split()[0] for l in lines], [str(i) for i in range(8)])
         self.assert_same_as_native(argv, rec)
         self.assertGreaterEqual(self.info_count(trace, "threads"), 9)
+
+    def test_make_j2_compiling_c(self):
+        """make starting gcc (cc1, as, collect2, ld) two at a time, with its jobserver pipe and
+        SIGCHLD handler waiting in pselect6."""
+        if not shutil.which("make") or not shutil.which("gcc"):
+            self.skipTest("make or gcc missing")
+        d = self.path("proj")
+        os.makedirs(d)
+        for i, n in enumerate("abcd"):
+            with open(os.path.join(d, n + ".c"), "w") as f:
+                f.write(f"int f_{n}(int x) {{ return x * 3 + {i}; }}\n")
+        with open(os.path.join(d, "main.c"), "w") as f:
+            f.write("#include <stdio.h>\nint f_a(int),f_b(int),f_c(int),f_d(int);\n"
+                    "int main(void) { printf(\"%d\\n\", f_a(1)+f_b(2)+f_c(3)+f_d(4)); return 0; }\n")
+        with open(os.path.join(d, "Makefile"), "w") as f:
+            f.write("prog: a.o b.o c.o d.o main.o\n\tgcc -o prog $^\n"
+                    "%.o: %.c\n\tgcc -O2 -c $< -o $@\n")
+        argv = ["make", "-s", "-j2", "-C", d]
+        trace = self.path("t")
+        rec = self.record(trace, argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertEqual(subprocess.run([os.path.join(d, "prog")], capture_output=True).stdout,
+                         b"36\n")
+
+        def clean(_):
+            for n in os.listdir(d):
+                if n.endswith(".o") or n == "prog":
+                    os.unlink(os.path.join(d, n))
+        self.assert_replays(trace, rec, times=2, between=clean)
+        self.assert_processes_at_least(trace, 10)
 
     def test_sigpipe_in_a_pipeline(self):
         argv = ["sh", "-c", "yes | head -2; echo done"]
