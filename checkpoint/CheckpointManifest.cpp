@@ -132,6 +132,7 @@ std::vector<uint8_t> CheckpointManifest::serialize() const {
       s.put(t.altstack_flags);
       s.put(t.robust_list);
       s.put(t.robust_list_len);
+      s.put(t.clear_child_tid);
     });
   section(o, kRegions, [&](Out& s) {
     s.put<uint64_t>(regions.size());
@@ -235,6 +236,7 @@ CheckpointManifest CheckpointManifest::parse(const std::vector<uint8_t>& bytes,
         t.altstack_flags = s.get<int32_t>();
         t.robust_list = s.get<uint64_t>();
         t.robust_list_len = s.get<uint64_t>();
+        if (!s.done()) t.clear_child_tid = s.get<uint64_t>();  // absent in older checkpoints
         m.threads.push_back(std::move(t));
         break;
       }

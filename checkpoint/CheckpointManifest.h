@@ -36,6 +36,7 @@ struct SavedThread {
   uint64_t altstack_sp = 0, altstack_size = 0;
   int32_t altstack_flags = 0;
   uint64_t robust_list = 0, robust_list_len = 0;
+  uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID (0: none known)
 };
 
 // A run of pages of one mapping: npages pages from page `first` (index inside the mapping),
@@ -80,6 +81,10 @@ struct MmFields {
 // Blob present in a checkpoint taken while a syscall was interrupted: the state is past event
 // `seq`, at the `syscall` instruction of event seq+1 (usable for events after seq only).
 inline constexpr const char* kBeforeNextSyscallBlob = "before-next-syscall";
+// Blob of a checkpoint taken while several threads lived: for each thread, its recorded tid and
+// the number of the syscall it waits in (saved as about to make it again), or -1 (int64 pairs,
+// the capturing thread first).
+inline constexpr const char* kThreadsBlob = "threads";
 
 struct CheckpointManifest {
   static constexpr uint32_t kVersion = 1;

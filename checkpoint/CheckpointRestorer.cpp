@@ -3,6 +3,7 @@
 #include <asm/prctl.h>
 #include <fcntl.h>
 #include <linux/prctl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -102,10 +103,14 @@ class Rebuilder {
     set_mm();
     restore_signals_and_misc();
     for (auto& [pack, fd] : pack_fds_) remote_syscall(t_, SYS_close, {uint64_t(fd)});
+    for (size_t i = 1; i < m_.threads.size(); ++i) threads_.push_back(add_thread(m_.threads[i]));
     const SavedThread& th = m_.threads.front();
+    if (th.clear_child_tid) remote_syscall(t_, SYS_set_tid_address, {th.clear_child_tid});
     t_.set_regs(th.regs);
     t_.set_xstate(th.xstate);
   }
+
+  std::vector<std::unique_ptr<Task>> take_threads() { return std::move(threads_); }
 
  private:
   void unmap_all() {
@@ -328,6 +333,53 @@ class Rebuilder {
       remote_syscall(t_, SYS_prctl, {PR_SET_NAME, stage_string(t_, m_.comm.substr(0, 15))});
   }
 
+  // Another thread of the process: cloned from the scratch page's syscall instruction (it starts
+  // at the int3 after it and stops first at its attach SIGSTOP), then given its own kernel
+  // state through injected syscalls, its registers and its XSAVE area.
+  std::unique_ptr<Task> add_thread(const SavedThread& th) {
+    const Registers saved = t_.regs();
+    Registers r = saved;
+    r.rax = SYS_clone;
+    r.orig_rax = static_cast<uint64_t>(-1);
+    r.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+    r.rsi = th.regs.rsp;
+    r.rdx = r.r10 = r.r8 = 0;
+    r.rip = kInjectSyscallAddr;
+    t_.set_regs(r);
+    t_.cont();
+    TaskStop s = t_.wait();
+    if (s.kind != TaskStop::Kind::Clone) throw Error("restore: clone of a thread: " + s.describe());
+    pid_t tid = static_cast<pid_t>(t_.event_msg());
+    t_.cont();
+    s = t_.wait();
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP)
+      throw Error("restore: after the clone of a thread: " + s.describe());
+    t_.set_regs(saved);
+    auto nt = std::make_unique<Task>(tid, t_.tgid());
+    s = nt->wait();
+    if (s.gone()) throw Error("restore: a new thread ended: " + s.describe());
+    Task& n = *nt;
+    if (!(th.altstack_flags & SS_DISABLE)) {
+      stack_t ss{};
+      ss.ss_sp = reinterpret_cast<void*>(th.altstack_sp);
+      ss.ss_size = th.altstack_size;
+      ss.ss_flags = th.altstack_flags & kSsAutoDisarm;
+      n.write(kScratchDataAddr, &ss, sizeof ss);
+      remote_syscall_checked(n, "sigaltstack", SYS_sigaltstack, {kScratchDataAddr, 0});
+    }
+    n.write(kScratchDataAddr, &th.sigmask, 8);
+    remote_syscall_checked(n, "rt_sigprocmask", SYS_rt_sigprocmask,
+                           {SIG_SETMASK, kScratchDataAddr, 0, 8});
+    if (th.robust_list)
+      remote_syscall_checked(n, "set_robust_list", SYS_set_robust_list,
+                             {th.robust_list, th.robust_list_len});
+    if (th.clear_child_tid) remote_syscall(n, SYS_set_tid_address, {th.clear_child_tid});
+    n.set_regs(th.regs);
+    n.set_xstate(th.xstate);
+    return nt;
+  }
+
+  std::vector<std::unique_ptr<Task>> threads_;
   Task& t_;
   const CheckpointManifest& m_;
   const PageStore& pages_;
@@ -360,11 +412,8 @@ RestoredProcess CheckpointRestorer::restore(uint32_t id, const RestoreOptions& o
 RestoredProcess CheckpointRestorer::restore(const CheckpointManifest& m,
                                             const RestoreOptions& opt) {
   Clock::time_point t0 = Clock::now();
-  if (m.threads.size() != 1)
-    throw Error("restore: checkpoint " + std::to_string(m.id) + " has " +
-                std::to_string(m.threads.size()) +
-                " threads; only single-threaded restore is "
-                "implemented");
+  if (m.threads.empty())
+    throw Error("restore: checkpoint " + std::to_string(m.id) + " has no threads");
   auto pages = PageStore::open(dir_ / "pages", false);
   RestoreStub stub;
   RestoredProcess out;
@@ -374,7 +423,9 @@ RestoredProcess CheckpointRestorer::restore(const CheckpointManifest& m,
     // The scratch page first, through the stub's own syscall instruction (a seccomp stop):
     // every later syscall is injected from it without a stop.
     map_scratch_page(t, t.regs().rip);
-    Rebuilder(t, m, *pages, opt).run();
+    Rebuilder rb(t, m, *pages, opt);
+    rb.run();
+    out.threads = rb.take_threads();
   } catch (...) {
     kill(t.tgid(), SIGKILL);
     t.wait();

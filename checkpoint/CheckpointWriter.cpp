@@ -129,7 +129,9 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   }
   remote_syscall_checked(t, "mprotect of the scratch page", SYS_mprotect,
                          {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_EXEC});
+  th.clear_child_tid = req.clear_child_tid;
   m.threads.push_back(std::move(th));
+  for (const SavedThread& o : req.other_threads) m.threads.push_back(o);
   read_proc_files(t.tgid(), m);
 
   stats_ = CheckpointStats{};

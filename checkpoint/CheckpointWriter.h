@@ -17,7 +17,7 @@
 // A checkpoint is never half-visible: a crash before the rename leaves only a tmp-* directory
 // and an unindexed pack, both removed by the next writer.
 //
-// Single-threaded processes for now; the manifest holds a list of threads.
+// One process: the capturing thread first, then the caller's other_threads.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -37,6 +37,10 @@ struct CheckpointRequest {
   uint64_t seq = 0;  // the last event applied
   // Caller-owned state: ("process", ProcessState::serialize) and (plugin name, save_state).
   std::vector<std::pair<std::string, std::vector<uint8_t>>> blobs;
+  // The process's other threads, stopped, their state read by the caller (which knows where
+  // each one is: stopped after an event, or rewound to a syscall it waits in).
+  std::vector<SavedThread> other_threads;
+  uint64_t clear_child_tid = 0;  // of the capturing thread
 };
 
 struct CheckpointStats {

@@ -165,6 +165,22 @@ std::optional<TaskStop> Task::wait_unless(const std::function<bool()>& give_up) 
   return TaskStop::decode(tid_, status);
 }
 
+void Task::wait_until_exited() {
+  const std::string path = "/proc/" + std::to_string(tid_) + "/stat";
+  for (int i = 0; i < 200000; ++i) {
+    char buf[512];
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    const char* paren = strrchr(buf, ')');  // the state follows the command name
+    if (!paren || paren[1] == 0 || paren[2] == 'Z' || paren[2] == 'X') return;
+    usleep(20);
+  }
+}
+
 siginfo_t Task::siginfo() {
   siginfo_t si{};
   check_ptrace(ptrace(PTRACE_GETSIGINFO, tid_, nullptr, &si), "GETSIGINFO", tid_);

@@ -71,6 +71,11 @@ class Task {
   long inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long nr,
                       std::initializer_list<uint64_t> args);
 
+  // After it was let go into exit(): waits until the kernel has finished with it (a leader
+  // whose other threads live is reported by waitpid only later; its exit is done when it is a
+  // zombie). Non-leaders are collected with wait() instead.
+  void wait_until_exited();
+
   // Reopen /proc/PID/mem (needed after exec: the old file refers to the old mm).
   void reopen_mem();
 

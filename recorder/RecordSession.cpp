@@ -416,6 +416,7 @@ void RecordSession::on_tick() {
     enter.writes.clear();
     emit_for(rt, enter);
     rt.entered = true;
+    rt.entry_xstate.clear();  // in the kernel already: no checkpoint while it waits
     runner_ = 0;
   }
 }
@@ -476,6 +477,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     return;
   }
   rt.at_boundary = false;
+  if (nr == SYS_set_tid_address) rt.clear_child_tid = args[0];
   if (nr == SYS_prctl && args[0] == PR_SET_NAME) {
     std::string name = t.read_string(args[1], 16);
     threads_[rt.rec_tid].name = name;
@@ -500,6 +502,8 @@ void RecordSession::on_syscall(RecordedTask& rt) {
         while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR) {
         }
         on_gone(tasks_.at(tid), st);
+      } else {
+        t.wait_until_exited();  // a leader: reported when its process ends
       }
     }
     return;
@@ -527,7 +531,11 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   rt.entered = false;
   rt.completed = false;
   rt.call_start_ns = now_ns();
-  if (is_clone_call(nr)) rt.clone_flags = decode_clone_call(t, nr, args).flags;
+  if (is_clone_call(nr)) {
+    CloneCall c = decode_clone_call(t, nr, args);
+    rt.clone_flags = c.flags;
+    rt.clone_child_tid = c.child_tid;
+  }
   // A restarted process keeps its recorded ids: the kernel gets the real ones.
   Registers for_kernel = regs;
   rt.translated = ids_.translate_args(t, nr, for_kernel);
@@ -535,6 +543,9 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   rt.state = RecordedTask::State::InSyscall;
   // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
   if (!is_clone_call(nr) && tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc)) {
+    rt.entry_regs = regs;
+    rt.entry_xstate = t.xstate();
+    ptrace(PTRACE_GETSIGMASK, t.tid(), sizeof(uint64_t), &rt.entry_sigmask);
     Event enter = rt.call;
     enter.kind = EventKind::Enter;
     emit_for(rt, enter);
@@ -559,6 +570,7 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
   RecordedTask& c =
       add_task(child, thread ? t.tgid() : child, child, proc, threads_[parent.rec_tid].name);
   c.state = RecordedTask::State::Starting;
+  if (parent.clone_flags & CLONE_CHILD_CLEARTID) c.clear_child_tid = parent.clone_child_tid;
   auto early = early_stops_.find(child);
   if (early != early_stops_.end()) {
     int st = early->second;
@@ -1045,7 +1057,8 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   if (deliver_deferred(rt)) return;
   const bool due =
       g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
-  if (due && tasks_.size() > 1) {
+  CheckpointRequest others;
+  if (due && tasks_.size() > 1 && !other_threads_checkpointable(rt, others)) {
     // Checkpoints of several threads or processes are not written yet (see README).
     g_checkpoint_requested = 0;
     ++skipped_checkpoints_;
@@ -1057,19 +1070,64 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
     // wait for a boundary without one.
     if (!restarting && !has_pending_signals(t.tid())) {
-      take_checkpoint(rt, after->seq, false);
+      take_checkpoint(rt, after->seq, false, std::move(others));
       return;
     }
   }
   t.cont();
 }
 
-void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall) {
+bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req) {
+  std::vector<int64_t> schedule;  // per thread: rec tid, entered syscall number or -1
+  schedule.push_back(rt.rec_tid);
+  schedule.push_back(-1);
+  for (auto& [tid, o] : tasks_) {
+    if (&o == &rt) continue;
+    if (o.task->tgid() != rt.task->tgid()) return false;  // other processes: not yet
+    if (o.interrupt_sent || o.rewind_on_stop || o.state == RecordedTask::State::Starting ||
+        o.state == RecordedTask::State::Running || !o.deferred.empty())
+      return false;
+    SavedThread th;
+    th.tid = o.rec_tid;
+    th.altstack_flags = SS_DISABLE;  // not read for threads other than the capturing one
+    th.clear_child_tid = o.clear_child_tid;
+    syscall(SYS_get_robust_list, tid, &th.robust_list, &th.robust_list_len);
+    if (o.entered) {
+      // Waiting in (or done with) an emulated call: saved as about to make it again.
+      if (o.call.mode != ReplayMode::Emulate || o.entry_xstate.empty()) return false;
+      th.regs = o.entry_regs;
+      th.regs.rip -= 2;
+      th.regs.rax = th.regs.orig_rax;
+      th.regs.orig_rax = static_cast<uint64_t>(-1);
+      th.xstate = o.entry_xstate;
+      th.sigmask = o.entry_sigmask;
+      schedule.push_back(o.rec_tid);
+      schedule.push_back(o.call.nr);
+    } else {
+      if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig ||
+          !o.at_boundary || has_pending_signals(tid))
+        return false;
+      th.regs = o.task->regs();
+      th.xstate = o.task->xstate();
+      ptrace(PTRACE_GETSIGMASK, tid, sizeof(uint64_t), &th.sigmask);
+      schedule.push_back(o.rec_tid);
+      schedule.push_back(-1);
+    }
+    req.other_threads.push_back(std::move(th));
+  }
+  std::vector<uint8_t> blob(schedule.size() * sizeof(int64_t));
+  memcpy(blob.data(), schedule.data(), blob.size());
+  req.blobs.emplace_back(kThreadsBlob, std::move(blob));
+  return true;
+}
+
+void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
+                                    CheckpointRequest req) {
   Task& t = *rt.task;
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
-  CheckpointRequest req;
   req.seq = seq;
+  req.clear_child_tid = rt.clear_child_tid;
   std::vector<uint8_t> blob;
   rt.proc->serialize(blob);
   req.blobs.emplace_back("process", blob);

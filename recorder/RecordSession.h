@@ -108,7 +108,11 @@ class RecordSession : public SessionServices {
   void emit_for(RecordedTask& rt, Event& ev);
   // Lets the runner go on after its event (checkpoint first when one is due and possible).
   void resume_runner(RecordedTask& rt, const Event* after);
-  void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall);
+  void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
+                       CheckpointRequest others = {});
+  // Whether every other thread is where a checkpoint can describe it (one process only);
+  // fills their saved state and the schedule blob replay needs.
+  bool other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req);
   void checkpoint_in_blocked_syscall(RecordedTask& rt);
   bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;

@@ -36,6 +36,13 @@ struct RecordedTask {
   bool completed = false;    // stopped at its exit; the event goes out when it runs again
   uint64_t call_start_ns = 0;
   uint64_t clone_flags = 0;  // of a clone in flight
+  uint64_t clone_child_tid = 0;
+  // At an `enter`: where the thread was, for a checkpoint taken while it waits (it is saved as
+  // about to make the call again; replay parks it at the call, as without a checkpoint).
+  Registers entry_regs{};
+  std::vector<uint8_t> entry_xstate;
+  uint64_t entry_sigmask = 0;
+  uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
 
   int resume_sig = 0;  // signal to deliver when it next runs
   // No app code has run since the thread's last event, which left these registers.

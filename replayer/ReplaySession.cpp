@@ -306,9 +306,32 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
                        std::to_string(id));
     }
     lookahead_.reset();
-    proc->real_pid = p.task->tid();
+    proc->real_pid = p.task->tgid();
     main_rec_ = proc->recorded_pid;
-    cur_ = &add_task(proc->recorded_pid, std::move(p.task), proc);
+    // Several threads: the blob says which recorded tid each is and which wait in a call.
+    std::vector<int64_t> schedule;
+    if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
+      schedule.resize(b->size() / sizeof(int64_t));
+      memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
+    }
+    if (schedule.size() != 2 * (p.threads.size() + 1)) schedule.clear();
+    if (!p.threads.empty() && schedule.empty())
+      throw TraceError("checkpoint " + std::to_string(id) + ": threads without their schedule");
+    const pid_t first_rec = schedule.empty() ? proc->recorded_pid : static_cast<pid_t>(schedule[0]);
+    for (size_t i = 0; i < p.threads.size(); ++i) {
+      ReplayTask& o = add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]),
+                               proc);
+      o.held = true;
+      if (schedule[2 * (i + 1) + 1] >= 0) {
+        Event e;
+        e.kind = EventKind::Enter;
+        e.nr = static_cast<int32_t>(schedule[2 * (i + 1) + 1]);
+        e.tid = o.rec_tid;
+        o.entered = e;
+        o.needs_entry = true;
+      }
+    }
+    cur_ = &add_task(first_rec, std::move(p.task), proc);
     last_seq_ = seq;
     restored_ = std::move(p.manifest);
     if (opt_.to && *opt_.to == seq && !opt_.hold_events) {
@@ -496,6 +519,15 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     throw Divergence(ev.seq, ev.tid, "the end of another syscall",
                      syscall_display_name(rt.entered->nr), summarize_event(ev));
   rt.entered.reset();
+  if (rt.needs_entry) {
+    // Restored from a checkpoint just before the call it waited in: make it again.
+    rt.needs_entry = false;
+    resume_held(rt);
+    TaskStop s = t.wait();
+    if (s.kind != TaskStop::Kind::Seccomp || static_cast<long>(t.regs().orig_rax) != ev.nr)
+      throw Divergence(ev.seq, ev.tid, "a restored thread did not make its call again",
+                       syscall_display_name(ev.nr), s.describe());
+  }
   Registers regs;
   if (rt.call_running) {
     rt.call_running = false;
@@ -599,6 +631,12 @@ void ReplaySession::finish_process(ReplayTask& rt) {
   for (auto& [rec, t] : tasks_)
     if (t.proc == proc && rec != rt.rec_tid) members.push_back(rec);
   members.push_back(rt.rec_tid);
+  // The real leader last: it is reported only once the others are collected (after a restore
+  // it may be another recorded thread than the recorded leader).
+  std::stable_partition(members.begin(), members.end(), [&](pid_t rec) {
+    const Task& x = *tasks_.at(rec).task;
+    return x.tid() != x.tgid();
+  });
   int leader_status = 0;
   // Let the one making the exit (and any other held thread) go on first: the others are killed
   // by it wherever they are stopped.
@@ -615,7 +653,7 @@ void ReplaySession::finish_process(ReplayTask& rt) {
     for (;;) {
       TaskStop s = m.task->wait();
       if (s.gone()) {
-        leader_status = s.raw_status;
+        if (m.task->tid() == m.task->tgid()) leader_status = s.raw_status;
         break;
       }
       if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp) {
@@ -850,14 +888,14 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     t.cont();
     bool last = std::count_if(tasks_.begin(), tasks_.end(),
                               [&](const auto& kv) { return kv.second.proc == rt.proc; }) == 1;
-    if (t.tid() != t.tgid() || last) {
-      if (t.tid() != t.tgid()) {
-        TaskStop s = t.wait();
-        if (!s.gone())
-          throw Divergence(ev.seq, ev.tid, "the thread did not end", "exit", s.describe());
-        tasks_.erase(rt.rec_tid);
-        cur_ = nullptr;
-      }
+    if (t.tid() != t.tgid()) {
+      TaskStop s = t.wait();
+      if (!s.gone())
+        throw Divergence(ev.seq, ev.tid, "the thread did not end", "exit", s.describe());
+      tasks_.erase(rt.rec_tid);
+      cur_ = nullptr;
+    } else if (!last) {
+      t.wait_until_exited();  // a leader: reported when its process ends
     }
     return;
   }

@@ -112,6 +112,7 @@ class ReplaySession : public SessionServices {
     uint64_t child_tid_fixup = 0;  // CLONE_CHILD_SETTID: where the kernel wrote the real tid
     std::optional<Event> entered;  // its `enter` event: parked at the syscall, or in it
     bool call_running = false;     // the entered call runs in the kernel (vfork...)
+    bool needs_entry = false;      // restored before its entered call: run it there first
     bool exiting = false;
   };
 

@@ -148,12 +148,45 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
         self.assertIn(f"thread: {other[2]}\n".encode(), r.stdout)
 
-    def test_checkpoints_and_debugger_with_threads(self):
-        """Not supported yet, and said so: checkpoints are skipped while threads run (counted),
-        the debugger refuses with a message; the replay itself is unaffected."""
+    def test_checkpoints_of_threads(self):
+        """Checkpoints taken while several threads live (some waiting in read, poll, futex,
+        nanosleep): the state at an event is the same replayed from the start and from each
+        checkpoint before it."""
+        for name in ("blocking_mt", "threads_basic"):
+            trace = self.path(name)
+            rec = self.ckrr("record", "-q", "--checkpoint-interval", "2ms", "-o", trace, "--",
+                            prog(name))
+            self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+            total = self.info_count(trace, "events")
+            rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+            cps = [(int(r.split()[0]), int(r.split()[1])) for r in rows if r.strip()]
+            self.assertGreaterEqual(len(cps), 3, f"{name}: too few checkpoints")
+            multi = 0
+            for cid, seq in cps:
+                for k in (1, 5):
+                    to = min(seq + k, total)
+                    a, b = self.path("a"), self.path("b")
+                    ra = self.ckrr("replay", trace, "--to", str(to), "--print-state",
+                                   "--state-out", a, "--from-checkpoint", str(cid))
+                    self.assertEqual(ra.returncode, 0, ra.stderr.decode(errors="replace"))
+                    rb = self.ckrr("replay", trace, "--to", str(to), "--print-state",
+                                   "--state-out", b, "--from-start")
+                    self.assertEqual(rb.returncode, 0, rb.stderr.decode(errors="replace"))
+                    with open(a) as fa, open(b) as fb:
+                        self.assertEqual(fa.read(), fb.read(),
+                                         f"{name}: state at {to} from checkpoint {cid} differs")
+                manifest = os.path.join(trace, "checkpoints", str(cid), "manifest")
+                with open(manifest, "rb") as f:
+                    multi += b"threads" in f.read()  # the blob of a several-thread checkpoint
+            self.assertGreaterEqual(multi, 1, f"{name}: no checkpoint while threads lived")
+            self.assert_replays(trace, rec, times=1)
+
+    def test_checkpoints_and_debugger_with_processes(self):
+        """Not supported yet, and said so: checkpoints are skipped while several processes run
+        (counted), the debugger refuses threads with a message; the replay is unaffected."""
         trace = self.path("t")
         rec = self.ckrr("record", "-q", "--checkpoint-interval", "1ms", "-o", trace, "--",
-                        prog("blocking_mt"))
+                        prog("pgroups"))
         self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
         self.assertGreaterEqual(self.info_count(trace, "skipped checkpoints"), 1)
         self.assert_replays(trace, rec, times=1)

@@ -228,7 +228,10 @@ TEST(CheckpointWriter, KilledWriterLeavesNoHalfCheckpoint) {
     auto w = std::make_unique<CheckpointWriter>(dir);
     // Dirty some state so every round writes new pages.
     std::vector<uint8_t> blob(1000, static_cast<uint8_t>(i));
-    w->capture(*t, CheckpointRequest{static_cast<uint64_t>(i), {{"p", blob}}});
+    CheckpointRequest req;
+    req.seq = static_cast<uint64_t>(i);
+    req.blobs = {{"p", blob}};
+    w->capture(*t, req);
     pid_t child = fork();
     if (child == 0) {
       w->publish();
