@@ -15,11 +15,11 @@
 #include <map>
 
 #include "checkpoint/PageCopier.h"
-#include "core/RemoteSyscall.h"
 #include "checkpoint/RestoreStub.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"
 #include "core/ProcessLauncher.h"
+#include "core/RemoteSyscall.h"
 #include "storage/PageStore.h"
 
 namespace ckrr {

@@ -39,7 +39,7 @@ struct RestoreOptions {
 struct RestoredProcess {
   std::unique_ptr<Task> task;
   std::vector<std::unique_ptr<Task>> threads;  // manifest threads[1..], stopped, in order
-  CheckpointManifest manifest;  // seq, blobs ("process" and per plugin), fds...
+  CheckpointManifest manifest;                 // seq, blobs ("process" and per plugin), fds...
   double restore_ms = 0;
 };
 

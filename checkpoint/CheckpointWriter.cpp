@@ -12,9 +12,9 @@
 #include <cstring>
 
 #include "checkpoint/ProcFiles.h"
-#include "core/RemoteSyscall.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"
+#include "core/RemoteSyscall.h"
 #include "storage/AtomicFile.h"
 #include "storage/FdIo.h"
 

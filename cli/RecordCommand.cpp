@@ -42,7 +42,8 @@ int cmd_record(const std::vector<std::string>& argv) {
     std::cout << kHelp;
     return 0;
   }
-  Args args(argv, {"--output", "--checkpoint-interval", "--max-slice"}, {"--force", "--quiet", "--help"},
+  Args args(argv, {"--output", "--checkpoint-interval", "--max-slice"},
+            {"--force", "--quiet", "--help"},
             {{"-o", "--output"}, {"-q", "--quiet"}, {"-h", "--help"}}, true);
   if (args.has("--help")) {
     std::cout << kHelp;
@@ -64,7 +65,8 @@ int cmd_record(const std::vector<std::string>& argv) {
   if (auto ms = args.get("--max-slice")) {
     auto ns = parse_duration_ns(*ms);
     if (!ns || *ns < 1000000ull)
-      throw Error("--max-slice: '" + *ms + "' is not a duration of at least 1ms (examples: 5ms, 1s)");
+      throw Error("--max-slice: '" + *ms +
+                  "' is not a duration of at least 1ms (examples: 5ms, 1s)");
     opt.max_slice_ns = *ns;
     opt.max_slice_timeout_ns = std::max(opt.max_slice_timeout_ns, *ns);
   }

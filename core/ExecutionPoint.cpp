@@ -40,8 +40,8 @@ bool findable_point(Task& t, const Registers& regs) {
   }
   if (!rep || i == sizeof code) return true;
   uint8_t op = code[i];
-  bool string_op = (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
-                   (op >= 0x6c && op <= 0x6f);
+  bool string_op =
+      (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0x6c && op <= 0x6f);
   return !string_op;
 }
 
@@ -59,9 +59,9 @@ std::vector<uint64_t> return_sites(Task& t, const Registers& regs, size_t max) {
     if (!m || !m->exec || v - m->start < 6) continue;
     uint8_t b[6];
     if (!t.try_read(v - 6, b, sizeof b)) continue;
-    bool after_call = b[1] == 0xe8 ||                                   // call rel32
-                      (b[4] == 0xff && (b[5] & 0xf8) == 0xd0) ||        // call reg
-                      (b[3] == 0xff && (b[4] & 0xf8) == 0x50) ||        // call [reg+d8]
+    bool after_call = b[1] == 0xe8 ||                                             // call rel32
+                      (b[4] == 0xff && (b[5] & 0xf8) == 0xd0) ||                  // call reg
+                      (b[3] == 0xff && (b[4] & 0xf8) == 0x50) ||                  // call [reg+d8]
                       (b[0] == 0xff && (b[1] == 0x15 || (b[1] & 0xf8) == 0x90));  // [rip/reg+d32]
     if (after_call && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
   }

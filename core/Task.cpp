@@ -135,7 +135,9 @@ void Task::single_step(int sig) {
   check_ptrace(ptrace(PTRACE_SINGLESTEP, tid_, nullptr, sig), "SINGLESTEP", tid_);
 }
 
-TaskStop Task::wait() { return wait_interruptible({}); }
+TaskStop Task::wait() {
+  return wait_interruptible({});
+}
 
 TaskStop Task::wait_interruptible(const std::function<void()>& on_eintr) {
   int status = 0;

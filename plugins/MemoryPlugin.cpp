@@ -101,8 +101,8 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
       throw Error("replay: sizing the shared copy of " + path + " failed");
     close(in);
     close(out);
-    uint64_t sflags = (a[3] & ~uint64_t(MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) | MAP_SHARED |
-                      MAP_FIXED;
+    uint64_t sflags =
+        (a[3] & ~uint64_t(MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) | MAP_SHARED | MAP_FIXED;
     r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], sflags, uint64_t(fd), a[5]});
     remote_syscall(t, SYS_close, {uint64_t(fd)});
   } else if (stored) {

@@ -26,9 +26,15 @@ bool targets_self(const SyscallContext& ctx) {
 
 std::vector<SyscallClaim> SignalPlugin::claims() const {
   const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_kill, E},          {SYS_tkill, E},         {SYS_tgkill, E},
-          {SYS_rt_sigpending, E},  {SYS_pause, E},         {SYS_rt_sigsuspend, E},
-          {SYS_rt_sigtimedwait, E}, {SYS_rt_sigqueueinfo, E}, {SYS_rt_tgsigqueueinfo, E}};
+  return {{SYS_kill, E},
+          {SYS_tkill, E},
+          {SYS_tgkill, E},
+          {SYS_rt_sigpending, E},
+          {SYS_pause, E},
+          {SYS_rt_sigsuspend, E},
+          {SYS_rt_sigtimedwait, E},
+          {SYS_rt_sigqueueinfo, E},
+          {SYS_rt_tgsigqueueinfo, E}};
 }
 
 std::vector<int> SignalPlugin::allowed() const {

@@ -15,8 +15,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "core/Error.h"
 #include "core/CloneCall.h"
+#include "core/Error.h"
 #include "core/ExecBreakpoint.h"
 #include "core/ExecSetup.h"
 #include "core/FileIdentity.h"
@@ -177,8 +177,7 @@ int RecordSession::run() {
 }
 
 RecordedTask& RecordSession::add_task(pid_t real_tid, pid_t tgid, pid_t rec_tid,
-                                      std::shared_ptr<ProcessState> proc,
-                                      const std::string& name) {
+                                      std::shared_ptr<ProcessState> proc, const std::string& name) {
   RecordedTask& rt = tasks_[real_tid];
   rt.task = std::make_unique<Task>(real_tid, tgid);
   rt.proc = std::move(proc);
@@ -466,9 +465,8 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   std::copy(args, args + 6, ctx.args);
   try {
     if ((nr == SYS_execve || nr == SYS_execveat) &&
-        std::count_if(tasks_.begin(), tasks_.end(), [&](const auto& kv) {
-          return kv.second.task->tgid() == t.tgid();
-        }) > 1)
+        std::count_if(tasks_.begin(), tasks_.end(),
+                      [&](const auto& kv) { return kv.second.task->tgid() == t.tgid(); }) > 1)
       throw Unsupported("exec in a process with several threads is not recorded yet");
     plugin->record_entry(ctx);
   } catch (const Unsupported& u) {
@@ -763,8 +761,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
   bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
-  if (!fault && !boundary && static_cast<int64_t>(regs.orig_rax) >= 0 &&
-      findable_point(t, regs)) {
+  if (!fault && !boundary && static_cast<int64_t>(regs.orig_rax) >= 0 && findable_point(t, regs)) {
     // Made deliverable by a syscall the filter lets through (sigprocmask unblocking it): the
     // app may rely on it arriving right there, so place it by registers, now.
     emit_preempt(rt, capture_point(t), 2);
@@ -948,7 +945,8 @@ RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, Execution
       continue;
     }
     TaskStop s = TaskStop::decode(r, st);
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hits(t.tid())) {
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
+        exec_breakpoint::take_hits(t.tid())) {
       *out = capture_point(t);
       result = Probe::Spin;
       break;
@@ -996,7 +994,8 @@ RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const Execution
       continue;
     }
     TaskStop s = TaskStop::decode(r, st);
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hit(t.tid())) {
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
+        exec_breakpoint::take_hit(t.tid())) {
       ExecutionPoint q = capture_point(t);
       if (same_point_registers(q.regs, p.regs) && q.stack_digest == p.stack_digest)
         result = Probe::Spin;
@@ -1104,8 +1103,8 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       schedule.push_back(o.rec_tid);
       schedule.push_back(o.call.nr);
     } else {
-      if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig ||
-          !o.at_boundary || has_pending_signals(tid))
+      if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig || !o.at_boundary ||
+          has_pending_signals(tid))
         return false;
       th.regs = o.task->regs();
       th.xstate = o.task->xstate();
@@ -1223,9 +1222,9 @@ void RecordSession::finish() {
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("processes", std::to_string(processes_.size()));
   for (const auto& [pid, p] : processes_)
-    index_->set_meta("process." + std::to_string(pid),
-                     "ppid=" + std::to_string(p.ppid) + " status=" + std::to_string(p.status) +
-                         " exe=" + p.exe);
+    index_->set_meta(
+        "process." + std::to_string(pid),
+        "ppid=" + std::to_string(p.ppid) + " status=" + std::to_string(p.status) + " exe=" + p.exe);
   for (const auto& [tid, th] : threads_) {
     ThreadRow row;
     row.tid = tid;

@@ -3,8 +3,8 @@
 // an event (dispatching each trapped syscall to the plugin that owns it), and writes the trace.
 #include <chrono>
 #include <deque>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>

@@ -31,9 +31,9 @@ struct RecordedTask {
   // The syscall in flight: its event as built at entry.
   Event call;
   Plugin* plugin = nullptr;
-  bool translated = false;   // arguments rewritten for the kernel (restarted ids)
-  bool entered = false;      // an `enter` event went out: others may run until it completes
-  bool completed = false;    // stopped at its exit; the event goes out when it runs again
+  bool translated = false;  // arguments rewritten for the kernel (restarted ids)
+  bool entered = false;     // an `enter` event went out: others may run until it completes
+  bool completed = false;   // stopped at its exit; the event goes out when it runs again
   uint64_t call_start_ns = 0;
   uint64_t clone_flags = 0;  // of a clone in flight
   uint64_t clone_child_tid = 0;

@@ -18,8 +18,8 @@
 #include "core/CloneCall.h"
 #include "core/Error.h"
 #include "core/ExecBreakpoint.h"
-#include "core/ExecutionPoint.h"
 #include "core/ExecSetup.h"
+#include "core/ExecutionPoint.h"
 #include "core/FileIdentity.h"
 #include "core/OwnTscTrap.h"
 #include "core/ProcessLauncher.h"
@@ -319,8 +319,8 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
       throw TraceError("checkpoint " + std::to_string(id) + ": threads without their schedule");
     const pid_t first_rec = schedule.empty() ? proc->recorded_pid : static_cast<pid_t>(schedule[0]);
     for (size_t i = 0; i < p.threads.size(); ++i) {
-      ReplayTask& o = add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]),
-                               proc);
+      ReplayTask& o =
+          add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]), proc);
       o.held = true;
       if (schedule[2 * (i + 1) + 1] >= 0) {
         Event e;
@@ -582,7 +582,8 @@ void ReplaySession::reach_point(ReplayTask& rt) {
   resume_held(rt);
   for (;;) {
     TaskStop s = t.wait();
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && exec_breakpoint::take_hit(t.tid())) {
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
+        exec_breakpoint::take_hit(t.tid())) {
       if (same_point_registers(t.regs(), want) && stack_digest(t, want.rsp) == digest) break;
       if (trace_events_) {
         const Registers& r = t.regs();
@@ -592,11 +593,12 @@ void ReplaySession::reach_point(ReplayTask& rt) {
           if (x[k] != y[k])
             fprintf(stderr, "ckrr-trace:   reg word %zu: %llx vs %llx\n", k,
                     (unsigned long long)x[k], (unsigned long long)y[k]);
-        fprintf(stderr, "ckrr-trace: hit rip=%llx regs %s digest %llx/%llx rax %llx/%llx rsp %llx/%llx\n",
+        fprintf(stderr,
+                "ckrr-trace: hit rip=%llx regs %s digest %llx/%llx rax %llx/%llx rsp %llx/%llx\n",
                 (unsigned long long)r.rip, same_point_registers(r, want) ? "same" : "differ",
                 (unsigned long long)stack_digest(t, want.rsp), (unsigned long long)digest,
-                (unsigned long long)r.rax, (unsigned long long)want.rax,
-                (unsigned long long)r.rsp, (unsigned long long)want.rsp);
+                (unsigned long long)r.rax, (unsigned long long)want.rax, (unsigned long long)r.rsp,
+                (unsigned long long)want.rsp);
       }
       t.cont();
       continue;
@@ -611,9 +613,9 @@ void ReplaySession::reach_point(ReplayTask& rt) {
     snprintf(e, sizeof e, "preempted at 0x%llx", (unsigned long long)want.rip);
     if (s.kind == TaskStop::Kind::Seccomp) {
       const Registers& r = t.regs();
-      throw Divergence(ev.seq, ev.tid, "the thread made a syscall before its preemption point", e,
-                       syscall_display_name(static_cast<long>(r.orig_rax)) + " at " +
-                           std::to_string(r.rip));
+      throw Divergence(
+          ev.seq, ev.tid, "the thread made a syscall before its preemption point", e,
+          syscall_display_name(static_cast<long>(r.orig_rax)) + " at " + std::to_string(r.rip));
     }
     throw Divergence(ev.seq, ev.tid, "the thread stopped before its preemption point", e,
                      s.describe());
@@ -735,8 +737,7 @@ void ReplaySession::start_clone(Task& t, const Event& ev) {
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.kind != TaskStop::Kind::Clone)
-    throw Divergence(ev.seq, ev.tid, "no new thread or process", summarize_event(ev),
-                     s.describe());
+    throw Divergence(ev.seq, ev.tid, "no new thread or process", summarize_event(ev), s.describe());
   pid_t real = static_cast<pid_t>(t.event_msg());
   CloneCall c = decode_clone_call(t, ev.nr, ev.args);
   pid_t rec = static_cast<pid_t>(ev.result);
@@ -746,8 +747,8 @@ void ReplaySession::start_clone(Task& t, const Event& ev) {
     proc->recorded_pid = rec;
     proc->real_pid = real;
   }
-  ReplayTask& child = add_task(rec, std::make_unique<Task>(real, c.thread() ? t.tgid() : real),
-                               proc);
+  ReplayTask& child =
+      add_task(rec, std::make_unique<Task>(real, c.thread() ? t.tgid() : real), proc);
   child.started = false;
   if (c.flags & CLONE_CHILD_SETTID) child.child_tid_fixup = c.child_tid;
 }

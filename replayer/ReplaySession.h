@@ -106,9 +106,9 @@ class ReplaySession : public SessionServices {
     std::unique_ptr<Task> task;
     std::shared_ptr<ProcessState> proc;
     pid_t rec_tid = 0;
-    bool held = false;     // stopped where its last event left it, to be resumed for its next
-    int pending_sig = 0;   // signal to deliver when resumed
-    bool started = true;   // false: created by clone, its first stop not yet collected
+    bool held = false;    // stopped where its last event left it, to be resumed for its next
+    int pending_sig = 0;  // signal to deliver when resumed
+    bool started = true;  // false: created by clone, its first stop not yet collected
     uint64_t child_tid_fixup = 0;  // CLONE_CHILD_SETTID: where the kernel wrote the real tid
     std::optional<Event> entered;  // its `enter` event: parked at the syscall, or in it
     bool call_running = false;     // the entered call runs in the kernel (vfork...)
