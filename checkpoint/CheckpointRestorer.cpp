@@ -312,21 +312,7 @@ class Rebuilder {
       remote_syscall_checked(t_, "rt_sigaction(" + std::to_string(sig) + ")", SYS_rt_sigaction,
                              {uint64_t(sig), kScratchDataAddr, 0, 8});
     }
-    const SavedThread& th = m_.threads.front();
-    if (!(th.altstack_flags & SS_DISABLE)) {
-      stack_t ss{};
-      ss.ss_sp = reinterpret_cast<void*>(th.altstack_sp);
-      ss.ss_size = th.altstack_size;
-      ss.ss_flags = th.altstack_flags & kSsAutoDisarm;
-      t_.write(kScratchDataAddr, &ss, sizeof ss);
-      remote_syscall_checked(t_, "sigaltstack", SYS_sigaltstack, {kScratchDataAddr, 0});
-    }
-    t_.write(kScratchDataAddr, &th.sigmask, 8);
-    remote_syscall_checked(t_, "rt_sigprocmask", SYS_rt_sigprocmask,
-                           {SIG_SETMASK, kScratchDataAddr, 0, 8});
-    if (th.robust_list)
-      remote_syscall_checked(t_, "set_robust_list", SYS_set_robust_list,
-                             {th.robust_list, th.robust_list_len});
+    restore_thread_state(t_, m_.threads.front());
     if (opt_.restore_cwd && !m_.cwd.empty())
       remote_syscall(t_, SYS_chdir, {stage_string(t_, m_.cwd)});
     if (!m_.comm.empty())
@@ -359,24 +345,29 @@ class Rebuilder {
     s = nt->wait();
     if (s.gone()) throw Error("restore: a new thread ended: " + s.describe());
     Task& n = *nt;
+    restore_thread_state(n, th);
+    if (th.clear_child_tid) remote_syscall(n, SYS_set_tid_address, {th.clear_child_tid});
+    n.set_regs(th.regs);
+    n.set_xstate(th.xstate);
+    return nt;
+  }
+
+  // What the kernel keeps per thread: alternate signal stack, signal mask, robust list.
+  static void restore_thread_state(Task& t, const SavedThread& th) {
     if (!(th.altstack_flags & SS_DISABLE)) {
       stack_t ss{};
       ss.ss_sp = reinterpret_cast<void*>(th.altstack_sp);
       ss.ss_size = th.altstack_size;
       ss.ss_flags = th.altstack_flags & kSsAutoDisarm;
-      n.write(kScratchDataAddr, &ss, sizeof ss);
-      remote_syscall_checked(n, "sigaltstack", SYS_sigaltstack, {kScratchDataAddr, 0});
+      t.write(kScratchDataAddr, &ss, sizeof ss);
+      remote_syscall_checked(t, "sigaltstack", SYS_sigaltstack, {kScratchDataAddr, 0});
     }
-    n.write(kScratchDataAddr, &th.sigmask, 8);
-    remote_syscall_checked(n, "rt_sigprocmask", SYS_rt_sigprocmask,
+    t.write(kScratchDataAddr, &th.sigmask, 8);
+    remote_syscall_checked(t, "rt_sigprocmask", SYS_rt_sigprocmask,
                            {SIG_SETMASK, kScratchDataAddr, 0, 8});
     if (th.robust_list)
-      remote_syscall_checked(n, "set_robust_list", SYS_set_robust_list,
+      remote_syscall_checked(t, "set_robust_list", SYS_set_robust_list,
                              {th.robust_list, th.robust_list_len});
-    if (th.clear_child_tid) remote_syscall(n, SYS_set_tid_address, {th.clear_child_tid});
-    n.set_regs(th.regs);
-    n.set_xstate(th.xstate);
-    return nt;
   }
 
   std::vector<std::unique_ptr<Task>> threads_;

@@ -922,16 +922,14 @@ bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out) {
   return false;
 }
 
-RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, ExecutionPoint* out,
-                                                     TaskStop* other) {
+RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt,
+                                                               uint64_t within_ns,
+                                                               TaskStop* other) {
   Task& t = *rt.task;
-  std::vector<uint64_t> sites = return_sites(t, t.regs(), 4);
-  if (sites.empty()) return Probe::NotSpin;
-  exec_breakpoint::set_all(t.tid(), sites);
   exec_breakpoint::take_hits(t.tid());
   t.cont();
-  const uint64_t deadline = now_ns() + 5000000ull;
-  Probe result = Probe::NotSpin;
+  const uint64_t deadline = now_ns() + within_ns;
+  BreakpointWait result = BreakpointWait::Interrupted;
   for (;;) {
     int st = 0;
     pid_t r = waitpid(t.tid(), &st, __WALL);
@@ -939,7 +937,7 @@ RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, Execution
       if (errno != EINTR) throw Error(errno_text("waitpid", errno));
       TickTimer::take();
       if (!rt.interrupt_sent && now_ns() >= deadline) {
-        rt.interrupt_sent = true;
+        rt.interrupt_sent = true;  // not there in time: stop it wherever it is
         syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
       }
       continue;
@@ -947,8 +945,7 @@ RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, Execution
     TaskStop s = TaskStop::decode(r, st);
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
         exec_breakpoint::take_hits(t.tid())) {
-      *out = capture_point(t);
-      result = Probe::Spin;
+      result = BreakpointWait::Hit;
       break;
     }
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
@@ -959,11 +956,29 @@ RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, Execution
       }
     }
     *other = s;
-    result = Probe::OtherStop;
+    result = BreakpointWait::Other;
     break;
   }
   exec_breakpoint::clear(t.tid());
   return result;
+}
+
+RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, ExecutionPoint* out,
+                                                     TaskStop* other) {
+  Task& t = *rt.task;
+  std::vector<uint64_t> sites = return_sites(t, t.regs(), 4);
+  if (sites.empty()) return Probe::NotSpin;
+  exec_breakpoint::set_all(t.tid(), sites);
+  switch (run_to_breakpoint(rt, 5000000ull, other)) {
+    case BreakpointWait::Hit:
+      *out = capture_point(t);
+      return Probe::Spin;
+    case BreakpointWait::Other:
+      return Probe::OtherStop;
+    case BreakpointWait::Interrupted:
+      break;
+  }
+  return Probe::NotSpin;
 }
 
 RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const ExecutionPoint& p,
@@ -977,43 +992,18 @@ RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const Execution
     return Probe::OtherStop;
   }
   exec_breakpoint::set(t.tid(), p.regs.rip);
-  exec_breakpoint::take_hit(t.tid());
-  t.cont();
-  const uint64_t deadline = now_ns() + 1000000ull;
-  Probe result = Probe::NotSpin;
-  for (;;) {
-    int st = 0;
-    pid_t r = waitpid(t.tid(), &st, __WALL);
-    if (r < 0) {
-      if (errno != EINTR) throw Error(errno_text("waitpid", errno));
-      TickTimer::take();
-      if (!rt.interrupt_sent && now_ns() >= deadline) {
-        rt.interrupt_sent = true;
-        syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
-      }
-      continue;
-    }
-    TaskStop s = TaskStop::decode(r, st);
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
-        exec_breakpoint::take_hit(t.tid())) {
+  switch (run_to_breakpoint(rt, 1000000ull, other)) {
+    case BreakpointWait::Hit: {
       ExecutionPoint q = capture_point(t);
-      if (same_point_registers(q.regs, p.regs) && q.stack_digest == p.stack_digest)
-        result = Probe::Spin;
+      bool same = same_point_registers(q.regs, p.regs) && q.stack_digest == p.stack_digest;
+      return same ? Probe::Spin : Probe::NotSpin;
+    }
+    case BreakpointWait::Other:
+      return Probe::OtherStop;
+    case BreakpointWait::Interrupted:
       break;
-    }
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
-      siginfo_t si = t.siginfo();
-      if (si.si_code == SI_TKILL && si.si_pid == getpid()) {
-        rt.interrupt_sent = false;
-        break;
-      }
-    }
-    *other = s;
-    result = Probe::OtherStop;
-    break;
   }
-  exec_breakpoint::clear(t.tid());
-  return result;
+  return Probe::NotSpin;
 }
 
 void RecordSession::reap_process(pid_t tgid) {

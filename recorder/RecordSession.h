@@ -94,6 +94,10 @@ class RecordSession : public SessionServices {
   // comes back with the same registers and stack (it waits for another thread).
   enum class Probe { Spin, NotSpin, OtherStop };
   Probe probe_spin(RecordedTask& rt, const ExecutionPoint& p, TaskStop* other);
+  // Lets the thread run with its breakpoints armed until one fires (Hit), another stop comes
+  // (Other, in *other), or within_ns passes and it is stopped wherever it is (Interrupted).
+  enum class BreakpointWait { Hit, Other, Interrupted };
+  BreakpointWait run_to_breakpoint(RecordedTask& rt, uint64_t within_ns, TaskStop* other);
   // Runs the thread on to the next return site on its stack (a point cheap to find in replay):
   // Found (out set), Other (a stop to dispatch; other set), or NotFound (stopped elsewhere).
   Probe seek_return_site(RecordedTask& rt, ExecutionPoint* out, TaskStop* other);
