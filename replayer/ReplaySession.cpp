@@ -23,6 +23,7 @@
 #include "core/FileIdentity.h"
 #include "core/OwnTscTrap.h"
 #include "core/ProcessLauncher.h"
+#include "core/RobustList.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
 #include "core/Sha256.h"
@@ -886,6 +887,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     // thread runs (as when recording).
     ReplayTask& rt = *cur_;
     rt.exiting = true;
+    if (rt.rec_tid != t.tid()) mark_robust_futexes_dead(t, rt.rec_tid);
     t.cont();
     bool last = std::count_if(tasks_.begin(), tasks_.end(),
                               [&](const auto& kv) { return kv.second.proc == rt.proc; }) == 1;

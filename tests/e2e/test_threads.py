@@ -16,10 +16,11 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import unittest
 
-from ckrr_testlib import CkrrTestCase, prog
+from ckrr_testlib import CKRR, CkrrTestCase, prog
 
 # The real interpreter: the `python3` on PATH may be a pyenv shim (a bash script that forks).
 PYTHON = "/usr/bin/python3"
@@ -198,6 +199,29 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assert_native_varies([prog("posix_timer")])
         trace, rec = self.record_replay_ok([prog("posix_timer")])
         self.assertRegex(rec.stdout, rb"^fired=3\d value=77 iterations=\d+ x=[0-9a-f]{16} timerfd=8/1\n$")
+
+    def test_robust_mutex_owner_died(self):
+        argv = [prog("robust_owner_died")]
+        trace, rec = self.record_replay_ok(argv)
+        self.assertEqual(rec.stdout, b"lock after the owner died: EOWNERDEAD\nrelocked: 0\n")
+
+    def test_sigint_from_the_terminal(self):
+        """^C at a terminal: SIGINT to the whole foreground process group. ckrr ignores it
+        itself; the program's handler gets it, and so does its replay."""
+        trace = self.path("t")
+        p = subprocess.Popen([CKRR, "record", "-q", "-o", trace, "--",
+                              prog("sigint_wait")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        first = p.stdout.readline()
+        self.assertTrue(first.startswith(b"ready "), first)
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 0, err.decode(errors="replace"))
+        self.assertEqual(out, b"got signal 2\n")
+        r = self.ckrr("replay", trace)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        self.assertEqual(r.stdout, first + out)
 
     def test_sigalrm_compute(self):
         """Asynchronous signals (a 1 ms interval timer) land in a loop with no syscalls."""
