@@ -85,6 +85,10 @@ inline constexpr const char* kBeforeNextSyscallBlob = "before-next-syscall";
 // the number of the syscall it waits in (saved as about to make it again), or -1 (int64 pairs,
 // the capturing thread first).
 inline constexpr const char* kThreadsBlob = "threads";
+// Blob of a checkpoint of one process among several taken at the same event: uint32 first id,
+// count (the ids first..first+count-1 make the whole tree) and the id holding the thread that
+// ran (replay stops there for --to at that event).
+inline constexpr const char* kGroupBlob = "group";
 
 struct CheckpointManifest {
   static constexpr uint32_t kVersion = 1;

@@ -72,6 +72,7 @@ class CheckpointWriter {
   }
 
   PageStore& pages() { return *pages_; }
+  uint32_t next_id() const { return next_id_; }
 
  private:
   void capture_memory(Task& t, CheckpointManifest& m);

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,22 +217,29 @@ long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long n
   r.r9 = a[5];
   r.rip = syscall_insn;
   set_regs(r);
+  // A signal that arrives meanwhile stops the task first: put the task back as it was and the
+  // signal back in its queue (as a tgkill from ckrr: its siginfo is lost), then fail.
+  auto fail = [&](const TaskStop& s) {
+    if (!s.gone()) {
+      set_regs(saved);
+      if (s.kind == TaskStop::Kind::Signal && s.sig != SIGTRAP)
+        syscall(SYS_tgkill, tgid_, tid_, s.sig);
+    }
+    return Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+  };
   long result;
   if (allowed_by_seccomp) {
     cont();
     TaskStop s = wait();
-    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP)
-      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP) throw fail(s);
     result = static_cast<long>(regs().rax);
   } else {
     cont();
     TaskStop s = wait();
-    if (s.kind != TaskStop::Kind::Seccomp)
-      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    if (s.kind != TaskStop::Kind::Seccomp) throw fail(s);
     resume_syscall();
     s = wait();
-    if (s.kind != TaskStop::Kind::SyscallStop)
-      throw Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    if (s.kind != TaskStop::Kind::SyscallStop) throw fail(s);
     result = static_cast<long>(regs().rax);
   }
   set_regs(saved);

@@ -83,12 +83,13 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
     uint32_t id = *it;
     try {
       RestoredProcess p = restorer.restore(id, ro);
-      if (!p.threads.empty()) {
+      if (!p.threads.empty() || p.manifest.blob(kGroupBlob)) {
         kill(p.task->tgid(), SIGKILL);
         for (auto& th : p.threads) th->wait();
         p.task->wait();
         throw TraceError("checkpoint " + std::to_string(id) +
-                         " holds several threads: a live restart of those is not supported yet");
+                         " holds several threads or processes: a live restart of those is not "
+                         "supported yet");
       }
       out.task = std::move(p.task);
       ProcessState& proc = out.proc;

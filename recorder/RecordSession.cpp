@@ -20,6 +20,7 @@
 #include "core/ExecBreakpoint.h"
 #include "core/ExecSetup.h"
 #include "core/FileIdentity.h"
+#include "core/MemoryMap.h"
 #include "core/OwnTscTrap.h"
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
@@ -476,6 +477,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   }
   rt.at_boundary = false;
   if (nr == SYS_set_tid_address) rt.clear_child_tid = args[0];
+  rt.rewound_call = -1;
   if (nr == SYS_prctl && args[0] == PR_SET_NAME) {
     std::string name = t.read_string(args[1], 16);
     threads_[rt.rec_tid].name = name;
@@ -922,8 +924,7 @@ bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out) {
   return false;
 }
 
-RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt,
-                                                               uint64_t within_ns,
+RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt, uint64_t within_ns,
                                                                TaskStop* other) {
   Task& t = *rt.task;
   exec_breakpoint::take_hits(t.tid());
@@ -1047,8 +1048,11 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   const bool due =
       g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
   CheckpointRequest others;
-  if (due && tasks_.size() > 1 && !other_threads_checkpointable(rt, others)) {
-    // Checkpoints of several threads or processes are not written yet (see README).
+  std::vector<ProcessCapture> processes;
+  if (due && tasks_.size() > 1 &&
+      !(other_threads_checkpointable(rt, others) &&
+        other_processes_checkpointable(rt, processes))) {
+    // Not at a point every thread can be described: try again later.
     g_checkpoint_requested = 0;
     ++skipped_checkpoints_;
     next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
@@ -1059,7 +1063,7 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
     // wait for a boundary without one.
     if (!restarting && !has_pending_signals(t.tid())) {
-      take_checkpoint(rt, after->seq, false, std::move(others));
+      take_checkpoint(rt, after->seq, false, std::move(others), std::move(processes));
       return;
     }
   }
@@ -1069,10 +1073,10 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
 bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req) {
   std::vector<int64_t> schedule;  // per thread: rec tid, entered syscall number or -1
   schedule.push_back(rt.rec_tid);
-  schedule.push_back(-1);
+  schedule.push_back(rt.rewound_call);
   for (auto& [tid, o] : tasks_) {
     if (&o == &rt) continue;
-    if (o.task->tgid() != rt.task->tgid()) return false;  // other processes: not yet
+    if (o.task->tgid() != rt.task->tgid()) continue;  // other processes: their own request
     if (o.interrupt_sent || o.rewind_on_stop || o.state == RecordedTask::State::Starting ||
         o.state == RecordedTask::State::Running || !o.deferred.empty())
       return false;
@@ -1093,14 +1097,14 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       schedule.push_back(o.rec_tid);
       schedule.push_back(o.call.nr);
     } else {
-      if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig || !o.at_boundary ||
-          has_pending_signals(tid))
+      if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig ||
+          !(o.at_boundary || o.rewound_call >= 0) || has_pending_signals(tid))
         return false;
       th.regs = o.task->regs();
       th.xstate = o.task->xstate();
       ptrace(PTRACE_GETSIGMASK, tid, sizeof(uint64_t), &th.sigmask);
       schedule.push_back(o.rec_tid);
-      schedule.push_back(-1);
+      schedule.push_back(o.rewound_call);
     }
     req.other_threads.push_back(std::move(th));
   }
@@ -1110,29 +1114,110 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
   return true;
 }
 
-void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
-                                    CheckpointRequest req) {
-  Task& t = *rt.task;
-  g_checkpoint_requested = 0;
-  uint64_t now = now_ns();
+bool RecordSession::stop_waiting_thread(RecordedTask& o) {
+  Task& t = *o.task;
+  o.interrupt_sent = true;
+  syscall(SYS_tgkill, t.tgid(), t.tid(), SIGSTOP);
+  TaskStop s = t.wait();
+  if (s.kind != TaskStop::Kind::SyscallStop) {
+    pending_stops_.emplace_back(t.tid(), s.raw_status);  // for the main loop
+    return false;
+  }
+  int64_t rax = static_cast<int64_t>(t.regs().rax);
+  if (rax > -512 || rax < -516) {
+    // It completed meanwhile: it waits at its exit for its turn, our SIGSTOP still pending.
+    o.completed = true;
+    o.state = RecordedTask::State::Ready;
+    ready_.push_back(t.tid());
+    return false;
+  }
+  t.cont();
+  s = t.wait();
+  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP) {
+    pending_stops_.emplace_back(t.tid(), s.raw_status);
+    return false;
+  }
+  Registers r = t.regs();
+  r.rip -= 2;
+  r.rax = r.orig_rax;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  t.set_regs(r);
+  o.interrupt_sent = false;
+  o.rewound_call = o.call.nr;  // makes it again when it runs: replay parks it there
+  o.entered = false;
+  o.completed = false;
+  o.at_boundary = false;
+  o.state = RecordedTask::State::Ready;
+  ready_.push_back(t.tid());
+  return true;
+}
+
+bool RecordSession::other_processes_checkpointable(RecordedTask& rt,
+                                                   std::vector<ProcessCapture>& out) {
+  std::map<pid_t, std::vector<RecordedTask*>> by_process;
+  for (auto& [tid, o] : tasks_)
+    if (o.task->tgid() != rt.task->tgid()) by_process[o.task->tgid()].push_back(&o);
+  for (auto& [tgid, members] : by_process) {
+    // Memory shared between processes would be restored as separate copies.
+    for (const Mapping& m : read_memory_map(tgid))
+      if (m.shared && m.write) return false;
+    RecordedTask* capturer = nullptr;
+    for (RecordedTask* o : members)
+      if (o->state == RecordedTask::State::Ready && !o->completed && !o->resume_sig &&
+          !o->interrupt_sent && (o->at_boundary || o->rewound_call >= 0) && o->deferred.empty() &&
+          !has_pending_signals(o->task->tid()))
+        capturer = o;
+    for (RecordedTask* o : members) {
+      if (capturer) break;
+      if (o->entered && !o->completed && o->call.mode == ReplayMode::Emulate &&
+          o->state == RecordedTask::State::InSyscall && stop_waiting_thread(*o))
+        capturer = o;
+    }
+    if (!capturer) return false;
+    ProcessCapture pc;
+    pc.capturer = capturer;
+    if (!other_threads_checkpointable(*capturer, pc.req)) return false;
+    out.push_back(std::move(pc));
+  }
+  return true;
+}
+
+void RecordSession::fill_request(RecordedTask& capturer, uint64_t seq, CheckpointRequest& req) {
   req.seq = seq;
-  req.clear_child_tid = rt.clear_child_tid;
+  req.clear_child_tid = capturer.clear_child_tid;
   std::vector<uint8_t> blob;
-  rt.proc->serialize(blob);
+  capturer.proc->serialize(blob);
   req.blobs.emplace_back("process", blob);
   for (const auto& p : registry_.plugins()) {
     p->save_state(blob);
     req.blobs.emplace_back(p->name(), blob);
   }
+}
+
+void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
+                                    CheckpointRequest req, std::vector<ProcessCapture> processes) {
+  Task& t = *rt.task;
+  g_checkpoint_requested = 0;
+  uint64_t now = now_ns();
+  fill_request(rt, seq, req);
   // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
   // instruction of the next event. Replay uses it only for later events.
   if (before_next_syscall) req.blobs.emplace_back(kBeforeNextSyscallBlob, std::vector<uint8_t>{1});
-  bool resumed = false;
-  try {
-    checkpoints_->capture(t, req);
-    t.cont();  // the app runs while the pages are synced and the manifest published
-    resumed = true;
-    CheckpointStats st = checkpoints_->publish();
+  // Several processes: one checkpoint each, consecutive ids, the running one's last; all
+  // captured before the running thread goes on.
+  const uint32_t first = checkpoints_->next_id();
+  const uint32_t count = static_cast<uint32_t>(processes.size() + 1);
+  if (count > 1) {
+    std::vector<uint8_t> g(3 * sizeof(uint32_t));
+    uint32_t v[3] = {first, count, first + count - 1};
+    memcpy(g.data(), v, sizeof v);
+    req.blobs.emplace_back(kGroupBlob, g);
+    for (ProcessCapture& pc : processes) {
+      fill_request(*pc.capturer, seq, pc.req);
+      pc.req.blobs.emplace_back(kGroupBlob, g);
+    }
+  }
+  auto index_row = [&](const CheckpointStats& st) {
     CheckpointRow row;
     row.id = st.id;
     row.seq = seq;
@@ -1141,9 +1226,21 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     row.bytes_added = st.bytes_added;
     row.path = st.path;
     index_->add_checkpoint(row);
+  };
+  bool resumed = false;
+  try {
+    for (ProcessCapture& pc : processes) {
+      checkpoints_->capture(*pc.capturer->task, pc.req);
+      index_row(checkpoints_->publish());
+    }
+    checkpoints_->capture(t, req);
+    t.cont();  // the app runs while the pages are synced and the manifest published
+    resumed = true;
+    index_row(checkpoints_->publish());
     ++checkpoint_count_;
   } catch (const std::exception& e) {
-    // A checkpoint that fails costs the seek speed-up, not the recording.
+    // A checkpoint that fails costs the seek speed-up, not the recording (a group missing a
+    // member is not used by replay).
     checkpoints_->abandon();
     if (!resumed) t.cont();
     std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";

@@ -62,6 +62,10 @@ class RecordSession : public SessionServices {
   void finish_skipped(Task&) override;
 
  private:
+  struct ProcessCapture {  // one process of a checkpoint of several
+    RecordedTask* capturer = nullptr;
+    CheckpointRequest req;
+  };
   struct ProcessRecord {  // for `ckrr info` and the GUI: one per recorded process
     pid_t ppid = 0;
     std::string exe;
@@ -113,10 +117,16 @@ class RecordSession : public SessionServices {
   // Lets the runner go on after its event (checkpoint first when one is due and possible).
   void resume_runner(RecordedTask& rt, const Event* after);
   void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
-                       CheckpointRequest others = {});
+                       CheckpointRequest others = {}, std::vector<ProcessCapture> processes = {});
   // Whether every other thread is where a checkpoint can describe it (one process only);
   // fills their saved state and the schedule blob replay needs.
   bool other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req);
+  // The other processes: for each, a stopped thread to capture it from (a thread waiting in a
+  // call is stopped and rewound to make it again) and its request. False: not now.
+  bool other_processes_checkpointable(RecordedTask& rt, std::vector<ProcessCapture>& out);
+  // Stops a thread waiting in an entered call and rewinds it to the call's instruction.
+  bool stop_waiting_thread(RecordedTask& o);
+  void fill_request(RecordedTask& capturer, uint64_t seq, CheckpointRequest& req);
   void checkpoint_in_blocked_syscall(RecordedTask& rt);
   bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;

@@ -43,6 +43,9 @@ struct RecordedTask {
   std::vector<uint8_t> entry_xstate;
   uint64_t entry_sigmask = 0;
   uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
+  // Stopped for a checkpoint while it waited in this call, and rewound to make it again
+  // (-1: not so). Cleared when it makes its next syscall.
+  int64_t rewound_call = -1;
 
   int resume_sig = 0;  // signal to deliver when it next runs
   // No app code has run since the thread's last event, which left these registers.

@@ -280,6 +280,43 @@ void ReplaySession::launch_from_start() {
   resume_app(task());
 }
 
+ReplaySession::ReplayTask& ReplaySession::adopt_restored(RestoredProcess& p, int64_t id) {
+  const std::vector<uint8_t>* process = p.manifest.blob("process");
+  auto proc = std::make_shared<ProcessState>();
+  if (!process || !proc->deserialize(*process))
+    throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
+  proc->real_pid = p.task->tgid();
+  // Several threads: the blob says which recorded tid each is and which wait in a call.
+  std::vector<int64_t> schedule;
+  if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
+    schedule.resize(b->size() / sizeof(int64_t));
+    memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
+  }
+  if (schedule.size() != 2 * (p.threads.size() + 1)) schedule.clear();
+  if (!p.threads.empty() && schedule.empty())
+    throw TraceError("checkpoint " + std::to_string(id) + ": threads without their schedule");
+  auto park = [](ReplayTask& o, int64_t nr) {
+    if (nr < 0) return;  // stopped where its last event left it
+    Event e;             // about to make again the call it waited in
+    e.kind = EventKind::Enter;
+    e.nr = static_cast<int32_t>(nr);
+    e.tid = o.rec_tid;
+    o.entered = e;
+    o.needs_entry = true;
+  };
+  for (size_t i = 0; i < p.threads.size(); ++i) {
+    ReplayTask& o =
+        add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]), proc);
+    o.held = true;
+    park(o, schedule[2 * (i + 1) + 1]);
+  }
+  pid_t first_rec = schedule.empty() ? proc->recorded_pid : static_cast<pid_t>(schedule[0]);
+  ReplayTask& first = add_task(first_rec, std::move(p.task), proc);
+  first.held = true;
+  if (!schedule.empty()) park(first, schedule[1]);
+  return first;
+}
+
 bool ReplaySession::restore_checkpoint(int64_t id) {
   try {
     RestoreOptions ro;
@@ -287,15 +324,11 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
     ro.stdio_to_devnull = true;
     ro.new_process_group = true;
     ro.cpu = launch_.cpu;
-    RestoredProcess p =
-        CheckpointRestorer(trace_->checkpoints_dir()).restore(static_cast<uint32_t>(id), ro);
+    CheckpointRestorer restorer(trace_->checkpoints_dir());
+    RestoredProcess p = restorer.restore(static_cast<uint32_t>(id), ro);
     if (p.manifest.blob(kBeforeNextSyscallBlob) && opt_.to && *opt_.to == p.manifest.seq)
       throw TraceError("checkpoint " + std::to_string(id) + " lies past event " +
                        std::to_string(p.manifest.seq) + " (taken inside the next syscall)");
-    const std::vector<uint8_t>* process = p.manifest.blob("process");
-    auto proc = std::make_shared<ProcessState>();
-    if (!process || !proc->deserialize(*process))
-      throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
     for (const auto& plugin : registry_.plugins())
       if (const std::vector<uint8_t>* b = p.manifest.blob(plugin->name()))
         plugin->restore_state(*b);
@@ -307,38 +340,34 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
                        std::to_string(id));
     }
     lookahead_.reset();
-    proc->real_pid = p.task->tgid();
-    main_rec_ = proc->recorded_pid;
-    // Several threads: the blob says which recorded tid each is and which wait in a call.
-    std::vector<int64_t> schedule;
-    if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
-      schedule.resize(b->size() / sizeof(int64_t));
-      memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
+    main_rec_ = launch_.pid;
+    // One process of several checkpointed at this event: restore all of them.
+    uint32_t group[3] = {static_cast<uint32_t>(id), 1, static_cast<uint32_t>(id)};
+    if (const std::vector<uint8_t>* g = p.manifest.blob(kGroupBlob)) {
+      if (g->size() != sizeof group)
+        throw TraceError("checkpoint " + std::to_string(id) + ": bad group");
+      memcpy(group, g->data(), sizeof group);
     }
-    if (schedule.size() != 2 * (p.threads.size() + 1)) schedule.clear();
-    if (!p.threads.empty() && schedule.empty())
-      throw TraceError("checkpoint " + std::to_string(id) + ": threads without their schedule");
-    const pid_t first_rec = schedule.empty() ? proc->recorded_pid : static_cast<pid_t>(schedule[0]);
-    for (size_t i = 0; i < p.threads.size(); ++i) {
-      ReplayTask& o =
-          add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]), proc);
-      o.held = true;
-      if (schedule[2 * (i + 1) + 1] >= 0) {
-        Event e;
-        e.kind = EventKind::Enter;
-        e.nr = static_cast<int32_t>(schedule[2 * (i + 1) + 1]);
-        e.tid = o.rec_tid;
-        o.entered = e;
-        o.needs_entry = true;
-      }
-    }
-    cur_ = &add_task(first_rec, std::move(p.task), proc);
-    last_seq_ = seq;
+    ReplayTask* runner = nullptr;
+    ReplayTask& mine = adopt_restored(p, id);
+    if (static_cast<uint32_t>(id) == group[2]) runner = &mine;
     restored_ = std::move(p.manifest);
+    for (uint32_t other = group[0]; other < group[0] + group[1]; ++other) {
+      if (other == static_cast<uint32_t>(id)) continue;
+      RestoredProcess q = restorer.restore(other, ro);
+      if (q.manifest.seq != seq || !q.manifest.blob(kGroupBlob))
+        throw TraceError("checkpoint " + std::to_string(other) + " does not belong with " +
+                         std::to_string(id));
+      ReplayTask& t = adopt_restored(q, other);
+      if (other == group[2]) runner = &t;
+    }
+    if (!runner) throw TraceError("checkpoint " + std::to_string(id) + ": incomplete group");
+    cur_ = runner;
+    last_seq_ = seq;
     if (opt_.to && *opt_.to == seq && !opt_.hold_events) {
       Event here;
       here.seq = seq;
-      here.tid = proc->recorded_pid;
+      here.tid = cur_->rec_tid;
       stop_here(task(), here);
       return true;
     }
@@ -347,9 +376,17 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
   } catch (const TraceError& e) {
     std::cerr << "ckrr: checkpoint " << id << " is unusable (" << e.what()
               << "); trying an earlier one\n";
+  } catch (const Error& e) {
+    std::cerr << "ckrr: checkpoint " << id << " could not be restored (" << e.what()
+              << "); trying an earlier one\n";
   }
-  // Leave no half-restored process behind.
+  // Leave no half-restored process behind, and nothing of it in the session.
   kill_all();
+  reader_ = std::make_unique<EventLogReader>(trace_->events_log());
+  lookahead_.reset();
+  last_seq_ = 0;
+  restored_.reset();
+  registry_ = PluginRegistry::with_builtin_plugins();
   return false;
 }
 

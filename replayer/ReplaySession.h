@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checkpoint/CheckpointManifest.h"
+#include "checkpoint/CheckpointRestorer.h"
 #include "core/MemoryMap.h"
 #include "core/Task.h"
 #include "plugins/PluginRegistry.h"
@@ -120,6 +121,7 @@ class ReplaySession : public SessionServices {
   void launch_from_start();
   // Rebuilds the process from checkpoint id; false (with a warning) when it is unusable.
   bool restore_checkpoint(int64_t id);
+  ReplayTask& adopt_restored(RestoredProcess& p, int64_t id);
   ReplayTask& add_task(pid_t rec_tid, std::unique_ptr<Task> t, std::shared_ptr<ProcessState> p);
   ReplayTask& task_of(const Event& ev);
   Mapping symbol_file_for(const Mapping& m);
