@@ -127,7 +127,6 @@ class RecordSession : public SessionServices {
   // Stops a thread waiting in an entered call and rewinds it to the call's instruction.
   bool stop_waiting_thread(RecordedTask& o);
   void fill_request(RecordedTask& capturer, uint64_t seq, CheckpointRequest& req);
-  void checkpoint_in_blocked_syscall(RecordedTask& rt);
   bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
