@@ -27,9 +27,13 @@ ExecutionPoint capture_point(Task& t) {
 bool findable_point(Task& t, const Registers& regs) {
   uint8_t code[15];
   if (!t.try_read(regs.rip, code, sizeof code)) return true;
+  return !is_rep_string_insn(code, sizeof code);
+}
+
+bool is_rep_string_insn(const uint8_t* code, size_t n) {
   bool rep = false;
   size_t i = 0;
-  for (; i < sizeof code; ++i) {
+  for (; i < n; ++i) {
     uint8_t b = code[i];
     if (b == 0xf2 || b == 0xf3) {
       rep = true;
@@ -38,11 +42,9 @@ bool findable_point(Task& t, const Registers& regs) {
       break;
     }
   }
-  if (!rep || i == sizeof code) return true;
+  if (!rep || i == n) return false;
   uint8_t op = code[i];
-  bool string_op =
-      (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0x6c && op <= 0x6f);
-  return !string_op;
+  return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0x6c && op <= 0x6f);
 }
 
 std::vector<uint64_t> return_sites(Task& t, const Registers& regs, size_t max) {

@@ -32,6 +32,9 @@ ExecutionPoint capture_point(Task& t);
 // False inside a rep-prefixed string instruction (rep movs...): an interrupt can stop it between
 // iterations, but an execution breakpoint fires only before its first one.
 bool findable_point(Task& t, const Registers& regs);
+// The decoding behind it: whether code (at most 15 bytes) starts with a rep/repne string
+// instruction (movs, stos, lods, cmps, scas, ins, outs), prefixes included.
+bool is_rep_string_insn(const uint8_t* code, size_t n);
 // Places on the stack where the thread will come back after a call returns, innermost first
 // (words of the stack that point right after a call instruction in executable memory; at most
 // max). A point there is found in replay after few breakpoint hits, unlike one in a hot loop.
