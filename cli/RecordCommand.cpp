@@ -28,7 +28,7 @@ const char* kHelp =
     "                       by sending SIGUSR2 to the recorder.\n"
     "  --max-slice DURATION one thread runs at a time; while others wait, a thread that makes\n"
     "                       no syscall is preempted after this long wherever it is (default\n"
-    "                       10s; a spin loop is preempted after 2 ms). Shorter: more thread\n"
+    "                       10s; a spin loop is preempted after 1-2 ms). Shorter: more thread\n"
     "                       switches in compute loops, each costly to replay (see README).\n"
     "  -q, --quiet          do not print where the trace went\n"
     "\n"

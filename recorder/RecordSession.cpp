@@ -25,6 +25,7 @@
 #include "core/ProcessLauncher.h"
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
+#include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
@@ -797,6 +798,12 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   rt.at_boundary = false;
   const pid_t tgid = t.tgid();
   const bool fatal = fatal_by_default(tgid, sig);
+  if (!fault && has_signal_handler(t.tid(), sig)) {
+    // Replay delivers it the same way: the frame's fault words are cleared in both.
+    if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2]))
+      pending_stops_.emplace_front(t.tid(), other->raw_status);
+    return;
+  }
   t.cont(sig);
   if (fatal) {
     runner_ = 0;

@@ -40,7 +40,7 @@ struct RecordOptions {
   uint64_t checkpoint_interval_ns = 1000000000ull;
   // Threads: a runner that others wait for is checked for a spin loop this often, and
   // preempted wherever it is after max_slice_ns.
-  uint64_t spin_check_ns = 2000000ull;
+  uint64_t spin_check_ns = 1000000ull;
   uint64_t max_slice_ns = 10000000000ull;
   uint64_t max_slice_timeout_ns = 30000000000ull;  // when the waiting threads only timed out
 };

@@ -27,6 +27,7 @@
 #include "core/ScratchPage.h"
 #include "core/SeccompFilter.h"
 #include "core/Sha256.h"
+#include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
@@ -349,17 +350,20 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
       memcpy(group, g->data(), sizeof group);
     }
     ReplayTask* runner = nullptr;
+    const pid_t mine_tgid = p.task->tgid();
     ReplayTask& mine = adopt_restored(p, id);
     if (static_cast<uint32_t>(id) == group[2]) runner = &mine;
-    restored_ = std::move(p.manifest);
+    restored_[mine_tgid] = std::move(p.manifest);
     for (uint32_t other = group[0]; other < group[0] + group[1]; ++other) {
       if (other == static_cast<uint32_t>(id)) continue;
       RestoredProcess q = restorer.restore(other, ro);
       if (q.manifest.seq != seq || !q.manifest.blob(kGroupBlob))
         throw TraceError("checkpoint " + std::to_string(other) + " does not belong with " +
                          std::to_string(id));
+      const pid_t tgid = q.task->tgid();
       ReplayTask& t = adopt_restored(q, other);
       if (other == group[2]) runner = &t;
+      restored_[tgid] = std::move(q.manifest);
     }
     if (!runner) throw TraceError("checkpoint " + std::to_string(id) + ": incomplete group");
     cur_ = runner;
@@ -385,16 +389,17 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
   reader_ = std::make_unique<EventLogReader>(trace_->events_log());
   lookahead_.reset();
   last_seq_ = 0;
-  restored_.reset();
+  restored_.clear();
   registry_ = PluginRegistry::with_builtin_plugins();
   return false;
 }
 
 Mapping ReplaySession::symbol_file_for(const Mapping& m) {
   Mapping out = m;
-  if (restored_) {
-    // The restored process maps checkpoint page files: use what was mapped there originally.
-    for (const SavedRegion& r : restored_->regions)
+  auto restored = cur_ ? restored_.find(cur_->task->tgid()) : restored_.end();
+  if (restored != restored_.end()) {
+    // A restored process maps checkpoint page files: use what was mapped there originally.
+    for (const SavedRegion& r : restored->second.regions)
       if (m.start >= r.start && m.start < r.end) {
         out.path = r.path;
         out.start = r.start;
@@ -480,7 +485,7 @@ int ReplaySession::run() {
         break;
     }
     resume_held(rt);
-    handle_stop(rt.task->wait());
+    handle_stop(wait_task(rt));
   }
   return 0;
 }
@@ -506,7 +511,22 @@ void ReplaySession::resume_held(ReplayTask& rt) {
   rt.held = false;
   int sig = rt.pending_sig;
   rt.pending_sig = 0;
+  if (sig && rt.pending_async && has_signal_handler(rt.task->tid(), sig)) {
+    rt.pending_async = false;
+    rt.stashed = deliver_async_signal(*rt.task, sig, rt.pending_rip);  // as when recording
+    return;
+  }
+  rt.pending_async = false;
   rt.task->cont(sig);
+}
+
+TaskStop ReplaySession::wait_task(ReplayTask& rt) {
+  if (rt.stashed) {
+    TaskStop s = *rt.stashed;
+    rt.stashed.reset();
+    return s;
+  }
+  return rt.task->wait();
 }
 
 void ReplaySession::inject_signal(ReplayTask& rt, const Event& ev) {
@@ -521,7 +541,7 @@ void ReplaySession::inject_signal(ReplayTask& rt, const Event& ev) {
 
 void ReplaySession::on_enter(ReplayTask& rt) {
   resume_held(rt);
-  TaskStop s = rt.task->wait();
+  TaskStop s = wait_task(rt);
   Task& t = *rt.task;
   if (s.kind != TaskStop::Kind::Seccomp) {
     // A foreign signal on the way is dropped; anything else is not what was recorded.
@@ -561,7 +581,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     // Restored from a checkpoint just before the call it waited in: make it again.
     rt.needs_entry = false;
     resume_held(rt);
-    TaskStop s = t.wait();
+    TaskStop s = wait_task(rt);
     if (s.kind != TaskStop::Kind::Seccomp || static_cast<long>(t.regs().orig_rax) != ev.nr)
       throw Divergence(ev.seq, ev.tid, "a restored thread did not make its call again",
                        syscall_display_name(ev.nr), s.describe());
@@ -619,7 +639,7 @@ void ReplaySession::reach_point(ReplayTask& rt) {
   exec_breakpoint::take_hit(t.tid());
   resume_held(rt);
   for (;;) {
-    TaskStop s = t.wait();
+    TaskStop s = wait_task(rt);
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
         exec_breakpoint::take_hit(t.tid())) {
       if (same_point_registers(t.regs(), want) && stack_digest(t, want.rsp) == digest) break;
@@ -988,7 +1008,11 @@ void ReplaySession::on_signal(Task& t, int sig) {
     t.set_siginfo(*injecting_);
     injecting_.reset();
     after_event(t, ev);
-    if (!stopped_) resume_app(t, sig);
+    if (!stopped_) {
+      resume_app(t, sig);
+      cur_->pending_async = true;
+      cur_->pending_rip = t.regs().rip;
+    }
     return;
   }
   if (is_stop_signal(sig)) {

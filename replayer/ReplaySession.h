@@ -110,10 +110,13 @@ class ReplaySession : public SessionServices {
     bool held = false;    // stopped where its last event left it, to be resumed for its next
     int pending_sig = 0;  // signal to deliver when resumed
     bool started = true;  // false: created by clone, its first stop not yet collected
-    uint64_t child_tid_fixup = 0;  // CLONE_CHILD_SETTID: where the kernel wrote the real tid
-    std::optional<Event> entered;  // its `enter` event: parked at the syscall, or in it
-    bool call_running = false;     // the entered call runs in the kernel (vfork...)
-    bool needs_entry = false;      // restored before its entered call: run it there first
+    uint64_t child_tid_fixup = 0;     // CLONE_CHILD_SETTID: where the kernel wrote the real tid
+    std::optional<Event> entered;     // its `enter` event: parked at the syscall, or in it
+    bool call_running = false;        // the entered call runs in the kernel (vfork...)
+    bool needs_entry = false;         // restored before its entered call: run it there first
+    bool pending_async = false;       // pending_sig is an asynchronous one (see SignalFrame.h)
+    uint64_t pending_rip = 0;         // where it interrupts the thread
+    std::optional<TaskStop> stashed;  // a stop that came while delivering it
     bool exiting = false;
   };
 
@@ -143,6 +146,8 @@ class ReplaySession : public SessionServices {
   void finish_process(ReplayTask& rt);
   void ensure_started(ReplayTask& rt);
   void resume_held(ReplayTask& rt);
+  // The thread's next stop (one that came while resume_held delivered a signal first).
+  TaskStop wait_task(ReplayTask& rt);
   void on_exec(Task& t, Event& ev);
   void on_signal(Task& t, int sig);
   std::optional<int> on_gone(int raw_status);
@@ -175,7 +180,7 @@ class ReplaySession : public SessionServices {
   std::optional<siginfo_t> injecting_;  // an async signal replay raised, awaiting its stop
   uint64_t last_progress_ns_ = 0;
   std::unique_ptr<TimelineIndex> index_;
-  std::optional<CheckpointManifest> restored_;         // when started from a checkpoint
+  std::map<pid_t, CheckpointManifest> restored_;  // by real pid, when started from a checkpoint
   std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
   uint64_t exec_count_ = 0;
   bool trace_events_ = false;
