@@ -568,6 +568,18 @@ void ReplaySession::on_enter(ReplayTask& rt) {
 
 void ReplaySession::complete_entered(ReplayTask& rt) {
   Task& t = *rt.task;
+  if (rt.needs_entry) {
+    // Restored from a checkpoint just before the call it waited in: make it again.
+    rt.needs_entry = false;
+    resume_held(rt);
+    TaskStop s = wait_task(rt);
+    if (s.kind != TaskStop::Kind::Seccomp ||
+        static_cast<long>(t.regs().orig_rax) != rt.entered->nr) {
+      Event& next = peek("");
+      throw Divergence(next.seq, next.tid, "a restored thread did not make its call again",
+                       syscall_display_name(rt.entered->nr), s.describe());
+    }
+  }
   Event ev = take("the end of a syscall");
   if (ev.kind == EventKind::Enter && ev.nr == rt.entered->nr) {
     after_event(t, ev);  // the call was interrupted and made again: still the same wait
@@ -577,15 +589,6 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     throw Divergence(ev.seq, ev.tid, "the end of another syscall",
                      syscall_display_name(rt.entered->nr), summarize_event(ev));
   rt.entered.reset();
-  if (rt.needs_entry) {
-    // Restored from a checkpoint just before the call it waited in: make it again.
-    rt.needs_entry = false;
-    resume_held(rt);
-    TaskStop s = wait_task(rt);
-    if (s.kind != TaskStop::Kind::Seccomp || static_cast<long>(t.regs().orig_rax) != ev.nr)
-      throw Divergence(ev.seq, ev.tid, "a restored thread did not make its call again",
-                       syscall_display_name(ev.nr), s.describe());
-  }
   Registers regs;
   if (rt.call_running) {
     rt.call_running = false;
