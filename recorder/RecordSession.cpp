@@ -542,6 +542,12 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   rt.translated = ids_.translate_args(t, nr, for_kernel);
   if (rt.translated) t.set_regs(for_kernel);
   rt.state = RecordedTask::State::InSyscall;
+  // A signal held back for the next syscall boundary is raised again now: a call that would
+  // wait (pause, a read) is interrupted by it, and it is delivered at the call's return.
+  if (!rt.deferred.empty() && !rt.deferred_raised) {
+    rt.deferred_raised = true;
+    syscall(SYS_tgkill, t.tgid(), t.tid(), rt.deferred.front().si_signo);
+  }
   // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
   if (!is_clone_call(nr) && tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc)) {
     rt.entry_regs = regs;
@@ -764,9 +770,11 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
   bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
-  if (!fault && !boundary && static_cast<int64_t>(regs.orig_rax) >= 0 && findable_point(t, regs)) {
-    // Made deliverable by a syscall the filter lets through (sigprocmask unblocking it): the
-    // app may rely on it arriving right there, so place it by registers, now.
+  if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
+    // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
+    // app may rely on it arriving right there, so place it by registers, now. (After
+    // rt_sigreturn it is held back like any other: the point would follow a return through a
+    // signal frame, which an execution breakpoint may not see.)
     emit_preempt(rt, capture_point(t), 2);
     ++located_signals_;
     boundary = true;
@@ -784,6 +792,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
       rt.deferred.front().si_signo == sig) {
     si = rt.deferred.front();  // one we re-raised: restore what the kernel first said
     rt.deferred.erase(rt.deferred.begin());
+    rt.deferred_raised = false;
     t.set_siginfo(si);
   }
   ev.kind = EventKind::Signal;
@@ -1270,8 +1279,11 @@ std::optional<int64_t> RecordSession::virtual_result(long nr, int64_t) const {
 
 bool RecordSession::deliver_deferred(RecordedTask& rt) {
   if (rt.deferred.empty()) return false;
-  // Re-raise the first one: its delivery stop comes at once, at this boundary.
-  syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), rt.deferred.front().si_signo);
+  // Re-raise the first one (once): its delivery stop comes at once, at this boundary.
+  if (!rt.deferred_raised) {
+    rt.deferred_raised = true;
+    syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), rt.deferred.front().si_signo);
+  }
   rt.task->cont();
   return true;
 }

@@ -52,6 +52,7 @@ struct RecordedTask {
   bool at_boundary = false;
   Registers last_regs{};
   std::vector<siginfo_t> deferred;  // async signals waiting for such a point
+  bool deferred_raised = false;     // the first of them is pending again (tgkill by ckrr)
   uint64_t deferred_since_ns = 0;
   bool interrupt_sent = false;  // a SIGSTOP of ours is on its way
   bool rewind_on_stop = false;  // that SIGSTOP interrupted a syscall: rewind to its instruction
