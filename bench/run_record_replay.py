@@ -264,10 +264,15 @@ def main():
         "loadavg_before": load_before, "loadavg_after": load_after,
         "ckrr": ckrr, "runs": runs, "results": results, "failures": failures, "stop_floor_us": floor,
     }
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
+    write_report(args.json, doc, failures)
+
+
+def write_report(path, doc, failures):
+    """Writes the JSON report; lists the failed workloads and exits 1 if there are any."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         json.dump(doc, f, indent=2)
-    print(f"\nwrote {args.json}")
+    print(f"\nwrote {path}")
     if failures:
         print("\nFAILED workloads:", file=sys.stderr)
         for fl in failures:

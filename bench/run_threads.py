@@ -32,7 +32,8 @@ import tempfile
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, BENCH_DIR)
-from run_record_replay import Failure, check, dir_bytes, human, read, run_timed  # noqa: E402
+from run_record_replay import (Failure, check, dir_bytes, human, read, run_timed,  # noqa: E402
+                               write_report)
 
 PYTHON = "/usr/bin/python3"  # not the pyenv shim on PATH (a bash script that forks)
 
@@ -228,15 +229,7 @@ def main():
         "loadavg_before": load_before, "loadavg_after": load_after,
         "ckrr": ckrr, "runs": runs, "results": results, "failures": failures,
     }
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(doc, f, indent=2)
-    print(f"\nwrote {args.json}")
-    if failures:
-        print("\nFAILED workloads:", file=sys.stderr)
-        for fl in failures:
-            print(f"  {fl['name']}: {fl['error']}", file=sys.stderr)
-        sys.exit(1)
+    write_report(args.json, doc, failures)
 
 
 if __name__ == "__main__":
