@@ -18,7 +18,6 @@ CPU). Prints a table and writes bench/out/threads.json. Stdlib only; asserts no 
 """
 import argparse
 import datetime
-import json
 import os
 import platform
 import random
