@@ -168,6 +168,13 @@ std::optional<TaskStop> Task::wait_unless(const std::function<bool()>& give_up) 
   return TaskStop::decode(tid_, status);
 }
 
+bool Task::try_regs(Registers* out) {
+  if (!regs_valid_ && ptrace(PTRACE_GETREGS, tid_, nullptr, &regs_) != 0) return false;
+  regs_valid_ = true;
+  *out = regs_;
+  return true;
+}
+
 void Task::wait_until_exited() {
   const std::string path = "/proc/" + std::to_string(tid_) + "/stat";
   for (int i = 0; i < 200000; ++i) {

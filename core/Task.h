@@ -28,6 +28,8 @@ class Task {
 
   // Registers, cached between a stop and the next resume.
   const Registers& regs();
+  // The same, false instead of throwing when the thread cannot be read (gone, running).
+  bool try_regs(Registers* out);
   void set_regs(const Registers& r);
   // XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE).
   std::vector<uint8_t> xstate();

@@ -1160,9 +1160,17 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
       text = "event: " + std::to_string(ev.seq) + "\nthread: " + std::to_string(ev.tid) +
              "\nexited: " + summarize_event(ev) + "\n";
     } else {
-      text = describe_state(t, *cur_->proc, ev.seq, ev.tid, [this](const Mapping& m) {
-               return symbol_file_for(m);
-             }).text;
+      DeadRanges others;  // the other threads of the process, stopped where they are
+      for (auto& [rec, o] : tasks_)
+        if (&o != cur_ && o.proc == cur_->proc && o.started && !o.call_running && !o.exiting) {
+          Registers r;
+          if (o.task->try_regs(&r))
+            for (const auto& d : dead_stack_of(o.task->tid(), r.rsp)) others.push_back(d);
+        }
+      text = describe_state(
+                 t, *cur_->proc, ev.seq, ev.tid,
+                 [this](const Mapping& m) { return symbol_file_for(m); }, others)
+                 .text;
     }
     if (opt_.state_out.empty()) {
       fflush(stdout);

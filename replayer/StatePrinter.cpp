@@ -36,8 +36,15 @@ std::string symbol_at(const std::vector<Mapping>& maps, uint64_t addr,
 
 }  // namespace
 
+DeadRanges dead_stack_of(pid_t tid, uint64_t sp) {
+  for (const Mapping& m : read_memory_map(tid))
+    if (sp > m.start && sp <= m.end && sp - m.start > 128) return {{m.start, sp - 128}};
+  return {};
+}
+
 ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t seq,
-                                   int32_t recorded_tid, const MappingFileResolver& resolve) {
+                                   int32_t recorded_tid, const MappingFileResolver& resolve,
+                                   const DeadRanges& other_threads_dead) {
   ProcessSnapshotText out;
   std::vector<Mapping> maps = read_memory_map(t.tid());
   const Registers& r = t.regs();
@@ -60,11 +67,17 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
   // mappings (a restored process maps the same memory in more pieces).
   Sha256 mem;
   std::vector<uint8_t> buf(1 << 20);
+  DeadRanges dead = other_threads_dead;
+  for (const auto& d : dead_stack_of(t.tid(), r.rsp)) dead.push_back(d);
   for (const Mapping& m : maps) {
     if (!m.write || !m.read || m.path == "[vvar]" || m.path == "[vsyscall]") continue;
     for (uint64_t a = m.start; a < m.end; a += buf.size()) {
       size_t n = std::min<uint64_t>(buf.size(), m.end - a);
       if (!t.try_read(a, buf.data(), n)) memset(buf.data(), 0, n);
+      for (const auto& [lo, hi] : dead) {
+        uint64_t from = std::max(lo, a), to = std::min<uint64_t>(hi, a + n);
+        if (from < to) memset(buf.data() + (from - a), 0, to - from);
+      }
       for (size_t off = 0; off < n; off += 4096) {
         uint64_t page = a + off;
         mem.update(&page, sizeof page);

@@ -5,6 +5,8 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/MemoryMap.h"
 #include "core/Task.h"
@@ -23,7 +25,14 @@ struct ProcessSnapshotText {
 // offset. Unset: the mapping as the kernel shows it.
 using MappingFileResolver = std::function<Mapping(const Mapping&)>;
 
+// Stack below a thread's red zone (rsp - 128) is dead by the ABI: the kernel builds signal
+// frames there, whose FPU area carries CPU bookkeeping (XSAVE's in-use bits) that varies from
+// run to run. The digest leaves it out: these ranges, plus t's own, count as zero.
+using DeadRanges = std::vector<std::pair<uint64_t, uint64_t>>;
+DeadRanges dead_stack_of(pid_t tid, uint64_t rsp);
+
 ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t seq,
-                                   int32_t recorded_tid, const MappingFileResolver& resolve = {});
+                                   int32_t recorded_tid, const MappingFileResolver& resolve = {},
+                                   const DeadRanges& other_threads_dead = {});
 
 }  // namespace ckrr
