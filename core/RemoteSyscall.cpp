@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/Error.h"
+#include "core/SyscallRegisters.h"
 
 namespace ckrr {
 
@@ -26,12 +27,7 @@ long inject_syscall_anywhere(Task& t, uint64_t insn, long nr,
   for (uint64_t v : args) a[i++] = v;
   r.rax = static_cast<uint64_t>(nr);
   r.orig_rax = static_cast<uint64_t>(-1);
-  r.rdi = a[0];
-  r.rsi = a[1];
-  r.rdx = a[2];
-  r.r10 = a[3];
-  r.r8 = a[4];
-  r.r9 = a[5];
+  set_syscall_args(r, a);
   r.rip = insn;
   t.set_regs(r);
   // Entry stop, then (if the filter traces it) a seccomp stop, then the exit stop.

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "core/Error.h"
+#include "core/SyscallRegisters.h"
 
 namespace ckrr {
 
@@ -216,12 +217,7 @@ long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long n
   for (uint64_t v : args) a[i++] = v;
   r.rax = nr;
   r.orig_rax = -1;
-  r.rdi = a[0];
-  r.rsi = a[1];
-  r.rdx = a[2];
-  r.r10 = a[3];
-  r.r8 = a[4];
-  r.r9 = a[5];
+  set_syscall_args(r, a);
   r.rip = syscall_insn;
   set_regs(r);
   // A signal that arrives meanwhile stops the task first: put the task back as it was and the

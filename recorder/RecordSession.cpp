@@ -27,6 +27,7 @@
 #include "core/SeccompFilter.h"
 #include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
+#include "core/SyscallRegisters.h"
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
@@ -639,8 +640,7 @@ void RecordSession::complete_call(RecordedTask& rt) {
   int64_t rax = static_cast<int64_t>(t.regs().rax);
   if (rt.translated || ids_.virtual_pid != ids_.real_pid) {
     Registers r = t.regs();
-    r.rdi = ev.args[0], r.rsi = ev.args[1], r.rdx = ev.args[2], r.r10 = ev.args[3],
-    r.r8 = ev.args[4], r.r9 = ev.args[5];
+    set_syscall_args(r, ev.args);
     if (std::optional<int64_t> v = virtual_result(nr, rax)) r.rax = static_cast<uint64_t>(rax = *v);
     t.set_regs(r);
   }
@@ -843,9 +843,7 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
   Task& t = *rt.task;
   if (rt.rewind_on_stop) {
     Registers r = t.regs();
-    r.rip -= 2;
-    r.rax = r.orig_rax;
-    r.orig_rax = static_cast<uint64_t>(-1);
+    rewind_to_syscall(r);
     t.set_regs(r);
     rt.rewind_on_stop = false;
     rt.entered = false;
@@ -1026,36 +1024,23 @@ RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const Execution
 void RecordSession::reap_process(pid_t tgid) {
   // Collect every thread of the dying process; the leader's status, reported last, is the
   // process's. Stops of other tasks are kept for the main loop.
-  std::vector<pid_t> members;
-  for (auto& [tid, rt] : tasks_)
-    if (rt.task->tgid() == tgid) members.push_back(tid);
-  for (pid_t tid : members) {
-    if (tid == tgid) continue;
+  auto collect = [&](pid_t tid) {
     int st = 0;
     for (;;) {
       pid_t r = waitpid(tid, &st, __WALL);
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) break;
-      TaskStop s = TaskStop::decode(r, st);
-      if (s.gone()) break;
+      if (TaskStop::decode(r, st).gone()) break;
       ptrace(PTRACE_CONT, tid, nullptr, 0);  // dying: let it go on to its end
     }
     auto it = tasks_.find(tid);
     if (it != tasks_.end()) on_gone(it->second, st);
-  }
-  if (tasks_.count(tgid)) {
-    int st = 0;
-    for (;;) {
-      pid_t r = waitpid(tgid, &st, __WALL);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) break;
-      TaskStop s = TaskStop::decode(r, st);
-      if (s.gone()) break;
-      ptrace(PTRACE_CONT, tgid, nullptr, 0);
-    }
-    auto it = tasks_.find(tgid);
-    if (it != tasks_.end()) on_gone(it->second, st);
-  }
+  };
+  std::vector<pid_t> members;
+  for (auto& [tid, rt] : tasks_)
+    if (rt.task->tgid() == tgid && tid != tgid) members.push_back(tid);
+  for (pid_t tid : members) collect(tid);
+  if (tasks_.count(tgid)) collect(tgid);
 }
 
 void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
@@ -1105,9 +1090,7 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       // Waiting in (or done with) an emulated call: saved as about to make it again.
       if (o.call.mode != ReplayMode::Emulate || o.entry_xstate.empty()) return false;
       th.regs = o.entry_regs;
-      th.regs.rip -= 2;
-      th.regs.rax = th.regs.orig_rax;
-      th.regs.orig_rax = static_cast<uint64_t>(-1);
+      rewind_to_syscall(th.regs);
       th.xstate = o.entry_xstate;
       th.sigmask = o.entry_sigmask;
       schedule.push_back(o.rec_tid);
@@ -1154,9 +1137,7 @@ bool RecordSession::stop_waiting_thread(RecordedTask& o) {
     return false;
   }
   Registers r = t.regs();
-  r.rip -= 2;
-  r.rax = r.orig_rax;
-  r.orig_rax = static_cast<uint64_t>(-1);
+  rewind_to_syscall(r);
   t.set_regs(r);
   o.interrupt_sent = false;
   o.rewound_call = o.call.nr;  // makes it again when it runs: replay parks it there

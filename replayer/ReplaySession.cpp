@@ -29,6 +29,7 @@
 #include "core/Sha256.h"
 #include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
+#include "core/SyscallRegisters.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "replayer/StatePrinter.h"
@@ -66,15 +67,8 @@ std::string file_digest(const std::string& path) {
 // the app must find them as it left them.
 void restore_args(Task& t, const uint64_t* a) {
   Registers r = t.regs();
-  if (r.rdi == a[0] && r.rsi == a[1] && r.rdx == a[2] && r.r10 == a[3] && r.r8 == a[4] &&
-      r.r9 == a[5])
-    return;
-  r.rdi = a[0];
-  r.rsi = a[1];
-  r.rdx = a[2];
-  r.r10 = a[3];
-  r.r8 = a[4];
-  r.r9 = a[5];
+  if (same_syscall_args(r, a)) return;
+  set_syscall_args(r, a);
   t.set_regs(r);
 }
 
