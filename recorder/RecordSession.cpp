@@ -80,6 +80,11 @@ bool has_pending_signals(pid_t tid) {
   return false;
 }
 
+// A signal the recorder itself raised with tgkill (an interrupt, a re-raised deferred one).
+bool sent_by_us(const siginfo_t& si) {
+  return si.si_code == SI_TKILL && si.si_pid == getpid();
+}
+
 std::string shell_join(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) {
@@ -749,7 +754,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     return;
   }
   siginfo_t si = t.siginfo();
-  if (sig == SIGSTOP && si.si_code == SI_TKILL && si.si_pid == getpid() && rt.interrupt_sent) {
+  if (sig == SIGSTOP && sent_by_us(si) && rt.interrupt_sent) {
     rt.interrupt_sent = false;
     on_interrupted(rt);
     return;
@@ -788,8 +793,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     t.cont();
     return;
   }
-  if (!fault && si.si_code == SI_TKILL && si.si_pid == getpid() && !rt.deferred.empty() &&
-      rt.deferred.front().si_signo == sig) {
+  if (!fault && sent_by_us(si) && !rt.deferred.empty() && rt.deferred.front().si_signo == sig) {
     si = rt.deferred.front();  // one we re-raised: restore what the kernel first said
     rt.deferred.erase(rt.deferred.begin());
     rt.deferred_raised = false;
@@ -965,7 +969,7 @@ RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt,
     }
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
       siginfo_t si = t.siginfo();
-      if (si.si_code == SI_TKILL && si.si_pid == getpid()) {
+      if (sent_by_us(si)) {
         rt.interrupt_sent = false;
         break;
       }

@@ -594,7 +594,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
       finish_clone(t, ev);
       after_event(t, ev);
       if (!stopped_) {
-        inject_pending_signal(t);
+        inject_pending_signal();
         resume_app(t);
       }
       return;
@@ -605,7 +605,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     write_memory(t, ev);
     after_event(t, ev);
     if (!stopped_) {
-      inject_pending_signal(t);
+      inject_pending_signal();
       resume_app(t);
     }
     return;
@@ -841,7 +841,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     finish_clone(t, ev);
     after_event(t, ev);
     if (stopped_) return;
-    inject_pending_signal(t);
+    inject_pending_signal();
     resume_app(t);
     return;
   }
@@ -956,7 +956,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     }
     return;
   }
-  if (!exiting) inject_pending_signal(t);
+  if (!exiting) inject_pending_signal();
   resume_app(t);
 }
 
@@ -983,7 +983,7 @@ void ReplaySession::on_exec(Task& t, Event& ev) {
   for (const auto& p : registry_.plugins()) p->on_exec(*cur_->proc);
 }
 
-void ReplaySession::inject_pending_signal(Task& t) {
+void ReplaySession::inject_pending_signal() {
   Event* next = nullptr;
   try {
     next = &peek("");
@@ -991,12 +991,7 @@ void ReplaySession::inject_pending_signal(Task& t) {
     return;
   }
   if (next->kind != EventKind::Signal || next->args[0] != 0 || next->tid != cur_->rec_tid) return;
-  const Blob* b = next->find_blob(blob::kSigInfo);
-  siginfo_t si{};
-  if (b && b->data.size() == sizeof si) memcpy(&si, b->data.data(), sizeof si);
-  si.si_signo = next->nr;
-  injecting_ = si;
-  syscall(SYS_tgkill, t.tgid(), t.tid(), next->nr);
+  inject_signal(*cur_, *next);
 }
 
 void ReplaySession::on_signal(Task& t, int sig) {

@@ -152,7 +152,8 @@ class ReplaySession : public SessionServices {
   void on_signal(Task& t, int sig);
   std::optional<int> on_gone(int raw_status);
   void after_event(Task& t, const Event& ev);
-  void inject_pending_signal(Task& t);
+  // Raises the next event now if it is an asynchronous signal for the current thread.
+  void inject_pending_signal();
   void inject_signal(ReplayTask& rt, const Event& ev);
   void write_memory(Task& t, const Event& ev);
   void stop_here(Task& t, const Event& ev);
