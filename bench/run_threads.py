@@ -20,7 +20,6 @@ import argparse
 import datetime
 import os
 import platform
-import random
 import re
 import shutil
 import statistics
@@ -33,46 +32,16 @@ REPO_ROOT = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, BENCH_DIR)
 from run_record_replay import (Failure, check, dir_bytes, human, read, run_timed,  # noqa: E402
                                write_report)
+PROGRAM_SOURCES = os.path.join(REPO_ROOT, "tests", "programs")
+sys.path.insert(0, PROGRAM_SOURCES)
+from words_file import words_file  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # not the pyenv shim on PATH (a bash script that forks)
-
-PY_THREADS = """\
-import hashlib, random, threading
-N = 8
-digests = [None] * N
-def work(i):
-    data = random.Random(i).randbytes(2 << 20)
-    digests[i] = hashlib.sha256(data).hexdigest()
-threads = [threading.Thread(target=work, args=(i,)) for i in range(N)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-for i, d in enumerate(digests):
-    print(i, d)
-"""
-
-
-def words_file(path, size, seed=1234):
-    """`size` bytes of lines of words from a fixed vocabulary and seed: compresses about 3:1."""
-    rng = random.Random(seed)
-    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
-             for _ in range(2000)]
-    chunks, n = [], 0
-    while n < size:
-        line = " ".join(rng.choice(vocab) for _ in range(rng.randint(4, 14))) + "\n"
-        chunks.append(line)
-        n += len(line)
-    with open(path, "w") as f:
-        f.write("".join(chunks)[:size])
-
 
 def workloads(programs, tmp):
     data = os.path.join(tmp, "words-8MiB.txt")
     words_file(data, 8 * 1024 * 1024)
-    script = os.path.join(tmp, "py_threads.py")
-    with open(script, "w") as f:
-        f.write(PY_THREADS)
+    script = os.path.join(PROGRAM_SOURCES, "py_threads.py")
     return [
         # --block-size: xz's default block at -6 is 24 MiB, so 8 MiB would be one block and one
         # compressor thread; 2 MiB blocks keep both threads busy.

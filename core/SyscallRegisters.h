@@ -21,6 +21,12 @@ inline bool same_syscall_args(const Registers& r, const uint64_t* a) {
          r.r9 == a[5];
 }
 
+// The kernel's internal "restart this call" results, seen at a syscall exit when a signal
+// interrupted the call (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK).
+inline bool is_restart_result(int64_t r) {
+  return r == -512 || r == -513 || r == -514 || r == -516;
+}
+
 // A thread stopped in or right after a syscall, put back at its `syscall` instruction to make
 // the call again when it runs (orig_rax -1: the kernel must not restart it a second time).
 inline void rewind_to_syscall(Registers& r) {

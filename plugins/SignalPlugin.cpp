@@ -34,11 +34,14 @@ std::vector<SyscallClaim> SignalPlugin::claims() const {
           {SYS_rt_sigsuspend, E},
           {SYS_rt_sigtimedwait, E},
           {SYS_rt_sigqueueinfo, E},
-          {SYS_rt_tgsigqueueinfo, E}};
+          {SYS_rt_tgsigqueueinfo, E},
+          // Trapped, though deterministic, so the recorder knows each thread's alternate stack
+          // (checkpoints save threads that wait in the kernel from that knowledge).
+          {SYS_sigaltstack, ReplayMode::Reexecute}};
 }
 
 std::vector<int> SignalPlugin::allowed() const {
-  return {SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_sigaltstack};
+  return {SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn};
 }
 
 void SignalPlugin::record_entry(SyscallContext& ctx) {

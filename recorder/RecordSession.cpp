@@ -584,6 +584,12 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
       add_task(child, thread ? t.tgid() : child, child, proc, threads_[parent.rec_tid].name);
   c.state = RecordedTask::State::Starting;
   if (parent.clone_flags & CLONE_CHILD_CLEARTID) c.clear_child_tid = parent.clone_child_tid;
+  // The kernel keeps the parent's alternate signal stack for fork and vfork children only.
+  if ((parent.clone_flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) {
+    c.altstack_sp = parent.altstack_sp;
+    c.altstack_size = parent.altstack_size;
+    c.altstack_flags = parent.altstack_flags;
+  }
   auto early = early_stops_.find(child);
   if (early != early_stops_.end()) {
     int st = early->second;
@@ -609,7 +615,7 @@ void RecordSession::on_syscall_exit(RecordedTask& rt) {
     return;
   }
   int64_t rax = static_cast<int64_t>(t.regs().rax);
-  const bool restart = rax <= -512 && rax >= -516;
+  const bool restart = is_restart_result(rax);
   if (restart && (rt.kicked || rt.interrupt_sent)) {
     // Our SIGSTOP interrupted the call: at its delivery stop the call is rewound to its
     // instruction and made again later, as if it had not started.
@@ -654,11 +660,22 @@ void RecordSession::complete_call(RecordedTask& rt) {
   ctx.result = rax;
   rt.plugin->record_exit(ctx);
   ev.result = ctx.result;
+  if (nr == SYS_sigaltstack && ev.result == 0 && ev.args[0]) note_altstack(rt, ev.args[0]);
   emit_for(rt, ev);
   rt.completed = false;
   rt.entered = false;
   rt.last_regs = t.regs();
   rt.at_boundary = true;
+}
+
+void RecordSession::note_altstack(RecordedTask& rt, uint64_t ss_addr) {
+  stack_t ss{};
+  if (!rt.task->try_read(ss_addr, &ss, sizeof ss)) return;
+  constexpr int kAutoDisarm = static_cast<int>(1u << 31);  // SS_AUTODISARM (linux/signal.h)
+  rt.altstack_flags = ss.ss_flags & (SS_DISABLE | kAutoDisarm);
+  rt.altstack_sp = reinterpret_cast<uint64_t>(ss.ss_sp);
+  rt.altstack_size = ss.ss_size;
+  if (ss.ss_flags & SS_DISABLE) rt.altstack_sp = rt.altstack_size = 0;
 }
 
 void RecordSession::on_exec(RecordedTask& rt, Event& ev) {
@@ -705,6 +722,8 @@ void RecordSession::on_exec(RecordedTask& rt, Event& ev) {
       }
     }
     rt.proc->exec();
+    rt.altstack_flags = SS_DISABLE;  // execve clears it
+    rt.altstack_sp = rt.altstack_size = 0;
     for (const auto& p : registry_.plugins()) p->on_exec(*rt.proc);
   } else {
     if (s.kind != TaskStop::Kind::SyscallStop)
@@ -1063,8 +1082,7 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
   } else if (due && after && failure_.empty()) {
     // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
-    bool restarting =
-        after->kind == EventKind::Syscall && after->result <= -512 && after->result >= -516;
+    bool restarting = after->kind == EventKind::Syscall && is_restart_result(after->result);
     // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
     // wait for a boundary without one.
     if (!restarting && !has_pending_signals(t.tid())) {
@@ -1087,7 +1105,9 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       return false;
     SavedThread th;
     th.tid = o.rec_tid;
-    th.altstack_flags = SS_DISABLE;  // not read for threads other than the capturing one
+    th.altstack_sp = o.altstack_sp;
+    th.altstack_size = o.altstack_size;
+    th.altstack_flags = o.altstack_flags;
     th.clear_child_tid = o.clear_child_tid;
     syscall(SYS_get_robust_list, tid, &th.robust_list, &th.robust_list_len);
     if (o.entered) {
@@ -1127,7 +1147,7 @@ bool RecordSession::stop_waiting_thread(RecordedTask& o) {
     return false;
   }
   int64_t rax = static_cast<int64_t>(t.regs().rax);
-  if (rax > -512 || rax < -516) {
+  if (!is_restart_result(rax)) {
     // It completed meanwhile: it waits at its exit for its turn, our SIGSTOP still pending.
     o.completed = true;
     o.state = RecordedTask::State::Ready;

@@ -92,6 +92,8 @@ class RecordSession : public SessionServices {
   void complete_call(RecordedTask& rt);
   void on_new_task_event(RecordedTask& parent);
   void on_exec(RecordedTask& rt, Event& ev);
+  // After a successful sigaltstack(ss, ...) of this thread: its new alternate stack.
+  void note_altstack(RecordedTask& rt, uint64_t ss_addr);
   void on_signal(RecordedTask& rt, int sig);
   void on_interrupted(RecordedTask& rt);
   // Spin loop check at a stop in app code: the thread runs on to the same rip; true when it

@@ -43,6 +43,11 @@ struct RecordedTask {
   std::vector<uint8_t> entry_xstate;
   uint64_t entry_sigmask = 0;
   uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
+  // Its alternate signal stack as its own sigaltstack calls, clone and exec left it: a thread
+  // waiting in the kernel cannot be asked. (Inside an SS_AUTODISARM handler the kernel has it
+  // disarmed until sigreturn; a checkpoint there restores it armed.)
+  uint64_t altstack_sp = 0, altstack_size = 0;
+  int32_t altstack_flags = SS_DISABLE;
   // Stopped for a checkpoint while it waited in this call, and rewound to make it again
   // (-1: not so). Cleared when it makes its next syscall.
   int64_t rewound_call = -1;

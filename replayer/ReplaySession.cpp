@@ -39,10 +39,6 @@ namespace ckrr {
 
 namespace {
 
-bool is_restart_result(int64_t r) {
-  return r == -512 || r == -513 || r == -514 || r == -516;
-}
-
 std::string call_text(long nr, const uint64_t* a) {
   char buf[256];
   snprintf(buf, sizeof buf, "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx)",
@@ -1141,6 +1137,22 @@ const Event* ReplaySession::next_event() {
   }
 }
 
+DeadRanges ReplaySession::buffers_of_waiting_calls(uint64_t seq, std::set<int32_t> waiting) {
+  // What a waiting call writes is unspecified until it returns, and in the recording the kernel
+  // may have written it already (a checkpoint then holds it early): leave it out. The writes are
+  // those of each thread's next event, found by reading ahead in the log.
+  DeadRanges out;
+  if (waiting.empty()) return out;
+  EventLogReader ahead(trace_->events_log());
+  Event e;
+  if (!ahead.seek_seq(seq + 1)) return out;
+  while (!waiting.empty() && ahead.next(e)) {
+    if (!waiting.erase(e.tid)) continue;
+    for (const MemWrite& w : e.writes) out.emplace_back(w.addr, w.addr + w.bytes.size());
+  }
+  return out;
+}
+
 void ReplaySession::stop_here(Task& t, const Event& ev) {
   stopped_ = true;
   if (opt_.print_state) {
@@ -1150,12 +1162,15 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
              "\nexited: " + summarize_event(ev) + "\n";
     } else {
       DeadRanges others;  // the other threads of the process, stopped where they are
+      std::set<int32_t> waiting;
       for (auto& [rec, o] : tasks_)
         if (&o != cur_ && o.proc == cur_->proc && o.started && !o.call_running && !o.exiting) {
           Registers r;
           if (o.task->try_regs(&r))
             for (const auto& d : dead_stack_of(o.task->tid(), r.rsp)) others.push_back(d);
+          if (o.entered) waiting.insert(rec);
         }
+      for (const auto& d : buffers_of_waiting_calls(ev.seq, waiting)) others.push_back(d);
       text = describe_state(
                  t, *cur_->proc, ev.seq, ev.tid,
                  [this](const Mapping& m) { return symbol_file_for(m); }, others)

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "checkpoint/CheckpointManifest.h"
@@ -15,6 +16,7 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "replayer/StatePrinter.h"
 #include "storage/EventLogReader.h"
 #include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
@@ -157,6 +159,8 @@ class ReplaySession : public SessionServices {
   void inject_signal(ReplayTask& rt, const Event& ev);
   void write_memory(Task& t, const Event& ev);
   void stop_here(Task& t, const Event& ev);
+  // Memory the waiting calls of these recorded threads write when they return (after `seq`).
+  DeadRanges buffers_of_waiting_calls(uint64_t seq, std::set<int32_t> waiting);
   void kill_all();
   // Every place that lets the app run on after an event goes through here (hold_events).
   void resume_app(Task& t, int sig = 0);

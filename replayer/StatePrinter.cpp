@@ -1,6 +1,9 @@
 #include "replayer/StatePrinter.h"
 
+#include <fcntl.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -67,6 +70,13 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
   // mappings (a restored process maps the same memory in more pieces).
   Sha256 mem;
   std::vector<uint8_t> buf(1 << 20);
+  // For ckrr's own debugging of a digest that differs: CKRR_STATE_PAGES=FILE lists every page's
+  // digest (private, like the trace it describes).
+  FILE* pages = nullptr;
+  if (const char* p = getenv("CKRR_STATE_PAGES")) {
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) pages = fdopen(fd, "w");
+  }
   DeadRanges dead = other_threads_dead;
   for (const auto& d : dead_stack_of(t.tid(), r.rsp)) dead.push_back(d);
   for (const Mapping& m : maps) {
@@ -82,9 +92,14 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
         uint64_t page = a + off;
         mem.update(&page, sizeof page);
         mem.update(buf.data() + off, std::min<size_t>(4096, n - off));
+        if (pages)
+          fprintf(pages, "%s %s %s\n", hex64(page).c_str(),
+                  Sha256::hex_of(buf.data() + off, std::min<size_t>(4096, n - off)).c_str(),
+                  m.path.c_str());
       }
     }
   }
+  if (pages) fclose(pages);
   out.memory_digest = mem.hex();
   out.fds_digest = Sha256::hex_of(proc.describe_fds().data(), proc.describe_fds().size());
   s += "memory: " + out.memory_digest + "\n";

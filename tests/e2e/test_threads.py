@@ -13,14 +13,18 @@ Where a program is deterministic, its recorded output must also equal a native r
 recorder must not change what a correct program computes.
 """
 import os
-import random
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import unittest
 
 from ckrr_testlib import CKRR, CkrrTestCase, prog
+
+SOURCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs")
+sys.path.insert(0, SOURCES)
+from words_file import words_file  # noqa: E402
 
 # The real interpreter: the `python3` on PATH may be a pyenv shim (a bash script that forks).
 PYTHON = "/usr/bin/python3"
@@ -196,6 +200,30 @@ class OwnThreadedPrograms(ThreadsTestCase):
             self.assert_checkpoints_equivalent(trace, b"threads")
             self.assert_replays(trace, rec, times=1)
 
+    def test_checkpoint_keeps_alternate_stack_of_waiting_thread(self):
+        """A thread with its own sigaltstack, saved while it sleeps (the recorder cannot ask the
+        kernel then): replayed from every checkpoint, its handlers still run on that stack."""
+        trace = self.path("altstack")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "2ms", "-o", trace, "--",
+                        prog("altstack_mt"))
+        self.assertEqual(rec.returncode, 0, rec.stdout + rec.stderr)
+        self.assertIn(b"40 of 40 on the alternate stack", rec.stdout)
+        rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+        cps = [int(r.split()[0]) for r in rows if r.strip()]
+        with_threads = [c for c in cps
+                        if b"threads" in open(os.path.join(trace, "checkpoints", str(c),
+                                                           "manifest"), "rb").read()]
+        self.assertGreaterEqual(len(with_threads), 3, f"checkpoints with two threads: {cps}")
+        for cid in with_threads:
+            # Output from the checkpoint on: a tail of the recorded one (a handler off the
+            # stack writes a shorter line, a divergence).
+            r = self.ckrr("replay", trace, "--from-checkpoint", str(cid))
+            self.assertEqual(r.returncode, 0,
+                             f"from checkpoint {cid}: {r.stderr.decode(errors='replace')}")
+            self.assertTrue(r.stdout.endswith(b"40 of 40 on the alternate stack\n"), r.stdout)
+            self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+            self.assertNotIn(b"off", r.stdout)
+
     def test_debugger_refuses_processes(self):
         """Not supported yet, and said so: the debugger refuses several threads or processes
         with a message; the replay is unaffected."""
@@ -300,37 +328,6 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assert_processes_at_least(trace, 2)
 
 
-def words_file(path, size, seed=1234):
-    """`size` bytes of lines of words drawn from a fixed vocabulary with a fixed seed:
-    compressible (about 3:1 with xz) but not trivially."""
-    rng = random.Random(seed)
-    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
-             for _ in range(2000)]
-    chunks, n = [], 0
-    while n < size:
-        line = " ".join(rng.choice(vocab) for _ in range(rng.randint(4, 14))) + "\n"
-        chunks.append(line)
-        n += len(line)
-    with open(path, "w") as f:
-        f.write("".join(chunks)[:size])
-
-
-PY_THREADS = """\
-import hashlib, random, threading
-N = 8
-digests = [None] * N
-def work(i):
-    data = random.Random(i).randbytes(2 << 20)
-    digests[i] = hashlib.sha256(data).hexdigest()  # releases the GIL: threads really overlap
-threads = [threading.Thread(target=work, args=(i,)) for i in range(N)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-for i, d in enumerate(digests):
-    print(i, d)
-"""
-
 PY_POOL = """\
 import multiprocessing
 
@@ -388,10 +385,7 @@ class ShellsAndTools(ThreadsTestCase):
         self.assert_processes_at_least(trace, 1 + 6 + 1)  # make, a shell per rule, cat
 
     def test_python_threads(self):
-        script = self.path("py_threads.py")
-        with open(script, "w") as f:
-            f.write(PY_THREADS)
-        argv = [PYTHON, script]
+        argv = [PYTHON, os.path.join(SOURCES, "py_threads.py")]
         trace, rec = self.record_replay_ok(argv)
         lines = rec.stdout.decode().splitlines()
         self.assertEqual(len(lines), 8)
