@@ -31,6 +31,12 @@ Task::~Task() {
   if (mem_fd_ >= 0) close(mem_fd_);
 }
 
+void Task::became_leader() {
+  tid_ = tgid_;
+  invalidate();
+  reopen_mem();
+}
+
 void Task::reopen_mem() {
   if (mem_fd_ >= 0) close(mem_fd_);
   std::string p = "/proc/" + std::to_string(tid_) + "/mem";

@@ -80,6 +80,8 @@ class Task {
 
   // Reopen /proc/PID/mem (needed after exec: the old file refers to the old mm).
   void reopen_mem();
+  // A thread other than the leader exec'd: the kernel gave it the process's pid as its tid.
+  void became_leader();
 
  private:
   void invalidate() { regs_valid_ = false; }

@@ -28,6 +28,7 @@
 #include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
 #include "core/SyscallRegisters.h"
+#include "core/ThreadedExec.h"
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
@@ -472,10 +473,6 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
   try {
-    if ((nr == SYS_execve || nr == SYS_execveat) &&
-        std::count_if(tasks_.begin(), tasks_.end(),
-                      [&](const auto& kv) { return kv.second.task->tgid() == t.tgid(); }) > 1)
-      throw Unsupported("exec in a process with several threads is not recorded yet");
     plugin->record_entry(ctx);
   } catch (const Unsupported& u) {
     stop_app(std::string("unsupported: ") + u.what() + ", in " + syscall_display_name(nr));
@@ -678,16 +675,51 @@ void RecordSession::note_altstack(RecordedTask& rt, uint64_t ss_addr) {
   if (ss.ss_flags & SS_DISABLE) rt.altstack_sp = rt.altstack_size = 0;
 }
 
-void RecordSession::on_exec(RecordedTask& rt, Event& ev) {
-  Task& t = *rt.task;
+RecordedTask& RecordSession::end_other_threads(pid_t exec_tid, const std::vector<pid_t>& others,
+                                               const std::set<pid_t>& reaped) {
+  const pid_t tgid = tasks_.at(exec_tid).task->tgid();
+  reap_ended_threads(tgid, others, reaped);
+  auto gone = [&](pid_t tid) {
+    return tid == tgid || std::find(others.begin(), others.end(), tid) != others.end();
+  };
+  for (pid_t tid : others) {
+    tasks_.erase(tid);
+    early_stops_.erase(tid);
+  }
+  std::erase_if(pending_stops_, [&](const auto& p) { return gone(p.first); });
+  std::erase_if(ready_, gone);
+  RecordedTask moved = std::move(tasks_.at(exec_tid));
+  tasks_.erase(exec_tid);
+  RecordedTask& me = tasks_[tgid] = std::move(moved);
+  me.rec_tid = me.proc->recorded_pid;  // the app sees getpid() == gettid() from now on
+  if (runner_ == exec_tid) runner_ = tgid;
+  return me;
+}
+
+void RecordSession::on_exec(RecordedTask& exec_rt, Event& ev) {
+  Task& t = *exec_rt.task;
   bool at = ev.nr == SYS_execveat;
   ev.add_text(blob::kPath, t.read_string(at ? ev.args[1] : ev.args[0]));
+  const pid_t exec_tid = t.tid();
+  std::vector<pid_t> others;
+  for (auto& [tid, o] : tasks_)
+    if (tid != exec_tid && o.task->tgid() == t.tgid()) others.push_back(tid);
+  std::set<pid_t> reaped;
   t.resume_syscall();
-  TaskStop s = t.wait();
+  TaskStop s =
+      others.empty() ? t.wait() : wait_threaded_exec(t, others, reaped, [this](pid_t tid, int st) {
+        pending_stops_.emplace_back(tid, st);  // for the main loop
+      });
   if (s.gone()) {
-    on_gone(rt, s.raw_status);
+    on_gone(exec_rt, s.raw_status);
     return;
   }
+  // The event is the calling thread's (replay finds the call there); after a successful exec
+  // in a process with threads it is the only thread left, and the leader.
+  ev.tid = exec_rt.rec_tid;
+  RecordedTask& rt = !others.empty() && s.kind == TaskStop::Kind::Exec
+                         ? end_other_threads(exec_tid, others, reaped)
+                         : exec_rt;
   if (s.kind == TaskStop::Kind::Exec) {
     t.resume_syscall();
     s = t.wait();
@@ -731,7 +763,7 @@ void RecordSession::on_exec(RecordedTask& rt, Event& ev) {
     ev.result = static_cast<int64_t>(t.regs().rax);
     ev.mode = ReplayMode::Emulate;
   }
-  emit_for(rt, ev);
+  emit(ev);
   rt.last_regs = t.regs();
   rt.at_boundary = true;
   resume_runner(rt, &ev);

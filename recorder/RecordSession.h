@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,12 @@ class RecordSession : public SessionServices {
   void on_syscall_exit(RecordedTask& rt);
   void complete_call(RecordedTask& rt);
   void on_new_task_event(RecordedTask& parent);
-  void on_exec(RecordedTask& rt, Event& ev);
+  void on_exec(RecordedTask& exec_rt, Event& ev);
+  // After a successful exec in a process with several threads: collects the threads the
+  // kernel ended (`others`, some `reaped` already) and files the calling thread under the
+  // process's pid. Returns it.
+  RecordedTask& end_other_threads(pid_t exec_tid, const std::vector<pid_t>& others,
+                                  const std::set<pid_t>& reaped);
   // After a successful sigaltstack(ss, ...) of this thread: its new alternate stack.
   void note_altstack(RecordedTask& rt, uint64_t ss_addr);
   void on_signal(RecordedTask& rt, int sig);

@@ -30,6 +30,7 @@
 #include "core/SignalFrame.h"
 #include "core/SyscallNames.h"
 #include "core/SyscallRegisters.h"
+#include "core/ThreadedExec.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "replayer/StatePrinter.h"
@@ -956,11 +957,35 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
   resume_app(t);
 }
 
+void ReplaySession::end_other_threads(const std::vector<pid_t>& others_rec,
+                                      const std::vector<pid_t>& others,
+                                      const std::set<pid_t>& reaped) {
+  // The exec ended the process's other threads: collect them and file the calling thread
+  // under the process's pid, as recorded.
+  reap_ended_threads(cur_->task->tgid(), others, reaped);
+  for (pid_t rec : others_rec) tasks_.erase(rec);
+  const pid_t leader = cur_->proc->recorded_pid;
+  if (cur_->rec_tid == leader) return;
+  ReplayTask moved = std::move(*cur_);
+  tasks_.erase(moved.rec_tid);
+  moved.rec_tid = leader;
+  cur_ = &(tasks_[leader] = std::move(moved));
+}
+
 void ReplaySession::on_exec(Task& t, Event& ev) {
+  std::vector<pid_t> others_rec, others;
+  for (auto& [rec, o] : tasks_)
+    if (&o != cur_ && o.proc == cur_->proc) {
+      others_rec.push_back(rec);
+      others.push_back(o.task->tid());
+    }
+  std::set<pid_t> reaped;
   t.resume_syscall();
-  TaskStop s = t.wait();
+  // Stale stops of the others: threads not started yet (their attach stop), dying anyway.
+  TaskStop s = others.empty() ? t.wait() : wait_threaded_exec(t, others, reaped, [](pid_t, int) {});
   if (s.kind != TaskStop::Kind::Exec)
     throw Divergence(ev.seq, ev.tid, "exec did not succeed", "exec", s.describe());
+  if (!others.empty()) end_other_threads(others_rec, others, reaped);
   t.resume_syscall();
   s = t.wait();
   if (s.kind != TaskStop::Kind::SyscallStop)

@@ -151,6 +151,9 @@ class ReplaySession : public SessionServices {
   // The thread's next stop (one that came while resume_held delivered a signal first).
   TaskStop wait_task(ReplayTask& rt);
   void on_exec(Task& t, Event& ev);
+  // After an exec in a process with several threads (core/ThreadedExec.h): as when recording.
+  void end_other_threads(const std::vector<pid_t>& others_rec, const std::vector<pid_t>& others,
+                         const std::set<pid_t>& reaped);
   void on_signal(Task& t, int sig);
   std::optional<int> on_gone(int raw_status);
   void after_event(Task& t, const Event& ev);

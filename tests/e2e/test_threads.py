@@ -224,6 +224,29 @@ class OwnThreadedPrograms(ThreadsTestCase):
             self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
             self.assertNotIn(b"off", r.stdout)
 
+    def test_exec_from_a_process_with_threads(self):
+        """execve while other threads live (one blocked in read, one sleeping): the kernel ends
+        them, and a caller that is not the leader takes the process's pid as its tid. Both
+        callers, replayed twice and from every checkpoint."""
+        for mode in ("thread", "leader"):
+            argv = [prog("exec_mt"), mode]
+            trace, rec = self.record_replay_ok(argv, name=f"exec-{mode}")
+            self.assertIn(b"after exec: same pid yes, tid is pid yes, threads 1\n", rec.stdout)
+            self.assert_same_as_native(argv, rec)
+            self.assertGreaterEqual(self.info_count(trace, "threads"), 3)
+            trace = self.path(f"exec-{mode}-cp")
+            rec = self.ckrr("record", "-q", "--checkpoint-interval", "1ms", "-o", trace, "--",
+                            *argv)
+            self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+            rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+            cps = [int(r.split()[0]) for r in rows if r.strip()]
+            self.assertGreaterEqual(len(cps), 2, f"{mode}: checkpoints {cps}")
+            for cid in cps:
+                r = self.ckrr("replay", trace, "--from-checkpoint", str(cid))
+                self.assertEqual(r.returncode, 0, f"{mode}, from checkpoint {cid}: "
+                                                  f"{r.stderr.decode(errors='replace')}")
+                self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+
     def test_debugger_refuses_processes(self):
         """Not supported yet, and said so: the debugger refuses several threads or processes
         with a message; the replay is unaffected."""
