@@ -44,12 +44,20 @@ LiveSession::LiveSession(LiveOptions opt) : opt_(std::move(opt)) {}
 
 LiveSession::~LiveSession() {
   // A failure half-way leaves no restored process running unsupervised.
-  if (task_ && !done_) {
-    kill(task_->tid(), SIGKILL);
-    int st;
-    while (waitpid(task_->tid(), &st, __WALL) < 0 && errno == EINTR) {
+  if (!tasks_.empty() && !done_) kill_all();
+}
+
+void LiveSession::kill_all() {
+  kill(pid_, SIGKILL);
+  // Threads first: the leader is reported only once they are collected.
+  for (bool leader : {false, true})
+    for (auto& [tid, t] : tasks_) {
+      if ((tid == pid_) != leader) continue;
+      int st;
+      while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR) {
+      }
     }
-  }
+  tasks_.clear();
 }
 
 int LiveSession::run() {
@@ -67,14 +75,20 @@ void LiveSession::restore() {
   sa.sa_handler = on_forwarded_signal;  // no SA_RESTART: waitpid returns to forward it
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint);
-  task_ = std::move(r.task);
+  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint, true);
+  pid_ = r.task->tgid();
+  tasks_[r.task->tid()] = std::move(r.task);
+  for (auto& th : r.threads) {
+    const pid_t tid = th->tid();
+    tasks_[tid] = std::move(th);
+  }
   ids_ = r.ids;
   virtual_ppid_ = r.virtual_ppid;
 }
 
 void LiveSession::loop() {
-  task_->cont();  // the restored process waits at a SIGTRAP stop: resume without it
+  // Every restored thread waits at a stop of the restore: resume without its signal.
+  for (auto& [tid, t] : tasks_) t->cont();
   while (!done_) {
     int status = 0;
     pid_t r = waitpid(-1, &status, __WALL);
@@ -82,57 +96,66 @@ void LiveSession::loop() {
       if (errno != EINTR) throw Error(errno_text("waitpid", errno));
       if (int sig = g_forward_signal) {
         g_forward_signal = 0;
-        kill(task_->tid(), sig);
+        kill(pid_, sig);
       }
       continue;
     }
-    if (r != task_->tid()) {
-      // Threads and children are not virtualized yet: let them run, unsupervised in effect.
-      if (WIFSTOPPED(status)) {
-        int sig = WSTOPSIG(status);
-        bool pass = sig != SIGTRAP && sig != SIGSTOP && (status >> 16) == 0;
-        ptrace(PTRACE_CONT, r, nullptr, pass ? sig : 0);
+    auto it = tasks_.find(r);
+    if (it == tasks_.end()) {
+      // A thread the program created (traced by PTRACE_O_TRACECLONE, its first stop a
+      // SIGSTOP) is supervised like the others; tgkill with signal 0 tells whether it is one.
+      if (WIFSTOPPED(status) && syscall(SYS_tgkill, pid_, r, 0) == 0) {
+        it = tasks_.emplace(r, std::make_unique<Task>(r, pid_)).first;
+      } else {
+        // A child process (or a thread of one): let it run, unsupervised in effect.
+        if (WIFSTOPPED(status)) {
+          int sig = WSTOPSIG(status);
+          bool pass = sig != SIGTRAP && sig != SIGSTOP && (status >> 16) == 0;
+          ptrace(PTRACE_CONT, r, nullptr, pass ? sig : 0);
+        }
+        continue;
       }
-      continue;
     }
-    TaskStop s = TaskStop::decode(r, status);
-    switch (s.kind) {
-      case TaskStop::Kind::Seccomp:
-        on_syscall();
-        break;
-      case TaskStop::Kind::Signal:
-        on_signal(s.sig);
-        break;
-      case TaskStop::Kind::Exec:
-        on_exec();
-        break;
-      case TaskStop::Kind::Exited:
-      case TaskStop::Kind::Killed:
-        gone(status);
-        break;
-      default:
-        task_->cont();
-        break;
-    }
+    dispatch(*it->second, TaskStop::decode(r, status));
   }
 }
 
-void LiveSession::skip_with_result(int64_t result) {
-  Registers r = task_->regs();
-  r.orig_rax = static_cast<uint64_t>(-1);  // the kernel skips the call and returns rax
-  r.rax = static_cast<uint64_t>(result);
-  task_->set_regs(r);
-  task_->cont();
+void LiveSession::dispatch(Task& t, const TaskStop& s) {
+  switch (s.kind) {
+    case TaskStop::Kind::Seccomp:
+      on_syscall(t);
+      break;
+    case TaskStop::Kind::Signal:
+      on_signal(t, s.sig);
+      break;
+    case TaskStop::Kind::Exec:
+      on_exec(t);
+      break;
+    case TaskStop::Kind::Exited:
+    case TaskStop::Kind::Killed:
+      gone(t, s.raw_status);
+      break;
+    default:
+      t.cont();
+      break;
+  }
 }
 
-void LiveSession::run_with_args(const Registers& original, const Registers& changed,
+void LiveSession::skip_with_result(Task& t, int64_t result) {
+  Registers r = t.regs();
+  r.orig_rax = static_cast<uint64_t>(-1);  // the kernel skips the call and returns rax
+  r.rax = static_cast<uint64_t>(result);
+  t.set_regs(r);
+  t.cont();
+}
+
+void LiveSession::run_with_args(Task& t, const Registers& original, const Registers& changed,
                                 std::optional<int64_t> result_override) {
-  Task& t = *task_;
   t.set_regs(changed);
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.gone()) {
-    gone(s.raw_status);
+    gone(t, s.raw_status);
     return;
   }
   if (s.kind != TaskStop::Kind::SyscallStop) {
@@ -151,26 +174,27 @@ void LiveSession::run_with_args(const Registers& original, const Registers& chan
   t.cont();
 }
 
-void LiveSession::on_syscall() {
-  Task& t = *task_;
+void LiveSession::on_syscall(Task& t) {
   const Registers regs = t.regs();
   const long nr = static_cast<long>(regs.orig_rax);
   switch (nr) {
     case SYS_getpid:
+      skip_with_result(t, ids_.virtual_pid);
+      return;
     case SYS_gettid:
-      skip_with_result(ids_.virtual_pid);
+      skip_with_result(t, ids_.tid_to_virtual(t.tid()));
       return;
     case SYS_getppid:
       if (virtual_ppid_) {
-        skip_with_result(virtual_ppid_);
+        skip_with_result(t, virtual_ppid_);
         return;
       }
       break;
     case SYS_set_tid_address:
-      run_with_args(regs, regs, ids_.virtual_pid);
+      run_with_args(t, regs, regs, ids_.tid_to_virtual(t.tid()));
       return;
     case SYS_rseq:
-      skip_with_result(-ENOSYS);
+      skip_with_result(t, -ENOSYS);
       return;
     case SYS_wait4:
     case SYS_waitid:
@@ -181,14 +205,13 @@ void LiveSession::on_syscall() {
   Registers changed = regs;
   bool any = ids_.translate_args(t, nr, changed);
   if (any) {
-    run_with_args(regs, changed, std::nullopt);
+    run_with_args(t, regs, changed, std::nullopt);
     return;
   }
   t.cont();
 }
 
-void LiveSession::on_signal(int sig) {
-  Task& t = *task_;
+void LiveSession::on_signal(Task& t, int sig) {
   siginfo_t si = t.siginfo();
   if (sig == SIGSEGV && si.si_code == SI_KERNEL) {
     Registers r = t.regs();
@@ -214,13 +237,17 @@ void LiveSession::on_signal(int sig) {
   t.cont(sig);
 }
 
-void LiveSession::on_exec() {
+void LiveSession::on_exec(Task& t) {
   // A new program: give it ckrr's scratch page and hidden vDSO again, as the recorder does.
-  Task& t = *task_;
+  // The kernel ended any other threads (their exits were or will be collected by the loop) and
+  // the caller now has the pid as its tid: the one thread left.
+  for (auto it = tasks_.begin(); it != tasks_.end();)
+    it = it->first == pid_ ? std::next(it) : tasks_.erase(it);
+  ids_.tids.clear();
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.gone()) {
-    gone(s.raw_status);
+    gone(t, s.raw_status);
     return;
   }
   t.reopen_mem();
@@ -228,7 +255,10 @@ void LiveSession::on_exec() {
   t.cont();
 }
 
-void LiveSession::gone(int raw_status) {
+void LiveSession::gone(Task& t, int raw_status) {
+  const pid_t tid = t.tid();
+  tasks_.erase(tid);  // t is gone with it
+  if (tid != pid_) return;
   done_ = true;
   if (WIFEXITED(raw_status))
     exit_code_ = WEXITSTATUS(raw_status);

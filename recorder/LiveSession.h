@@ -11,10 +11,14 @@
 //    registration would change what the restored libc believes).
 // The process runs under the recording's seccomp filter, in ckrr's process group (Ctrl-C
 // reaches it), pinned to the recorded CPU (cpuid answers what libc saw at startup).
+// A checkpoint of several threads restarts them all, each keeping its recorded tid; a thread
+// that waited in a call makes it again. Threads the program creates later are supervised
+// too; child processes run unsupervised (their syscalls stop and go on unchanged).
 #include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -39,19 +43,22 @@ class LiveSession {
  private:
   void restore();
   void loop();
-  void on_syscall();
-  void on_signal(int sig);
-  void on_exec();
-  // Runs the syscall at the current seccomp stop with `changed` registers, then puts the
-  // original argument registers back (the program expects them preserved). result_override:
-  // what the program sees as the result instead of the kernel's.
-  void run_with_args(const Registers& original, const Registers& changed,
+  void dispatch(Task& t, const TaskStop& s);
+  void on_syscall(Task& t);
+  void on_signal(Task& t, int sig);
+  void on_exec(Task& t);
+  // Runs the syscall at t's seccomp stop with `changed` registers, then puts the original
+  // argument registers back (the program expects them preserved). result_override: what the
+  // program sees as the result instead of the kernel's.
+  void run_with_args(Task& t, const Registers& original, const Registers& changed,
                      std::optional<int64_t> result_override);
-  void skip_with_result(int64_t result);
-  void gone(int raw_status);
+  void skip_with_result(Task& t, int64_t result);
+  void gone(Task& t, int raw_status);
+  void kill_all();
 
   LiveOptions opt_;
-  std::unique_ptr<Task> task_;
+  std::map<pid_t, std::unique_ptr<Task>> tasks_;  // the process's threads, by real tid
+  pid_t pid_ = 0;                                 // its real pid
   VirtualIds ids_;
   pid_t virtual_ppid_ = 0;
   bool done_ = false;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -31,7 +32,7 @@ bool recorder_running(pid_t pid) {
 }
 
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
-                                         std::optional<uint32_t> checkpoint) {
+                                         std::optional<uint32_t> checkpoint, bool threads_allowed) {
   RestartedProcess out;
   TraceDirectory trace = TraceDirectory::open(trace_dir);
   out.launch = LaunchInfo::load(trace.dir() / "launch");
@@ -83,15 +84,39 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
     uint32_t id = *it;
     try {
       RestoredProcess p = restorer.restore(id, ro);
-      if (!p.threads.empty() || p.manifest.blob(kGroupBlob)) {
+      // Which recorded tid each restored thread is (the capturing one first).
+      std::vector<int64_t> schedule;
+      if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
+        schedule.resize(b->size() / sizeof(int64_t));
+        memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
+      }
+      if (p.manifest.blob(kGroupBlob) ||
+          (!p.threads.empty() && schedule.size() != 2 * (p.threads.size() + 1))) {
         kill(p.task->tgid(), SIGKILL);
         for (auto& th : p.threads) th->wait();
         p.task->wait();
         throw TraceError("checkpoint " + std::to_string(id) +
-                         " holds several threads or processes: a live restart of those is not "
-                         "supported yet");
+                         (p.manifest.blob(kGroupBlob)
+                              ? " holds several processes: a live restart of those is not "
+                                "supported yet"
+                              : " has threads without their recorded tids"));
+      }
+      if (!p.threads.empty() && !threads_allowed) {
+        // Before its files are touched: nothing changes on a refusal.
+        kill(p.task->tgid(), SIGKILL);
+        for (auto& th : p.threads) th->wait();
+        p.task->wait();
+        throw Error("checkpoint " + std::to_string(id) +
+                    " holds several threads: recording the restarted run (--record) is not "
+                    "supported for those yet; 'ckrr restart' without --record runs it");
       }
       out.task = std::move(p.task);
+      out.threads = std::move(p.threads);
+      if (!out.threads.empty()) {
+        out.ids.tids[static_cast<pid_t>(schedule[0])] = out.task->tid();
+        for (size_t i = 0; i < out.threads.size(); ++i)
+          out.ids.tids[static_cast<pid_t>(schedule[2 * (i + 1)])] = out.threads[i]->tid();
+      }
       ProcessState& proc = out.proc;
       const std::vector<uint8_t>* blob = p.manifest.blob("process");
       if (!blob || !proc.deserialize(*blob))
@@ -115,8 +140,11 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
       if (out.task) {
         kill(out.task->tid(), SIGKILL);
         int st;
+        for (auto& th : out.threads) waitpid(th->tid(), &st, __WALL);
         waitpid(out.task->tid(), &st, __WALL);
         out.task.reset();
+        out.threads.clear();
+        out.ids.tids.clear();
       }
       if (checkpoint) throw Error("checkpoint " + std::to_string(id) + " is unusable: " + e.what());
       std::cerr << "ckrr restart: checkpoint " << id << " is unusable (" << e.what() << ")"

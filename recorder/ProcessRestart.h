@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "checkpoint/CheckpointManifest.h"
 #include "core/Task.h"
@@ -20,6 +21,9 @@ namespace ckrr {
 
 struct RestartedProcess {
   std::unique_ptr<Task> task;  // stopped, its fds reopened; resume with cont()
+  // Its other threads, stopped too (threads waiting in a call when the checkpoint was taken
+  // make that call again); ids.tids says which recorded tid each is.
+  std::vector<std::unique_ptr<Task>> threads;
   CheckpointManifest manifest;
   ProcessState proc;  // the fd table model and recorded pid at the checkpoint
   LaunchInfo launch;  // how the recording started
@@ -33,8 +37,9 @@ bool recorder_running(pid_t pid);
 
 // Restores checkpoint `checkpoint` of the trace at trace_dir (default: the latest usable one,
 // falling back past corrupt ones with a message on stderr). The process gets the caller's
-// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error.
+// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error,
+// also when the checkpoint holds several threads and threads_allowed is false.
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
-                                         std::optional<uint32_t> checkpoint);
+                                         std::optional<uint32_t> checkpoint, bool threads_allowed);
 
 }  // namespace ckrr

@@ -222,7 +222,18 @@ void RecordSession::start() {
 
   LaunchInfo li;
   if (opt_.restart_from) {
-    start_restarted(li);
+    try {
+      start_restarted(li);
+    } catch (const std::exception&) {
+      // Refused or failed before the program ran: no trace left behind.
+      log_.reset();
+      index_.reset();
+      store_.reset();
+      std::error_code ec;
+      std::filesystem::remove_all(trace_->dir(), ec);
+      trace_.reset();
+      throw;
+    }
   } else {
     LaunchOptions lo;
     lo.path = program_;
@@ -280,7 +291,8 @@ void RecordSession::start() {
 }
 
 void RecordSession::start_restarted(LaunchInfo& li) {
-  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint);
+  // One thread only: the recorder would need each restored thread's schedule state.
+  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint, false);
   start_ns_ = monotonic_ns();
   li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
   program_ = li.path;

@@ -19,38 +19,77 @@ pid_t VirtualIds::to_virtual(pid_t pid) const {
   return pid;
 }
 
-namespace {
-
-// If `path` at `at` holds `from` as a whole path component, replaces it by `to` and returns
-// the position after it; else returns npos.
-size_t replace_component(std::string& path, size_t at, const std::string& from,
-                         const std::string& to) {
-  if (path.compare(at, from.size(), from) != 0) return std::string::npos;
-  size_t end = at + from.size();
-  if (end != path.size() && path[end] != '/') return std::string::npos;
-  path.replace(at, from.size(), to);
-  return at + to.size();
+pid_t VirtualIds::tid_to_real(pid_t tid) const {
+  auto it = tids.find(tid);
+  return it != tids.end() ? it->second : to_real(tid);
 }
 
-}  // namespace
+pid_t VirtualIds::tid_to_virtual(pid_t real_tid) const {
+  for (const auto& [v, r] : tids)
+    if (r == real_tid) return v;
+  return to_virtual(real_tid);
+}
+
+bool VirtualIds::is_tid_arg(long nr, int index) {
+  switch (nr) {
+    case SYS_tkill:
+    case SYS_get_robust_list:
+    case SYS_sched_setaffinity:
+    case SYS_sched_getaffinity:
+    case SYS_sched_setparam:
+    case SYS_sched_getparam:
+    case SYS_sched_setscheduler:
+    case SYS_sched_getscheduler:
+    case SYS_sched_rr_get_interval:
+    case SYS_sched_setattr:
+    case SYS_sched_getattr:
+      return index == 0;
+    case SYS_tgkill:
+    case SYS_rt_tgsigqueueinfo:
+      return index == 1;
+    default:
+      return false;
+  }
+}
 
 std::optional<std::string> VirtualIds::translate_proc_path(const std::string& path) const {
-  if (virtual_pid == real_pid) return std::nullopt;
+  if (identity()) return std::nullopt;
   static const std::string kProc = "/proc/";
   if (path.compare(0, kProc.size(), kProc) != 0) return std::nullopt;
-  const std::string v = std::to_string(virtual_pid), r = std::to_string(real_pid);
   std::string out = path;
-  size_t after = replace_component(out, kProc.size(), v, r);
+  bool changed = false;
+  // The component at `at` names a recorded id: the process's (as_thread false) or a thread's.
+  // Returns the position after it, or npos when it names none.
+  auto translate_at = [&](size_t at, bool as_thread) {
+    size_t end = out.find('/', at);
+    if (end == std::string::npos) end = out.size();
+    std::string comp = out.substr(at, end - at);
+    if (comp.empty() || comp.find_first_not_of("0123456789") != std::string::npos ||
+        comp.size() > 9)
+      return std::string::npos;
+    pid_t v = static_cast<pid_t>(std::stol(comp));
+    pid_t r = as_thread || (v != virtual_pid && tids.count(v)) ? tid_to_real(v) : to_real(v);
+    if (r != v) {
+      std::string rs = std::to_string(r);
+      out.replace(at, comp.size(), rs);
+      changed = true;
+      return at + rs.size();
+    }
+    return end;
+  };
+  const std::string own = std::to_string(virtual_pid);
+  const bool own_dir =
+      out.compare(kProc.size(), own.size(), own) == 0 &&
+      (out.size() == kProc.size() + own.size() || out[kProc.size() + own.size()] == '/');
+  size_t after = translate_at(kProc.size(), false);
   size_t task_at = std::string::npos;
   if (after != std::string::npos) {
-    task_at = after + 6;  // "/task/"
-    if (out.compare(after, 6, "/task/") != 0) task_at = std::string::npos;
+    // Only the program's own task directory holds its recorded tids.
+    if (own_dir && out.compare(after, 6, "/task/") == 0) task_at = after + 6;
   } else if (out.compare(kProc.size(), 10, "self/task/") == 0) {
-    task_at = kProc.size() + 10;  // /proc/self is right already; its task/<virtual> is not
+    task_at = kProc.size() + 10;  // /proc/self is right already; its task/<recorded> is not
   }
-  bool changed = after != std::string::npos;
-  if (task_at != std::string::npos && replace_component(out, task_at, v, r) != std::string::npos)
-    changed = true;
+  if (task_at != std::string::npos) translate_at(task_at, true);
   if (!changed) return std::nullopt;
   return out;
 }
@@ -120,12 +159,12 @@ uint64_t* arg_reg(Registers& r, int i) {
 }  // namespace
 
 bool VirtualIds::translate_args(Task& t, long nr, Registers& changed) const {
-  if (virtual_pid == real_pid) return false;
+  if (identity()) return false;
   bool any = false;
   for (int i : pid_args(nr)) {
     uint64_t* a = arg_reg(changed, i);
     pid_t pid = static_cast<pid_t>(*a);
-    pid_t real = to_real(pid);
+    pid_t real = is_tid_arg(nr, i) ? tid_to_real(pid) : to_real(pid);
     if (real != pid) {
       *a = static_cast<uint64_t>(static_cast<int64_t>(real));
       any = true;

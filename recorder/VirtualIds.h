@@ -5,10 +5,14 @@
 // virtual pid and translates the virtual pid back to the real one wherever the program hands
 // a pid to the kernel: signal targets, pid arguments, /proc/<pid>/... paths.
 //
-// Only the process itself is translated: threads and children are not restarted yet.
+// A process restarted with several threads also keeps its threads' tids: each restored thread
+// answers gettid with its recorded tid, and tids the program passes (tgkill, sched_*, /proc/
+// <pid>/task/<tid>) are translated. Threads created after the restart and child processes keep
+// their real ids.
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +24,9 @@ namespace ckrr {
 struct VirtualIds {
   pid_t virtual_pid = 0;  // what the program saw when recorded
   pid_t real_pid = 0;     // the process now
+  // Recorded tid -> real tid of every restored thread, when there were several (empty: the one
+  // thread's tid is the pid). The recorded leader may run in a thread other than the real one.
+  std::map<pid_t, pid_t> tids;
 
   // The pid to give the kernel for one the program passed. Negative pids (process groups),
   // 0 (self) and -1 (all) pass unchanged except -virtual_pid, the program's own group when it
@@ -27,6 +34,10 @@ struct VirtualIds {
   pid_t to_real(pid_t pid) const;
   // The pid the program should see for one the kernel returned.
   pid_t to_virtual(pid_t pid) const;
+  // The same for thread ids: a recorded tid to the real one, and back (gettid's answer).
+  pid_t tid_to_real(pid_t tid) const;
+  pid_t tid_to_virtual(pid_t real_tid) const;
+  bool identity() const { return virtual_pid == real_pid && tids.empty(); }
   // "/proc/<virtual>[/...]" (and ".../task/<virtual>" inside it) with the real pid; nullopt
   // when the path needs no change.
   std::optional<std::string> translate_proc_path(const std::string& path) const;
@@ -38,6 +49,8 @@ struct VirtualIds {
 
   // The argument indexes (0-5) of syscall nr that hold a pid the kernel will act on.
   static std::vector<int> pid_args(long nr);
+  // Those of them that name a thread (tkill, tgkill's second, sched_*, get_robust_list).
+  static bool is_tid_arg(long nr, int index);
   // The argument index of syscall nr's path argument, or -1.
   static int path_arg(long nr);
 };

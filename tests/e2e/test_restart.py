@@ -49,12 +49,11 @@ class Restart(CkrrTestCase):
         pid = int(self.read_lines(out)[0].split("pid=")[1])
         return trace, out, pid
 
-    def record_and_kill(self, n):
-        """Records the counter to n and SIGKILLs the recorder after its 3rd checkpoint. Returns
-        (trace, count file, the last count printed before the crash)."""
-        trace, out = self.path("t"), self.path("count.txt")
+    def record_until_killed(self, trace, argv):
+        """Records argv and SIGKILLs the recorder after its 3rd checkpoint. Returns what the
+        program printed until then."""
         p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "100ms", "-o", trace,
-                              "--", prog("counter"), out, str(n)],
+                              "--", *argv],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60
@@ -65,6 +64,13 @@ class Restart(CkrrTestCase):
             p.send_signal(signal.SIGKILL)  # the app dies with it (PTRACE_O_EXITKILL)
         finally:
             rec_out, _ = p.communicate(timeout=60)
+        return rec_out
+
+    def record_and_kill(self, n):
+        """Records the counter to n and SIGKILLs the recorder after its 3rd checkpoint. Returns
+        (trace, count file, the last count printed before the crash)."""
+        trace, out = self.path("t"), self.path("count.txt")
+        rec_out = self.record_until_killed(trace, [prog("counter"), out, str(n)])
         rec_lines = rec_out.decode().splitlines()
         self.assertTrue(rec_lines, "the program printed nothing before the crash")
         self.assertNotEqual(rec_lines[-1], f"done {n}", "the recording was not cut short")
@@ -89,6 +95,35 @@ class Restart(CkrrTestCase):
         first = self.assert_continues(r.stdout, N)
         self.assertLessEqual(first, crashed_at + 1)
         self.assert_counted_once(out, N, recorded_pid)
+
+    def test_restart_of_threads(self):
+        """A checkpoint of four threads (three counting, one waiting in read): all restart, each
+        answering gettid with its recorded tid and reachable by pthread_kill, and the count
+        ends with every line written once."""
+        n = 60
+        trace, out = self.path("t"), self.path("count.txt")
+        self.record_until_killed(trace, [prog("counter_mt"), out, str(n)])
+        before = self.read_lines(out)
+        self.assertLess(len(before), 3 * n, "the recording was not cut short")
+        recorded_pid = int(before[0].split("pid=")[1])
+        last = self.checkpoints(trace)[-1][0]
+        with open(os.path.join(trace, "checkpoints", str(last), "manifest"), "rb") as f:
+            self.assertIn(b"threads", f.read(), "the checkpoint holds one thread only")
+        r = self.ckrr("restart", trace)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual((r.returncode, r.stdout), (0, f"done {n}\n".encode()), err)
+        self.assertIn(f"the program keeps pid {recorded_pid}", err)
+        lines = self.read_lines(out)
+        expected = [f"w{k} {i} pid={recorded_pid}" for k in range(3) for i in range(1, n + 1)]
+        self.assertEqual(sorted(lines), sorted(expected))
+
+        # Recording the restarted run is for one thread only: refused, saying so, before the
+        # program's files are touched (the restore would cut the count file back).
+        r = self.ckrr("restart", trace, "--record", "-o", self.path("t2"))
+        self.assertEqual(r.returncode, 125)
+        self.assertIn(b"several threads", r.stderr)
+        self.assertEqual(self.read_lines(out), lines)
+        self.assertFalse(os.path.exists(self.path("t2")), "a trace of nothing was left")
 
     def test_ctrl_c_reaches_the_program(self):
         # ckrr restart leaves the program in its own process group: a terminal's ^C (SIGINT to
