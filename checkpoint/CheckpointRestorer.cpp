@@ -163,6 +163,18 @@ class Rebuilder {
     return static_cast<int>(fd);
   }
 
+  // Writes the non-zero runs of shared region r into the pool's memfd, at r's file offset.
+  void fill_shared(int fd, const SavedRegion& r) {
+    for (const PageRun& run : r.runs) {
+      if (run.ref.zero()) continue;
+      buf_.resize(run.npages * kPageSize);
+      pages_.read_pages(run.ref, run.npages, buf_.data());
+      const off_t at = static_cast<off_t>(r.offset + run.first * kPageSize);
+      if (::pwrite(fd, buf_.data(), buf_.size(), at) != static_cast<ssize_t>(buf_.size()))
+        throw Error(errno_text("restore: filling shared memory", errno));
+    }
+  }
+
   // Copies the non-zero runs of r into the process (memory already mapped and writable).
   void write_runs(const SavedRegion& r) {
     for (const PageRun& run : r.runs) {
@@ -178,7 +190,21 @@ class Rebuilder {
     const int prot = prot_of(r);
     const uint64_t len = r.end - r.start;
     const bool stack = r.path == "[stack]";
-    if (r.shared) {
+    if (r.shared && r.write && opt_.shared) {
+      bool fresh = false;
+      int fd = opt_.shared->object(r.inode, r.offset, len, &fresh);
+      if (fresh) fill_shared(fd, r);
+      uint64_t path = stage_string(t_, SharedMemoryPool::path_of(fd));
+      long pfd = remote_syscall(t_, SYS_openat, {uint64_t(AT_FDCWD), path, O_RDWR | O_CLOEXEC});
+      if (pfd < 0)
+        throw Error("restore: cannot open shared memory for " + what + ": " +
+                    strerror(static_cast<int>(-pfd)));
+      remote_syscall_checked(
+          t_, what, SYS_mmap,
+          {r.start, len, uint64_t(prot), MAP_SHARED | MAP_FIXED, uint64_t(pfd), r.offset});
+      remote_syscall(t_, SYS_close, {uint64_t(pfd)});
+      return;
+    } else if (r.shared) {
       // Mapping a pack MAP_SHARED would let the app write into the trace: copy instead.
       remote_syscall_checked(t_, what, SYS_mmap,
                              {r.start, len, PROT_READ | PROT_WRITE,

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "checkpoint/CheckpointManifest.h"
+#include "checkpoint/SharedMemoryPool.h"
 #include "core/Task.h"
 
 namespace ckrr {
@@ -34,6 +35,9 @@ struct RestoreOptions {
   // Runs of at least this many pages are mmap'd from the packs; shorter ones are copied, which
   // keeps the number of VMAs (and the kernel's per-process limit) in check.
   uint64_t map_min_pages = 16;
+  // Restoring a group of processes: shared writable mappings come from here, so the processes
+  // share them again (without it each gets its own shared copy).
+  SharedMemoryPool* shared = nullptr;
 };
 
 struct RestoredProcess {

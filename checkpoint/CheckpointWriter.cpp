@@ -139,6 +139,17 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   stats_.path = "checkpoints/" + std::to_string(m.id);
   try {
     snapshot_ = std::make_unique<ProcessSnapshot>(t);
+    // Shared memory is not copied on write: the snapshot would see what the app (or another
+    // process) writes after it resumes. Read it now.
+    shared_now_.clear();
+    for (const Mapping& map : read_memory_map(t.tgid()))
+      if (map.shared && map.write && kind_of(map) == SavedRegion::Kind::Memory) {
+        std::vector<uint8_t>& bytes = shared_now_[map.start];
+        bytes.resize(map.end - map.start);
+        for (uint64_t off = 0; off < bytes.size(); off += kPageSize)
+          if (!t.try_read(map.start + off, bytes.data() + off, kPageSize))
+            memset(bytes.data() + off, 0, kPageSize);
+      }
   } catch (const Error&) {
     snapshot_.reset();
     store_memory(t, m);  // no copy-on-write snapshot: read the memory while the app waits
@@ -213,7 +224,10 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
       uint64_t j = i;
       while (j < n && present[j]) ++j;
       uint8_t* dst = buf_.data() + i * kPageSize;
-      if (!t.try_read(addr + i * kPageSize, dst, (j - i) * kPageSize))
+      auto early = r.shared ? shared_now_.find(r.start) : shared_now_.end();
+      if (early != shared_now_.end() && early->second.size() == r.end - r.start)
+        memcpy(dst, early->second.data() + (base + i) * kPageSize, (j - i) * kPageSize);
+      else if (!t.try_read(addr + i * kPageSize, dst, (j - i) * kPageSize))
         for (uint64_t k = i; k < j; ++k)
           if (!t.try_read(addr + k * kPageSize, buf_.data() + k * kPageSize, kPageSize))
             memset(buf_.data() + k * kPageSize, 0, kPageSize);
@@ -245,6 +259,7 @@ CheckpointStats CheckpointWriter::publish() {
       throw;
     }
     snapshot_.reset();
+    shared_now_.clear();
   }
   uint64_t page_bytes = pages_->pack_bytes();
   pages_->commit();
@@ -270,6 +285,7 @@ CheckpointStats CheckpointWriter::publish() {
 
 void CheckpointWriter::abandon() {
   snapshot_.reset();
+  shared_now_.clear();
   if (!pending_) return;
   pages_->abort();
   pending_.reset();

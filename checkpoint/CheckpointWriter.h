@@ -20,6 +20,7 @@
 // One process: the capturing thread first, then the caller's other_threads.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,9 @@ class CheckpointWriter {
   uint32_t next_id_ = 1;
   std::optional<CheckpointManifest> pending_;
   std::unique_ptr<ProcessSnapshot> snapshot_;  // memory of the pending checkpoint, if forked
+  // With a snapshot: the contents of shared writable mappings (which the snapshot shares with
+  // the running app), read at capture, by start address.
+  std::map<uint64_t, std::vector<uint8_t>> shared_now_;
   CheckpointStats stats_;
   std::vector<uint8_t> buf_;
 };

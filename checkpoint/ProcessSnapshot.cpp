@@ -4,8 +4,12 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "core/Error.h"
 #include "core/ScratchPage.h"
@@ -19,9 +23,27 @@ void kill_and_reap(pid_t pid) {
   while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
   }
 }
+
+// The parent of pid (from /proc/PID/stat, after the command name), or -1.
+pid_t parent_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(line.substr(close + 1));
+  std::string state;
+  pid_t ppid = -1;
+  rest >> state >> ppid;
+  return ppid;
+}
 }  // namespace
 
 ProcessSnapshot::ProcessSnapshot(Task& t) {
+  // CLONE_PARENT gives the copy the process's parent, and its exit signal too: unless that is
+  // ckrr, the app's parent would get a SIGCHLD for the copy and could reap it as its child.
+  if (parent_of(t.tgid()) != getpid())
+    throw Error("snapshot: process " + std::to_string(t.tgid()) + " is not a child of ckrr");
   const Registers saved = t.regs();
   Registers r = saved;
   r.rax = SYS_clone;

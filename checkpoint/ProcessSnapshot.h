@@ -1,9 +1,10 @@
 #pragma once
-// A copy-on-write snapshot of a stopped traced process: a clone of it (CLONE_PARENT, no exit
-// signal: ckrr, not the app, is its parent and reaps it, and the app is never signalled) that
-// stays stopped while the checkpoint writer reads its memory, so the app itself is held only
-// for the time of the fork (~14 ms per GB of 4K pages here, ~1 ms with huge pages) instead of
-// the time to read and hash all of its memory.
+// A copy-on-write snapshot of a stopped traced process: a clone of it (CLONE_PARENT: ckrr, not
+// the app, is its parent and reaps it, and the app is never signalled) that stays stopped
+// while the checkpoint writer reads its memory, so the app itself is held only for the time
+// of the fork (~14 ms per GB of 4K pages here, ~1 ms with huge pages) instead of the time to
+// read and hash all of its memory. Only for processes whose parent is ckrr: the copy of any
+// other would be its parent's child, and that parent would see it end.
 #include <sys/types.h>
 
 #include <memory>

@@ -124,8 +124,8 @@ int cmd_info(const std::vector<std::string>& argv) {
   std::string skipped = meta("skipped_checkpoints");
   if (!skipped.empty() && skipped != "0")
     std::cout << "skipped checkpoints: " << skipped
-              << " (due while a thread was where a checkpoint cannot describe it, or while"
-                 " processes shared writable memory; taken later)\n";
+              << " (due while a thread was where a checkpoint cannot describe it; taken"
+                 " later)\n";
   std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
   std::cout << "mapped files: " << index->mapped_files().size() << "\n";
   uint64_t total = dir_size(trace.dir());

@@ -229,12 +229,17 @@ long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long n
   // A signal that arrives meanwhile stops the task first: put the task back as it was and the
   // signal back in its queue (as a tgkill from ckrr: its siginfo is lost), then fail.
   auto fail = [&](const TaskStop& s) {
+    std::string from;
     if (!s.gone()) {
       set_regs(saved);
-      if (s.kind == TaskStop::Kind::Signal && s.sig != SIGTRAP)
+      if (s.kind == TaskStop::Kind::Signal && s.sig != SIGTRAP) {
+        siginfo_t si = siginfo();
+        from = " (code " + std::to_string(si.si_code) + ", from pid " + std::to_string(si.si_pid) +
+               ")";
         syscall(SYS_tgkill, tgid_, tid_, s.sig);
+      }
     }
-    return Error("injected " + std::to_string(nr) + ": unexpected " + s.describe());
+    return Error("injected " + std::to_string(nr) + ": unexpected " + s.describe() + from);
   };
   long result;
   if (allowed_by_seccomp) {

@@ -635,6 +635,15 @@ void RecordSession::on_syscall_exit(RecordedTask& rt) {
     t.cont();
     return;
   }
+  if (rax == -516) {
+    // ERESTART_RESTARTBLOCK: without a handler the kernel would go on through restart_syscall,
+    // resuming state that replay (which emulates the call) never builds. ERESTARTNOHAND acts
+    // the same towards handlers (EINTR) and restarts the call itself instead; a relative
+    // timeout then starts again in full.
+    Registers r = t.regs();
+    r.rax = static_cast<uint64_t>(rax = -514);
+    t.set_regs(r);
+  }
   if (rt.entered && runner_ != t.tid()) {
     const long nr = rt.call.nr;
     rt.woke_by_timeout =
@@ -1118,7 +1127,7 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   CheckpointRequest others;
   std::vector<ProcessCapture> processes;
   if (due && tasks_.size() > 1 &&
-      !(other_threads_checkpointable(rt, others) &&
+      !(other_threads_checkpointable(rt, others, rt.rewound_call) &&
         other_processes_checkpointable(rt, processes))) {
     // Not at a point every thread can be described: try again later.
     g_checkpoint_requested = 0;
@@ -1137,10 +1146,11 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   t.cont();
 }
 
-bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req) {
+bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req,
+                                                 int64_t capturer_call) {
   std::vector<int64_t> schedule;  // per thread: rec tid, entered syscall number or -1
   schedule.push_back(rt.rec_tid);
-  schedule.push_back(rt.rewound_call);
+  schedule.push_back(capturer_call);
   for (auto& [tid, o] : tasks_) {
     if (&o == &rt) continue;
     if (o.task->tgid() != rt.task->tgid()) continue;  // other processes: their own request
@@ -1192,10 +1202,19 @@ bool RecordSession::stop_waiting_thread(RecordedTask& o) {
   }
   int64_t rax = static_cast<int64_t>(t.regs().rax);
   if (!is_restart_result(rax)) {
-    // It completed meanwhile: it waits at its exit for its turn, our SIGSTOP still pending.
+    // It completed meanwhile. Take our SIGSTOP now (delivered on the way out, before any app
+    // code): it then waits at that stop for its turn, its result in rax, and can still be
+    // saved as waiting in the call (ProcessCapture::as_entered).
     o.completed = true;
     o.state = RecordedTask::State::Ready;
     ready_.push_back(t.tid());
+    t.cont();
+    s = t.wait();
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP) {
+      pending_stops_.emplace_back(t.tid(), s.raw_status);  // SIGSTOP still to come
+      return false;
+    }
+    o.interrupt_sent = false;
     return false;
   }
   t.cont();
@@ -1223,9 +1242,6 @@ bool RecordSession::other_processes_checkpointable(RecordedTask& rt,
   for (auto& [tid, o] : tasks_)
     if (o.task->tgid() != rt.task->tgid()) by_process[o.task->tgid()].push_back(&o);
   for (auto& [tgid, members] : by_process) {
-    // Memory shared between processes would be restored as separate copies.
-    for (const Mapping& m : read_memory_map(tgid))
-      if (m.shared && m.write) return false;
     RecordedTask* capturer = nullptr;
     for (RecordedTask* o : members)
       if (o->state == RecordedTask::State::Ready && !o->completed && !o->resume_sig &&
@@ -1238,10 +1254,24 @@ bool RecordSession::other_processes_checkpointable(RecordedTask& rt,
           o->state == RecordedTask::State::InSyscall && stop_waiting_thread(*o))
         capturer = o;
     }
+    bool as_entered = false;
+    for (RecordedTask* o : members) {
+      if (capturer) break;
+      if (o->entered && o->completed && o->call.mode == ReplayMode::Emulate &&
+          !o->entry_xstate.empty() && o->state == RecordedTask::State::Ready &&
+          !o->interrupt_sent && !o->resume_sig && o->deferred.empty() &&
+          !has_pending_signals(o->task->tid())) {
+        capturer = o;
+        as_entered = true;
+      }
+    }
     if (!capturer) return false;
     ProcessCapture pc;
     pc.capturer = capturer;
-    if (!other_threads_checkpointable(*capturer, pc.req)) return false;
+    pc.as_entered = as_entered;
+    if (!other_threads_checkpointable(*capturer, pc.req,
+                                      as_entered ? capturer->call.nr : capturer->rewound_call))
+      return false;
     out.push_back(std::move(pc));
   }
   return true;
@@ -1295,7 +1325,33 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   bool resumed = false;
   try {
     for (ProcessCapture& pc : processes) {
-      checkpoints_->capture(*pc.capturer->task, pc.req);
+      Task& c = *pc.capturer->task;
+      if (!pc.as_entered) {
+        checkpoints_->capture(c, pc.req);
+      } else {
+        // Saved in its state at the call's entry, then given its completed state back.
+        const Registers live = c.regs();
+        const std::vector<uint8_t> live_xstate = c.xstate();
+        uint64_t live_mask = 0;
+        ptrace(PTRACE_GETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
+        Registers entry = pc.capturer->entry_regs;
+        rewind_to_syscall(entry);
+        c.set_regs(entry);
+        c.set_xstate(pc.capturer->entry_xstate);
+        ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &pc.capturer->entry_sigmask);
+        auto give_back = [&] {
+          c.set_regs(live);
+          c.set_xstate(live_xstate);
+          ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
+        };
+        try {
+          checkpoints_->capture(c, pc.req);
+        } catch (...) {
+          give_back();
+          throw;
+        }
+        give_back();
+      }
       index_row(checkpoints_->publish());
     }
     checkpoints_->capture(t, req);

@@ -66,6 +66,9 @@ class RecordSession : public SessionServices {
   struct ProcessCapture {  // one process of a checkpoint of several
     RecordedTask* capturer = nullptr;
     CheckpointRequest req;
+    // The capturer's call completed but its event is still to come: it is saved (put
+    // meanwhile) in its state at the call's entry, rewound, as a thread waiting in the call.
+    bool as_entered = false;
   };
   struct ProcessRecord {  // for `ckrr info` and the GUI: one per recorded process
     pid_t ppid = 0;
@@ -128,7 +131,9 @@ class RecordSession : public SessionServices {
                        CheckpointRequest others = {}, std::vector<ProcessCapture> processes = {});
   // Whether every other thread is where a checkpoint can describe it (one process only);
   // fills their saved state and the schedule blob replay needs.
-  bool other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req);
+  // capturer_call: the call the capturing thread is saved about to make (-1: none).
+  bool other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req,
+                                    int64_t capturer_call);
   // The other processes: for each, a stopped thread to capture it from (a thread waiting in a
   // call is stopped and rewound to make it again) and its request. False: not now.
   bool other_processes_checkpointable(RecordedTask& rt, std::vector<ProcessCapture>& out);

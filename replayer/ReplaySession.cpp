@@ -316,6 +316,8 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
     ro.stdio_to_devnull = true;
     ro.new_process_group = true;
     ro.cpu = launch_.cpu;
+    SharedMemoryPool shared;  // a group's processes share their shared mappings again
+    ro.shared = &shared;
     CheckpointRestorer restorer(trace_->checkpoints_dir());
     RestoredProcess p = restorer.restore(static_cast<uint32_t>(id), ro);
     if (p.manifest.blob(kBeforeNextSyscallBlob) && opt_.to && *opt_.to == p.manifest.seq)
@@ -886,11 +888,22 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     switch (ev.mode) {
       case ReplayMode::Emulate: {
         if (is_restart_result(ev.result)) {
-          // Keep orig_rax so the kernel restarts the call like it did when recording.
           finish_skipped(t);
           Registers r = t.regs();
-          r.rax = static_cast<uint64_t>(ev.result);
-          r.orig_rax = static_cast<uint64_t>(nr);
+          Event* next = peek_or_end();
+          if (next && next->kind == EventKind::Signal && next->tid == ev.tid) {
+            // A signal is delivered next: keep orig_rax so the kernel decides, as when
+            // recording, between restarting the call and EINTR.
+            r.rax = static_cast<uint64_t>(ev.result);
+            r.orig_rax = static_cast<uint64_t>(nr);
+          } else {
+            // No signal for this thread (another thread took it, or it was ignored): the
+            // kernel restarted the call. Do it here: with nothing pending the kernel would
+            // not look at the result, and the app would see it.
+            r.rax = ev.result == -516 ? uint64_t(SYS_restart_syscall) : uint64_t(nr);
+            r.rip -= 2;
+            r.orig_rax = static_cast<uint64_t>(-1);
+          }
           t.set_regs(r);
         } else {
           Registers r = regs;

@@ -83,6 +83,21 @@ class ThreadsTestCase(CkrrTestCase):
                          f"recorded exit status {rec.returncode}; stderr: {rec.stderr.decode(errors='replace')}")
         return trace, rec
 
+    def assert_replays_from_checkpoints(self, trace, rec, blob):
+        """Replay from every checkpoint to the end: status 0 and a tail of the recorded output.
+        At least one checkpoint holds `blob`."""
+        rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+        cps = [int(r.split()[0]) for r in rows if r.strip()]
+        found = 0
+        for cid in cps:
+            with open(os.path.join(trace, "checkpoints", str(cid), "manifest"), "rb") as f:
+                found += blob in f.read()
+            r = self.ckrr("replay", trace, "--from-checkpoint", str(cid))
+            self.assertEqual(r.returncode, 0, f"from checkpoint {cid}: "
+                                              f"{r.stderr.decode(errors='replace')}")
+            self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+        self.assertGreaterEqual(found, 1, f"{trace}: no checkpoint with {blob!r} in {cps}")
+
 
 class OwnThreadedPrograms(ThreadsTestCase):
     def test_threads_basic(self):
@@ -188,6 +203,17 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assert_checkpoints_equivalent(trace, b"group", steps=(1, 7), at_least=2)
         self.assert_replays(trace, rec, times=1)
 
+    def test_checkpoints_of_processes_sharing_memory(self):
+        """Parent and child pass turns through process-shared semaphores in a MAP_SHARED page:
+        restored as a group, the two processes share that page again."""
+        trace = self.path("shm")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "10ms", "-o", trace, "--",
+                        prog("shm_pair"))
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertIn(b"parent saw 59060, child exit 0\n", rec.stdout)
+        self.assert_replays_from_checkpoints(trace, rec, b"group")
+        self.assert_checkpoints_equivalent(trace, b"group", steps=(1, 5), at_least=2)
+
     def test_checkpoints_of_threads(self):
         """Checkpoints taken while several threads live (some waiting in read, poll, futex,
         nanosleep): the state at an event is the same replayed from the start and from each
@@ -246,6 +272,15 @@ class OwnThreadedPrograms(ThreadsTestCase):
                 self.assertEqual(r.returncode, 0, f"{mode}, from checkpoint {cid}: "
                                                   f"{r.stderr.decode(errors='replace')}")
                 self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+
+    def test_sleeps_interrupted_by_an_ignored_sigchld(self):
+        """A child exits while its parent sleeps (nanosleep, clock_nanosleep, poll with a
+        timeout): traced, the ignored SIGCHLD interrupts each, and the call is restarted."""
+        argv = [prog("sleep_sigchld")]
+        trace, rec = self.record_replay_ok(argv)
+        self.assertEqual(rec.stdout, b"nanosleep 0, child 3\nclock_nanosleep 0, child 3\n"
+                                     b"poll 0, child 3\n")
+        self.assert_processes_at_least(trace, 4)
 
     def test_debugger_refuses_processes(self):
         """Not supported yet, and said so: the debugger refuses several threads or processes
@@ -350,6 +385,22 @@ class OwnThreadedPrograms(ThreadsTestCase):
                                      b"sum of replies 9900, child exit 0\n")
         self.assert_processes_at_least(trace, 2)
 
+
+# Long enough (100 tasks of 2 ms) for checkpoints while the workers live.
+PY_POOL_SLEEPY = """\
+import multiprocessing
+import time
+
+
+def f(x):
+    time.sleep(0.002)
+    return x * x + 1
+
+
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        print(sum(pool.map(f, range(100), chunksize=1)))
+"""
 
 PY_POOL = """\
 import multiprocessing
@@ -459,6 +510,19 @@ class ShellsAndTools(ThreadsTestCase):
         trace, rec = self.record_replay_ok(argv)
         self.assertEqual(rec.stdout, (str([x * x + 1 for x in range(20)]) + "\n").encode())
         self.assert_processes_at_least(trace, 3)  # the parent and two workers
+
+    def test_python_multiprocessing_from_checkpoints(self):
+        """The pool's processes share /dev/shm semaphores: its checkpoints restore the whole
+        group sharing them again, and replay goes on from each of them."""
+        script = self.path("py_pool_sleepy.py")
+        with open(script, "w") as f:
+            f.write(PY_POOL_SLEEPY)
+        trace = self.path("pool")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
+                        PYTHON, script)
+        self.assertEqual(rec.stdout, b"328450\n")
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assert_replays_from_checkpoints(trace, rec, b"group")
 
 
 if __name__ == "__main__":
