@@ -75,7 +75,7 @@ void LiveSession::restore() {
   sa.sa_handler = on_forwarded_signal;  // no SA_RESTART: waitpid returns to forward it
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint, true);
+  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint);
   pid_ = r.task->tgid();
   tasks_[r.task->tid()] = std::move(r.task);
   for (auto& th : r.threads) {

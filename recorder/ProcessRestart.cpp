@@ -32,7 +32,7 @@ bool recorder_running(pid_t pid) {
 }
 
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
-                                         std::optional<uint32_t> checkpoint, bool threads_allowed) {
+                                         std::optional<uint32_t> checkpoint) {
   RestartedProcess out;
   TraceDirectory trace = TraceDirectory::open(trace_dir);
   out.launch = LaunchInfo::load(trace.dir() / "launch");
@@ -100,15 +100,6 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
                               ? " holds several processes: a live restart of those is not "
                                 "supported yet"
                               : " has threads without their recorded tids"));
-      }
-      if (!p.threads.empty() && !threads_allowed) {
-        // Before its files are touched: nothing changes on a refusal.
-        kill(p.task->tgid(), SIGKILL);
-        for (auto& th : p.threads) th->wait();
-        p.task->wait();
-        throw Error("checkpoint " + std::to_string(id) +
-                    " holds several threads: recording the restarted run (--record) is not "
-                    "supported for those yet; 'ckrr restart' without --record runs it");
       }
       out.task = std::move(p.task);
       out.threads = std::move(p.threads);

@@ -37,9 +37,8 @@ bool recorder_running(pid_t pid);
 
 // Restores checkpoint `checkpoint` of the trace at trace_dir (default: the latest usable one,
 // falling back past corrupt ones with a message on stderr). The process gets the caller's
-// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error,
-// also when the checkpoint holds several threads and threads_allowed is false.
+// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error.
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
-                                         std::optional<uint32_t> checkpoint, bool threads_allowed);
+                                         std::optional<uint32_t> checkpoint);
 
 }  // namespace ckrr

@@ -284,15 +284,17 @@ void RecordSession::start() {
     // The new trace starts from this state, not from an exec: checkpoint it first (this also
     // resumes the process).
     index_->set_meta("starts_from_checkpoint", "1");
-    take_checkpoint(rt, 0, false);
+    CheckpointRequest others;
+    if (!other_threads_checkpointable(rt, others, rt.rewound_call))
+      throw Error("the restored threads cannot be checkpointed");
+    take_checkpoint(rt, 0, false, std::move(others));
     return;
   }
   rt.task->cont();
 }
 
 void RecordSession::start_restarted(LaunchInfo& li) {
-  // One thread only: the recorder would need each restored thread's schedule state.
-  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint, false);
+  RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint);
   start_ns_ = monotonic_ns();
   li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
   program_ = li.path;
@@ -302,11 +304,39 @@ void RecordSession::start_restarted(LaunchInfo& li) {
   ids_ = r.ids;
   virtual_ppid_ = r.virtual_ppid;
   main_tid_ = real;
-  RecordedTask& rt = tasks_[real];
-  rt.task = std::move(r.task);
-  rt.proc = proc;
-  rt.rec_tid = proc->recorded_pid;
-  threads_[rt.rec_tid] = {proc->recorded_pid, std::filesystem::path(program_).filename().string()};
+  const std::string name = std::filesystem::path(program_).filename().string();
+  // Several threads: which recorded tid each is, and the call a waiting one was saved about to
+  // make again (it makes it when it runs; the new trace's first checkpoint says so too).
+  std::vector<int64_t> schedule;
+  if (const std::vector<uint8_t>* b = r.manifest.blob(kThreadsBlob)) {
+    schedule.resize(b->size() / sizeof(int64_t));
+    memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
+  }
+  auto adopt = [&](std::unique_ptr<Task> task, size_t i) -> RecordedTask& {
+    const pid_t tid = task->tid();
+    RecordedTask& o = tasks_[tid];
+    o.task = std::move(task);
+    o.proc = proc;
+    o.rec_tid = schedule.size() > 2 * i ? static_cast<pid_t>(schedule[2 * i]) : proc->recorded_pid;
+    o.rewound_call = schedule.size() > 2 * i + 1 ? schedule[2 * i + 1] : -1;
+    if (i < r.manifest.threads.size()) {
+      const SavedThread& th = r.manifest.threads[i];
+      o.clear_child_tid = th.clear_child_tid;
+      o.altstack_sp = th.altstack_sp;
+      o.altstack_size = th.altstack_size;
+      o.altstack_flags = th.altstack_flags;
+    }
+    threads_[o.rec_tid] = {proc->recorded_pid, name};
+    return o;
+  };
+  adopt(std::move(r.task), 0);
+  for (size_t i = 0; i < r.threads.size(); ++i) {
+    RecordedTask& o = adopt(std::move(r.threads[i]), i + 1);
+    o.state = RecordedTask::State::Ready;  // stopped by the restore, where it was saved
+    o.at_boundary = o.rewound_call < 0;
+    o.last_regs = o.task->regs();
+    ready_.push_back(o.task->tid());
+  }
   processes_[proc->recorded_pid].ppid = virtual_ppid_;
   processes_[proc->recorded_pid].exe = program_;
   for (const auto& p : registry_.plugins())
@@ -667,10 +697,10 @@ void RecordSession::complete_call(RecordedTask& rt) {
   Event& ev = rt.call;
   const long nr = ev.nr;
   int64_t rax = static_cast<int64_t>(t.regs().rax);
-  if (rt.translated || ids_.virtual_pid != ids_.real_pid) {
+  if (rt.translated || !ids_.identity()) {
     Registers r = t.regs();
     set_syscall_args(r, ev.args);
-    if (std::optional<int64_t> v = virtual_result(nr, rax)) r.rax = static_cast<uint64_t>(rax = *v);
+    if (std::optional<int64_t> v = virtual_result(rt, nr)) r.rax = static_cast<uint64_t>(rax = *v);
     t.set_regs(r);
   }
   SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
@@ -1369,12 +1399,13 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
 }
 
-std::optional<int64_t> RecordSession::virtual_result(long nr, int64_t) const {
+std::optional<int64_t> RecordSession::virtual_result(const RecordedTask& rt, long nr) const {
   switch (nr) {
     case SYS_getpid:
+      return ids_.virtual_pid;
     case SYS_gettid:
     case SYS_set_tid_address:
-      return ids_.virtual_pid;
+      return rt.rec_tid;  // restored threads: the recorded tid; later ones: their own
     case SYS_getppid:
       if (virtual_ppid_ > 0) return virtual_ppid_;
       return std::nullopt;

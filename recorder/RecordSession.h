@@ -86,7 +86,7 @@ class RecordSession : public SessionServices {
   RecordedTask& add_task(pid_t real_tid, pid_t tgid, pid_t rec_tid,
                          std::shared_ptr<ProcessState> proc, const std::string& name);
   // What a restarted process must see as the result of nr instead of the kernel's.
-  std::optional<int64_t> virtual_result(long nr, int64_t result) const;
+  std::optional<int64_t> virtual_result(const RecordedTask& rt, long nr) const;
   void loop();
   void dispatch(RecordedTask& rt, const TaskStop& s);
   void schedule();

@@ -112,6 +112,7 @@ void ReplaySession::kill_all() {
       }
     }
   tasks_.clear();
+  ended_threads_.clear();
   cur_ = nullptr;
 }
 
@@ -126,6 +127,16 @@ ReplaySession::ReplayTask& ReplaySession::add_task(pid_t rec_tid, std::unique_pt
 
 ReplaySession::ReplayTask& ReplaySession::task_of(const Event& ev) {
   auto it = tasks_.find(ev.tid);
+  if (it == tasks_.end() && ev.kind == EventKind::Exit) {
+    // The process's end is filed under the thread that was its real leader when recording;
+    // restored from a checkpoint another thread took, that one may have ended already here.
+    auto gone = ended_threads_.find(ev.tid);
+    if (gone != ended_threads_.end())
+      for (auto o = tasks_.begin(); o != tasks_.end(); ++o)
+        if (o->second.proc == gone->second &&
+            (it == tasks_.end() || o->second.task->tid() == o->second.task->tgid()))
+          it = o;
+  }
   if (it == tasks_.end())
     throw Divergence(ev.seq, ev.tid, "an event of a thread the replay does not have",
                      summarize_event(ev), "no thread " + std::to_string(ev.tid));
@@ -959,6 +970,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
       TaskStop s = t.wait();
       if (!s.gone())
         throw Divergence(ev.seq, ev.tid, "the thread did not end", "exit", s.describe());
+      ended_threads_[rt.rec_tid] = rt.proc;
       tasks_.erase(rt.rec_tid);
       cur_ = nullptr;
     } else if (!last) {

@@ -175,9 +175,11 @@ class ReplaySession : public SessionServices {
   std::unique_ptr<EventLogReader> reader_;
   LaunchInfo launch_;
   std::map<pid_t, ReplayTask> tasks_;  // by recorded tid
-  ReplayTask* cur_ = nullptr;          // the thread whose stop is being handled
-  pid_t main_rec_ = 0;                 // recorded pid of the first process
-  std::optional<int> main_status_;     // its exit code once its exit event is replayed
+  // Threads that ended (exit) while their process lives on, by recorded tid.
+  std::map<pid_t, std::shared_ptr<ProcessState>> ended_threads_;
+  ReplayTask* cur_ = nullptr;       // the thread whose stop is being handled
+  pid_t main_rec_ = 0;              // recorded pid of the first process
+  std::optional<int> main_status_;  // its exit code once its exit event is replayed
   std::optional<Event> lookahead_;
   uint64_t total_events_ = 0;
   bool complete_ = false;        // the recorder finished (index meta)

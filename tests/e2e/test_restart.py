@@ -99,7 +99,7 @@ class Restart(CkrrTestCase):
     def test_restart_of_threads(self):
         """A checkpoint of four threads (three counting, one waiting in read): all restart, each
         answering gettid with its recorded tid and reachable by pthread_kill, and the count
-        ends with every line written once."""
+        ends with every line written once; the same with the resumed run recorded."""
         n = 60
         trace, out = self.path("t"), self.path("count.txt")
         self.record_until_killed(trace, [prog("counter_mt"), out, str(n)])
@@ -117,13 +117,24 @@ class Restart(CkrrTestCase):
         expected = [f"w{k} {i} pid={recorded_pid}" for k in range(3) for i in range(1, n + 1)]
         self.assertEqual(sorted(lines), sorted(expected))
 
-        # Recording the restarted run is for one thread only: refused, saying so, before the
-        # program's files are touched (the restore would cut the count file back).
-        r = self.ckrr("restart", trace, "--record", "-o", self.path("t2"))
-        self.assertEqual(r.returncode, 125)
-        self.assertIn(b"several threads", r.stderr)
-        self.assertEqual(self.read_lines(out), lines)
-        self.assertFalse(os.path.exists(self.path("t2")), "a trace of nothing was left")
+        # Again, recording the resumed run: its trace starts with a checkpoint of all the
+        # restored threads and replays to the same output (the count file is cut back to the
+        # checkpoint and finished again).
+        trace2 = self.path("t2")
+        r = self.ckrr("restart", trace, "--record", "-o", trace2, "--checkpoint-interval",
+                      "100ms")
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual((r.returncode, r.stdout), (0, f"done {n}\n".encode()), err)
+        self.assertEqual(sorted(self.read_lines(out)), sorted(expected))
+        cps = self.checkpoints(trace2)
+        self.assertEqual(cps[0][1], 0, "the new trace starts with a checkpoint at event 0")
+        with open(os.path.join(trace2, "checkpoints", str(cps[0][0]), "manifest"), "rb") as f:
+            self.assertIn(b"threads", f.read())
+        self.assertGreaterEqual(int(self.info(trace2)["threads"]), 4)
+        for cp_id, _ in cps:
+            rep = self.ckrr("replay", trace2, "--from-checkpoint", str(cp_id))
+            self.assertEqual(rep.returncode, 0, rep.stderr)
+            self.assertTrue(r.stdout.endswith(rep.stdout), rep.stdout)
 
     def test_ctrl_c_reaches_the_program(self):
         # ckrr restart leaves the program in its own process group: a terminal's ^C (SIGINT to
