@@ -1156,6 +1156,14 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
       g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
   CheckpointRequest others;
   std::vector<ProcessCapture> processes;
+  if (due && tasks_.size() > 1 && after && failure_.empty()) {
+    // Calls that completed while others ran have their event written now rather than when
+    // their thread next runs: the thread is then after its event, which a checkpoint can
+    // describe whatever the call was (a vfork that ended, say).
+    for (auto& [tid, o] : tasks_)
+      if (&o != &rt && o.completed && o.state == RecordedTask::State::Ready && !o.interrupt_sent)
+        complete_call(o);
+  }
   if (due && tasks_.size() > 1 &&
       !(other_threads_checkpointable(rt, others, rt.rewound_call) &&
         other_processes_checkpointable(rt, processes))) {
@@ -1169,7 +1177,7 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
     // wait for a boundary without one.
     if (!restarting && !has_pending_signals(t.tid())) {
-      take_checkpoint(rt, after->seq, false, std::move(others), std::move(processes));
+      take_checkpoint(rt, next_seq_ - 1, false, std::move(others), std::move(processes));
       return;
     }
   }
