@@ -30,10 +30,10 @@ pid_t VirtualIds::tid_to_virtual(pid_t real_tid) const {
   return to_virtual(real_tid);
 }
 
-bool VirtualIds::is_tid_arg(long nr, int index) {
+namespace {
+// The sched_* calls: their first argument names a thread.
+bool is_sched_call(long nr) {
   switch (nr) {
-    case SYS_tkill:
-    case SYS_get_robust_list:
     case SYS_sched_setaffinity:
     case SYS_sched_getaffinity:
     case SYS_sched_setparam:
@@ -43,6 +43,18 @@ bool VirtualIds::is_tid_arg(long nr, int index) {
     case SYS_sched_rr_get_interval:
     case SYS_sched_setattr:
     case SYS_sched_getattr:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+bool VirtualIds::is_tid_arg(long nr, int index) {
+  if (is_sched_call(nr)) return index == 0;
+  switch (nr) {
+    case SYS_tkill:
+    case SYS_get_robust_list:
       return index == 0;
     case SYS_tgkill:
     case SYS_rt_tgsigqueueinfo:
@@ -95,6 +107,7 @@ std::optional<std::string> VirtualIds::translate_proc_path(const std::string& pa
 }
 
 std::vector<int> VirtualIds::pid_args(long nr) {
+  if (is_sched_call(nr)) return {0};
   switch (nr) {
     case SYS_kill:
     case SYS_tkill:
@@ -103,15 +116,6 @@ std::vector<int> VirtualIds::pid_args(long nr) {
     case SYS_getpgid:
     case SYS_getsid:
     case SYS_setpgid:
-    case SYS_sched_setaffinity:
-    case SYS_sched_getaffinity:
-    case SYS_sched_setparam:
-    case SYS_sched_getparam:
-    case SYS_sched_setscheduler:
-    case SYS_sched_getscheduler:
-    case SYS_sched_rr_get_interval:
-    case SYS_sched_setattr:
-    case SYS_sched_getattr:
     case SYS_prlimit64:
     case SYS_process_vm_readv:
     case SYS_process_vm_writev:
