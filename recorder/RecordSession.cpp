@@ -1246,11 +1246,19 @@ bool RecordSession::stop_waiting_thread(RecordedTask& o) {
     o.completed = true;
     o.state = RecordedTask::State::Ready;
     ready_.push_back(t.tid());
-    t.cont();
-    s = t.wait();
-    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP) {
-      pending_stops_.emplace_back(t.tid(), s.raw_status);  // SIGSTOP still to come
-      return false;
+    for (;;) {
+      t.cont();
+      s = t.wait();
+      if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP) break;
+      if (s.kind != TaskStop::Kind::Signal || is_synchronous_fault(s.sig, t.siginfo())) {
+        pending_stops_.emplace_back(t.tid(), s.raw_status);  // SIGSTOP still to come
+        return false;
+      }
+      // Another signal on the way out: held back like any asynchronous one (it is delivered
+      // when the thread runs again, after its call's event); SIGSTOP comes next.
+      if (o.deferred.empty()) o.deferred_since_ns = now_ns();
+      o.deferred.push_back(t.siginfo());
+      ++deferred_count_;
     }
     o.interrupt_sent = false;
     return false;
