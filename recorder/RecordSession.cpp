@@ -1229,6 +1229,35 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
   return true;
 }
 
+bool RecordSession::take_our_sigstop(RecordedTask& o) {
+  Task& t = *o.task;
+  for (;;) {
+    t.cont();
+    TaskStop s = t.wait();
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP) {
+      o.interrupt_sent = false;
+      return true;
+    }
+    siginfo_t si{};
+    if (s.kind == TaskStop::Kind::Signal) si = t.siginfo();
+    if (s.kind != TaskStop::Kind::Signal || is_synchronous_fault(s.sig, si)) {
+      pending_stops_.emplace_back(t.tid(), s.raw_status);  // our SIGSTOP still to come
+      return false;
+    }
+    // Another signal on the way out (dequeued first: a lower number): held back like any
+    // asynchronous one, raised again at the thread's next syscall. One we raised already is
+    // in the list: it only needs raising again.
+    if (o.deferred_raised && sent_by_us(si) && !o.deferred.empty() &&
+        o.deferred.front().si_signo == s.sig) {
+      o.deferred_raised = false;
+      continue;
+    }
+    if (o.deferred.empty()) o.deferred_since_ns = now_ns();
+    o.deferred.push_back(si);
+    ++deferred_count_;
+  }
+}
+
 bool RecordSession::stop_waiting_thread(RecordedTask& o) {
   Task& t = *o.task;
   o.interrupt_sent = true;
@@ -1240,39 +1269,19 @@ bool RecordSession::stop_waiting_thread(RecordedTask& o) {
   }
   int64_t rax = static_cast<int64_t>(t.regs().rax);
   if (!is_restart_result(rax)) {
-    // It completed meanwhile. Take our SIGSTOP now (delivered on the way out, before any app
-    // code): it then waits at that stop for its turn, its result in rax, and can still be
+    // It completed meanwhile. Our SIGSTOP is taken now (delivered on the way out, before any
+    // app code): it then waits at that stop for its turn, its result in rax, and can still be
     // saved as waiting in the call (ProcessCapture::as_entered).
     o.completed = true;
     o.state = RecordedTask::State::Ready;
     ready_.push_back(t.tid());
-    for (;;) {
-      t.cont();
-      s = t.wait();
-      if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP) break;
-      if (s.kind != TaskStop::Kind::Signal || is_synchronous_fault(s.sig, t.siginfo())) {
-        pending_stops_.emplace_back(t.tid(), s.raw_status);  // SIGSTOP still to come
-        return false;
-      }
-      // Another signal on the way out: held back like any asynchronous one (it is delivered
-      // when the thread runs again, after its call's event); SIGSTOP comes next.
-      if (o.deferred.empty()) o.deferred_since_ns = now_ns();
-      o.deferred.push_back(t.siginfo());
-      ++deferred_count_;
-    }
-    o.interrupt_sent = false;
+    take_our_sigstop(o);
     return false;
   }
-  t.cont();
-  s = t.wait();
-  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGSTOP) {
-    pending_stops_.emplace_back(t.tid(), s.raw_status);
-    return false;
-  }
+  if (!take_our_sigstop(o)) return false;
   Registers r = t.regs();
   rewind_to_syscall(r);
   t.set_regs(r);
-  o.interrupt_sent = false;
   o.rewound_call = o.call.nr;  // makes it again when it runs: replay parks it there
   o.entered = false;
   o.completed = false;

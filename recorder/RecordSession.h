@@ -138,6 +138,10 @@ class RecordSession : public SessionServices {
   // call is stopped and rewound to make it again) and its request. False: not now.
   bool other_processes_checkpointable(RecordedTask& rt, std::vector<ProcessCapture>& out);
   // Stops a thread waiting in an entered call and rewinds it to the call's instruction.
+  // Lets a thread stopped in or at the end of a call go on to our pending SIGSTOP (delivered
+  // before any app code); other signals met first are held back (deferred). False when some
+  // other stop came (left for the main loop, the SIGSTOP still on its way).
+  bool take_our_sigstop(RecordedTask& o);
   bool stop_waiting_thread(RecordedTask& o);
   void fill_request(RecordedTask& capturer, uint64_t seq, CheckpointRequest& req);
   bool deliver_deferred(RecordedTask& rt);

@@ -239,9 +239,10 @@ class OwnThreadedPrograms(ThreadsTestCase):
         self.assertIn(b"40 of 40 on the alternate stack", rec.stdout)
         rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
         cps = [int(r.split()[0]) for r in rows if r.strip()]
-        with_threads = [c for c in cps
-                        if b"threads" in open(os.path.join(trace, "checkpoints", str(c),
-                                                           "manifest"), "rb").read()]
+        def holds_threads(c):
+            with open(os.path.join(trace, "checkpoints", str(c), "manifest"), "rb") as f:
+                return b"threads" in f.read()
+        with_threads = [c for c in cps if holds_threads(c)]
         self.assertGreaterEqual(len(with_threads), 3, f"checkpoints with two threads: {cps}")
         for cid in with_threads:
             # Output from the checkpoint on: a tail of the recorded one (a handler off the
