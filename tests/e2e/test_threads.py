@@ -301,7 +301,10 @@ class OwnThreadedPrograms(ThreadsTestCase):
     def test_posix_timer_and_timerfd(self):
         self.assert_native_varies([prog("posix_timer")])
         trace, rec = self.record_replay_ok([prog("posix_timer")])
-        self.assertRegex(rec.stdout, rb"^fired=3\d value=77 iterations=\d+ x=[0-9a-f]{16} timerfd=8/1\n$")
+        # At least 30: signals held back while the loop ran (longer on a loaded machine) are
+        # delivered at the next syscall, after the loop has seen 30.
+        self.assertRegex(rec.stdout, rb"^fired=(?:[3-9]\d|\d{3,}) value=77 iterations=\d+ "
+                                     rb"x=[0-9a-f]{16} timerfd=8/1\n$")
 
     def test_robust_mutex_owner_died(self):
         argv = [prog("robust_owner_died")]
