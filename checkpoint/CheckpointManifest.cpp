@@ -104,6 +104,21 @@ const std::vector<uint8_t>* CheckpointManifest::blob(const std::string& name) co
   return nullptr;
 }
 
+std::vector<ThreadPlace> CheckpointManifest::thread_places() const {
+  std::vector<ThreadPlace> places;
+  if (const std::vector<uint8_t>* b = blob(kThreadsBlob)) {
+    places.resize(b->size() / sizeof(ThreadPlace));
+    memcpy(places.data(), b->data(), places.size() * sizeof(ThreadPlace));
+  }
+  return places;
+}
+
+std::vector<uint8_t> thread_places_blob(const std::vector<ThreadPlace>& places) {
+  std::vector<uint8_t> blob(places.size() * sizeof(ThreadPlace));
+  memcpy(blob.data(), places.data(), blob.size());
+  return blob;
+}
+
 std::vector<uint8_t> CheckpointManifest::serialize() const {
   Out o;
   section(o, kMeta, [&](Out& s) {

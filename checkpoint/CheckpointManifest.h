@@ -85,6 +85,12 @@ inline constexpr const char* kBeforeNextSyscallBlob = "before-next-syscall";
 // the number of the syscall it waits in (saved as about to make it again), or -1 (int64 pairs,
 // the capturing thread first).
 inline constexpr const char* kThreadsBlob = "threads";
+// One entry of that blob.
+struct ThreadPlace {
+  int64_t rec_tid = 0;
+  int64_t call = -1;  // the syscall it is saved about to make again, or -1
+};
+std::vector<uint8_t> thread_places_blob(const std::vector<ThreadPlace>& places);
 // Blob of a checkpoint of one process among several taken at the same event: uint32 first id,
 // count (the ids first..first+count-1 make the whole tree) and the id holding the thread that
 // ran (replay stops there for --to at that event).
@@ -109,6 +115,8 @@ struct CheckpointManifest {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> blobs;
 
   const std::vector<uint8_t>* blob(const std::string& name) const;
+  // The `threads` blob decoded; empty without one.
+  std::vector<ThreadPlace> thread_places() const;
   std::vector<uint8_t> serialize() const;
   // Throws TraceError naming `what` (the file) when bytes are not a valid manifest.
   static CheckpointManifest parse(const std::vector<uint8_t>& bytes, const std::string& what);

@@ -163,26 +163,31 @@ class Rebuilder {
     return static_cast<int>(fd);
   }
 
-  // Writes the non-zero runs of shared region r into the pool's memfd, at r's file offset.
-  void fill_shared(int fd, const SavedRegion& r) {
+  // Reads each non-zero run of r and hands it to put(offset in r, bytes).
+  template <typename Put>
+  void each_stored_run(const SavedRegion& r, Put put) {
     for (const PageRun& run : r.runs) {
       if (run.ref.zero()) continue;
       buf_.resize(run.npages * kPageSize);
       pages_.read_pages(run.ref, run.npages, buf_.data());
-      const off_t at = static_cast<off_t>(r.offset + run.first * kPageSize);
-      if (::pwrite(fd, buf_.data(), buf_.size(), at) != static_cast<ssize_t>(buf_.size()))
-        throw Error(errno_text("restore: filling shared memory", errno));
+      put(run.first * kPageSize, buf_);
     }
+  }
+
+  // Writes the non-zero runs of shared region r into the pool's memfd, at r's file offset.
+  void fill_shared(int fd, const SavedRegion& r) {
+    each_stored_run(r, [&](uint64_t off, const std::vector<uint8_t>& bytes) {
+      const off_t at = static_cast<off_t>(r.offset + off);
+      if (::pwrite(fd, bytes.data(), bytes.size(), at) != static_cast<ssize_t>(bytes.size()))
+        throw Error(errno_text("restore: filling shared memory", errno));
+    });
   }
 
   // Copies the non-zero runs of r into the process (memory already mapped and writable).
   void write_runs(const SavedRegion& r) {
-    for (const PageRun& run : r.runs) {
-      if (run.ref.zero()) continue;
-      buf_.resize(run.npages * kPageSize);
-      pages_.read_pages(run.ref, run.npages, buf_.data());
-      t_.write(r.start + run.first * kPageSize, buf_.data(), buf_.size());
-    }
+    each_stored_run(r, [&](uint64_t off, const std::vector<uint8_t>& bytes) {
+      t_.write(r.start + off, bytes.data(), bytes.size());
+    });
   }
 
   void map_region(const SavedRegion& r) {

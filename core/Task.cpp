@@ -260,4 +260,15 @@ long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long n
   return result;
 }
 
+void kill_and_collect(const std::vector<Task*>& tasks) {
+  for (Task* t : tasks) kill(t->tid(), SIGKILL);
+  for (bool leaders : {false, true})
+    for (Task* t : tasks) {
+      if ((t->tid() == t->tgid()) != leaders) continue;
+      int st;
+      while (waitpid(t->tid(), &st, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+}
+
 }  // namespace ckrr

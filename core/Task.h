@@ -92,4 +92,8 @@ class Task {
   bool regs_dirty_ = false;
 };
 
+// SIGKILLs these tasks and collects them, other threads before leaders (a leader is reported
+// only once its threads are collected).
+void kill_and_collect(const std::vector<Task*>& tasks);
+
 }  // namespace ckrr

@@ -48,15 +48,9 @@ LiveSession::~LiveSession() {
 }
 
 void LiveSession::kill_all() {
-  kill(pid_, SIGKILL);
-  // Threads first: the leader is reported only once they are collected.
-  for (bool leader : {false, true})
-    for (auto& [tid, t] : tasks_) {
-      if ((tid == pid_) != leader) continue;
-      int st;
-      while (waitpid(tid, &st, __WALL) < 0 && errno == EINTR) {
-      }
-    }
+  std::vector<Task*> all;
+  for (auto& [tid, t] : tasks_) all.push_back(t.get());
+  kill_and_collect(all);
   tasks_.clear();
 }
 

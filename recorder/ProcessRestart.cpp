@@ -85,13 +85,9 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
     try {
       RestoredProcess p = restorer.restore(id, ro);
       // Which recorded tid each restored thread is (the capturing one first).
-      std::vector<int64_t> schedule;
-      if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
-        schedule.resize(b->size() / sizeof(int64_t));
-        memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
-      }
+      const std::vector<ThreadPlace> places = p.manifest.thread_places();
       if (p.manifest.blob(kGroupBlob) ||
-          (!p.threads.empty() && schedule.size() != 2 * (p.threads.size() + 1))) {
+          (!p.threads.empty() && places.size() != p.threads.size() + 1)) {
         kill(p.task->tgid(), SIGKILL);
         for (auto& th : p.threads) th->wait();
         p.task->wait();
@@ -104,9 +100,9 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
       out.task = std::move(p.task);
       out.threads = std::move(p.threads);
       if (!out.threads.empty()) {
-        out.ids.tids[static_cast<pid_t>(schedule[0])] = out.task->tid();
+        out.ids.tids[static_cast<pid_t>(places[0].rec_tid)] = out.task->tid();
         for (size_t i = 0; i < out.threads.size(); ++i)
-          out.ids.tids[static_cast<pid_t>(schedule[2 * (i + 1)])] = out.threads[i]->tid();
+          out.ids.tids[static_cast<pid_t>(places[i + 1].rec_tid)] = out.threads[i]->tid();
       }
       ProcessState& proc = out.proc;
       const std::vector<uint8_t>* blob = p.manifest.blob("process");

@@ -86,6 +86,11 @@ bool sent_by_us(const siginfo_t& si) {
   return si.si_code == SI_TKILL && si.si_pid == getpid();
 }
 
+// The first held-back signal of rt, raised again by the recorder (deliver_deferred).
+bool is_reraised(const RecordedTask& rt, const siginfo_t& si, int sig) {
+  return sent_by_us(si) && !rt.deferred.empty() && rt.deferred.front().si_signo == sig;
+}
+
 std::string shell_join(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) {
@@ -307,18 +312,14 @@ void RecordSession::start_restarted(LaunchInfo& li) {
   const std::string name = std::filesystem::path(program_).filename().string();
   // Several threads: which recorded tid each is, and the call a waiting one was saved about to
   // make again (it makes it when it runs; the new trace's first checkpoint says so too).
-  std::vector<int64_t> schedule;
-  if (const std::vector<uint8_t>* b = r.manifest.blob(kThreadsBlob)) {
-    schedule.resize(b->size() / sizeof(int64_t));
-    memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
-  }
+  const std::vector<ThreadPlace> places = r.manifest.thread_places();
   auto adopt = [&](std::unique_ptr<Task> task, size_t i) -> RecordedTask& {
     const pid_t tid = task->tid();
     RecordedTask& o = tasks_[tid];
     o.task = std::move(task);
     o.proc = proc;
-    o.rec_tid = schedule.size() > 2 * i ? static_cast<pid_t>(schedule[2 * i]) : proc->recorded_pid;
-    o.rewound_call = schedule.size() > 2 * i + 1 ? schedule[2 * i + 1] : -1;
+    o.rec_tid = i < places.size() ? static_cast<pid_t>(places[i].rec_tid) : proc->recorded_pid;
+    o.rewound_call = i < places.size() ? places[i].call : -1;
     if (i < r.manifest.threads.size()) {
       const SavedThread& th = r.manifest.threads[i];
       o.clear_child_tid = th.clear_child_tid;
@@ -889,13 +890,11 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   if (!fault && !boundary) {
     // Asynchronous, arrived while app code ran: hold it until the next syscall returns, a point
     // replay can find exactly (or, after a tick, a located point: see on_interrupted).
-    if (rt.deferred.empty()) rt.deferred_since_ns = now_ns();
-    rt.deferred.push_back(si);
-    ++deferred_count_;
+    hold_back(rt, si);
     t.cont();
     return;
   }
-  if (!fault && sent_by_us(si) && !rt.deferred.empty() && rt.deferred.front().si_signo == sig) {
+  if (!fault && is_reraised(rt, si, sig)) {
     si = rt.deferred.front();  // one we re-raised: restore what the kernel first said
     rt.deferred.erase(rt.deferred.begin());
     rt.deferred_raised = false;
@@ -1186,9 +1185,7 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
 
 bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req,
                                                  int64_t capturer_call) {
-  std::vector<int64_t> schedule;  // per thread: rec tid, entered syscall number or -1
-  schedule.push_back(rt.rec_tid);
-  schedule.push_back(capturer_call);
+  std::vector<ThreadPlace> places{{rt.rec_tid, capturer_call}};
   for (auto& [tid, o] : tasks_) {
     if (&o == &rt) continue;
     if (o.task->tgid() != rt.task->tgid()) continue;  // other processes: their own request
@@ -1209,8 +1206,7 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       rewind_to_syscall(th.regs);
       th.xstate = o.entry_xstate;
       th.sigmask = o.entry_sigmask;
-      schedule.push_back(o.rec_tid);
-      schedule.push_back(o.call.nr);
+      places.push_back({o.rec_tid, o.call.nr});
     } else {
       if (o.state != RecordedTask::State::Ready || o.completed || o.resume_sig ||
           !(o.at_boundary || o.rewound_call >= 0) || has_pending_signals(tid))
@@ -1218,14 +1214,11 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
       th.regs = o.task->regs();
       th.xstate = o.task->xstate();
       ptrace(PTRACE_GETSIGMASK, tid, sizeof(uint64_t), &th.sigmask);
-      schedule.push_back(o.rec_tid);
-      schedule.push_back(o.rewound_call);
+      places.push_back({o.rec_tid, o.rewound_call});
     }
     req.other_threads.push_back(std::move(th));
   }
-  std::vector<uint8_t> blob(schedule.size() * sizeof(int64_t));
-  memcpy(blob.data(), schedule.data(), blob.size());
-  req.blobs.emplace_back(kThreadsBlob, std::move(blob));
+  req.blobs.emplace_back(kThreadsBlob, thread_places_blob(places));
   return true;
 }
 
@@ -1247,15 +1240,17 @@ bool RecordSession::take_our_sigstop(RecordedTask& o) {
     // Another signal on the way out (dequeued first: a lower number): held back like any
     // asynchronous one, raised again at the thread's next syscall. One we raised already is
     // in the list: it only needs raising again.
-    if (o.deferred_raised && sent_by_us(si) && !o.deferred.empty() &&
-        o.deferred.front().si_signo == s.sig) {
+    if (o.deferred_raised && is_reraised(o, si, s.sig))
       o.deferred_raised = false;
-      continue;
-    }
-    if (o.deferred.empty()) o.deferred_since_ns = now_ns();
-    o.deferred.push_back(si);
-    ++deferred_count_;
+    else
+      hold_back(o, si);
   }
+}
+
+void RecordSession::hold_back(RecordedTask& rt, const siginfo_t& si) {
+  if (rt.deferred.empty()) rt.deferred_since_ns = now_ns();
+  rt.deferred.push_back(si);
+  ++deferred_count_;
 }
 
 bool RecordSession::stop_waiting_thread(RecordedTask& o) {
@@ -1344,6 +1339,32 @@ void RecordSession::fill_request(RecordedTask& capturer, uint64_t seq, Checkpoin
   }
 }
 
+void RecordSession::capture_as_entered(RecordedTask& o, const CheckpointRequest& req) {
+  // Saved in its state at the call's entry, then given its completed state back.
+  Task& c = *o.task;
+  const Registers live = c.regs();
+  const std::vector<uint8_t> live_xstate = c.xstate();
+  uint64_t live_mask = 0;
+  ptrace(PTRACE_GETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
+  Registers entry = o.entry_regs;
+  rewind_to_syscall(entry);
+  c.set_regs(entry);
+  c.set_xstate(o.entry_xstate);
+  ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &o.entry_sigmask);
+  auto give_back = [&] {
+    c.set_regs(live);
+    c.set_xstate(live_xstate);
+    ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
+  };
+  try {
+    checkpoints_->capture(c, req);
+  } catch (...) {
+    give_back();
+    throw;
+  }
+  give_back();
+}
+
 void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                                     CheckpointRequest req, std::vector<ProcessCapture> processes) {
   Task& t = *rt.task;
@@ -1380,33 +1401,10 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   bool resumed = false;
   try {
     for (ProcessCapture& pc : processes) {
-      Task& c = *pc.capturer->task;
-      if (!pc.as_entered) {
-        checkpoints_->capture(c, pc.req);
-      } else {
-        // Saved in its state at the call's entry, then given its completed state back.
-        const Registers live = c.regs();
-        const std::vector<uint8_t> live_xstate = c.xstate();
-        uint64_t live_mask = 0;
-        ptrace(PTRACE_GETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
-        Registers entry = pc.capturer->entry_regs;
-        rewind_to_syscall(entry);
-        c.set_regs(entry);
-        c.set_xstate(pc.capturer->entry_xstate);
-        ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &pc.capturer->entry_sigmask);
-        auto give_back = [&] {
-          c.set_regs(live);
-          c.set_xstate(live_xstate);
-          ptrace(PTRACE_SETSIGMASK, c.tid(), sizeof(uint64_t), &live_mask);
-        };
-        try {
-          checkpoints_->capture(c, pc.req);
-        } catch (...) {
-          give_back();
-          throw;
-        }
-        give_back();
-      }
+      if (pc.as_entered)
+        capture_as_entered(*pc.capturer, pc.req);
+      else
+        checkpoints_->capture(*pc.capturer->task, pc.req);
       index_row(checkpoints_->publish());
     }
     checkpoints_->capture(t, req);

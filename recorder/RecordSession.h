@@ -138,6 +138,11 @@ class RecordSession : public SessionServices {
   // call is stopped and rewound to make it again) and its request. False: not now.
   bool other_processes_checkpointable(RecordedTask& rt, std::vector<ProcessCapture>& out);
   // Stops a thread waiting in an entered call and rewinds it to the call's instruction.
+  // Captures the process of o, whose call completed before its event, with o saved in its
+  // state at the call's entry (ProcessCapture::as_entered).
+  void capture_as_entered(RecordedTask& o, const CheckpointRequest& req);
+  // Holds an asynchronous signal back until the thread's next syscall (or a located point).
+  void hold_back(RecordedTask& rt, const siginfo_t& si);
   // Lets a thread stopped in or at the end of a call go on to our pending SIGSTOP (delivered
   // before any app code); other signals met first are held back (deferred). False when some
   // other stop came (left for the main loop, the SIGSTOP still on its way).

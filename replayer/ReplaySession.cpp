@@ -102,15 +102,9 @@ ReplaySession::~ReplaySession() {
 }
 
 void ReplaySession::kill_all() {
-  for (auto& [rec, rt] : tasks_) kill(rt.task->tid(), SIGKILL);
-  // Threads first: a leader is reported only once its threads are collected.
-  for (bool leaders : {false, true})
-    for (auto& [rec, rt] : tasks_) {
-      if ((rt.task->tid() == rt.task->tgid()) != leaders) continue;
-      int st;
-      while (waitpid(rt.task->tid(), &st, __WALL) < 0 && errno == EINTR) {
-      }
-    }
+  std::vector<Task*> all;
+  for (auto& [rec, rt] : tasks_) all.push_back(rt.task.get());
+  kill_and_collect(all);
   tasks_.clear();
   ended_threads_.clear();
   cur_ = nullptr;
@@ -290,13 +284,9 @@ ReplaySession::ReplayTask& ReplaySession::adopt_restored(RestoredProcess& p, int
     throw TraceError("checkpoint " + std::to_string(id) + ": no process state");
   proc->real_pid = p.task->tgid();
   // Several threads: the blob says which recorded tid each is and which wait in a call.
-  std::vector<int64_t> schedule;
-  if (const std::vector<uint8_t>* b = p.manifest.blob(kThreadsBlob)) {
-    schedule.resize(b->size() / sizeof(int64_t));
-    memcpy(schedule.data(), b->data(), schedule.size() * sizeof(int64_t));
-  }
-  if (schedule.size() != 2 * (p.threads.size() + 1)) schedule.clear();
-  if (!p.threads.empty() && schedule.empty())
+  std::vector<ThreadPlace> places = p.manifest.thread_places();
+  if (places.size() != p.threads.size() + 1) places.clear();
+  if (!p.threads.empty() && places.empty())
     throw TraceError("checkpoint " + std::to_string(id) + ": threads without their schedule");
   auto park = [](ReplayTask& o, int64_t nr) {
     if (nr < 0) return;  // stopped where its last event left it
@@ -309,14 +299,14 @@ ReplaySession::ReplayTask& ReplaySession::adopt_restored(RestoredProcess& p, int
   };
   for (size_t i = 0; i < p.threads.size(); ++i) {
     ReplayTask& o =
-        add_task(static_cast<pid_t>(schedule[2 * (i + 1)]), std::move(p.threads[i]), proc);
+        add_task(static_cast<pid_t>(places[i + 1].rec_tid), std::move(p.threads[i]), proc);
     o.held = true;
-    park(o, schedule[2 * (i + 1) + 1]);
+    park(o, places[i + 1].call);
   }
-  pid_t first_rec = schedule.empty() ? proc->recorded_pid : static_cast<pid_t>(schedule[0]);
+  pid_t first_rec = places.empty() ? proc->recorded_pid : static_cast<pid_t>(places[0].rec_tid);
   ReplayTask& first = add_task(first_rec, std::move(p.task), proc);
   first.held = true;
-  if (!schedule.empty()) park(first, schedule[1]);
+  if (!places.empty()) park(first, places[0].call);
   return first;
 }
 
