@@ -286,6 +286,18 @@ class OwnThreadedPrograms(ThreadsTestCase):
                                      b"poll 0, child 3\n")
         self.assert_processes_at_least(trace, 4)
 
+    def test_checkpoints_of_a_child_do_not_signal_its_parent(self):
+        """The child is checkpointed every 2 ms while its parent counts SIGCHLDs: the parent
+        still gets exactly one, its child's exit (the copy-on-write copy that a checkpoint
+        makes would have been the parent's child too)."""
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "2ms", "-o", trace, "--",
+                        prog("sigchld_count"))
+        self.assertEqual((rec.returncode, rec.stdout), (0, b"sigchld=1\n"),
+                         rec.stderr.decode(errors="replace"))
+        self.assertGreaterEqual(self.info_count(trace, "checkpoints"), 3)
+        self.assert_replays(trace, rec, times=1)
+
     def test_debugger_refuses_processes(self):
         """Not supported yet, and said so: the debugger refuses several threads or processes
         with a message; the replay is unaffected."""
@@ -474,9 +486,8 @@ class ShellsAndTools(ThreadsTestCase):
         self.assert_same_as_native(argv, rec)
         self.assertGreaterEqual(self.info_count(trace, "threads"), 9)
 
-    def test_make_j2_compiling_c(self):
-        """make starting gcc (cc1, as, collect2, ld) two at a time, with its jobserver pipe and
-        SIGCHLD handler waiting in pselect6."""
+    def c_project(self):
+        """A directory with five C files and a Makefile building `prog` from them."""
         if not shutil.which("make") or not shutil.which("gcc"):
             self.skipTest("make or gcc missing")
         d = self.path("proj")
@@ -490,6 +501,23 @@ class ShellsAndTools(ThreadsTestCase):
         with open(os.path.join(d, "Makefile"), "w") as f:
             f.write("prog: a.o b.o c.o d.o main.o\n\tgcc -o prog $^\n"
                     "%.o: %.c\n\tgcc -O2 -c $< -o $@\n")
+        return d
+
+    def test_make_j2_from_checkpoints(self):
+        """make -j2 running gcc: a gcc driver waits in vfork until its child execs, and its
+        call's end is written before a checkpoint, so processes are checkpointed as a group
+        while the build runs; replay goes on from each checkpoint."""
+        d = self.c_project()
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "20ms", "-o", trace, "--",
+                        "make", "-s", "-j2", "-C", d)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assert_replays_from_checkpoints(trace, rec, b"group")
+
+    def test_make_j2_compiling_c(self):
+        """make starting gcc (cc1, as, collect2, ld) two at a time, with its jobserver pipe and
+        SIGCHLD handler waiting in pselect6."""
+        d = self.c_project()
         argv = ["make", "-s", "-j2", "-C", d]
         trace = self.path("t")
         rec = self.record(trace, argv)
