@@ -70,4 +70,24 @@ bool may_block(int nr, const uint64_t* a, const ProcessState& proc) {
   return false;
 }
 
+std::optional<uint64_t> temporary_mask(Task& t, long nr, const uint64_t* a) {
+  switch (nr) {
+    case SYS_rt_sigsuspend:
+      return a[0];
+    case SYS_ppoll:
+      if (a[3]) return a[3];
+      break;
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+      if (a[4]) return a[4];
+      break;
+    case SYS_pselect6: {
+      uint64_t ss[2] = {};  // {const sigset_t* ss; size_t ss_len}
+      if (a[5] && t.try_read(a[5], ss, sizeof ss) && ss[0]) return ss[0];
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace ckrr

@@ -1159,8 +1159,11 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     // Calls that completed while others ran have their event written now rather than when
     // their thread next runs: the thread is then after its event, which a checkpoint can
     // describe whatever the call was (a vfork that ended, say).
+    // Not a wait with a temporary signal mask: until it is back in user mode the kernel keeps
+    // the mask to restore, which a checkpoint cannot hold (the signal it let in comes next).
     for (auto& [tid, o] : tasks_)
-      if (&o != &rt && o.completed && o.state == RecordedTask::State::Ready && !o.interrupt_sent)
+      if (&o != &rt && o.completed && o.state == RecordedTask::State::Ready && !o.interrupt_sent &&
+          !temporary_mask(*o.task, o.call.nr, o.call.args))
         complete_call(o);
   }
   if (due && tasks_.size() > 1 &&

@@ -31,6 +31,7 @@
 #include "core/SyscallNames.h"
 #include "core/SyscallRegisters.h"
 #include "core/ThreadedExec.h"
+#include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "replayer/StatePrinter.h"
@@ -67,27 +68,6 @@ void restore_args(Task& t, const uint64_t* a) {
   if (same_syscall_args(r, a)) return;
   set_syscall_args(r, a);
   t.set_regs(r);
-}
-
-// The signal mask a waiting call installs while it waits, as an address in the app.
-std::optional<uint64_t> temporary_mask(Task& t, long nr, const uint64_t* a) {
-  switch (nr) {
-    case SYS_rt_sigsuspend:
-      return a[0];
-    case SYS_ppoll:
-      if (a[3]) return a[3];
-      break;
-    case SYS_epoll_pwait:
-    case SYS_epoll_pwait2:
-      if (a[4]) return a[4];
-      break;
-    case SYS_pselect6: {
-      uint64_t ss[2] = {};  // {const sigset_t* ss; size_t ss_len}
-      if (a[5] && t.try_read(a[5], ss, sizeof ss) && ss[0]) return ss[0];
-      break;
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace

@@ -503,17 +503,6 @@ class ShellsAndTools(ThreadsTestCase):
                     "%.o: %.c\n\tgcc -O2 -c $< -o $@\n")
         return d
 
-    def test_make_j2_from_checkpoints(self):
-        """make -j2 running gcc: a gcc driver waits in vfork until its child execs, and its
-        call's end is written before a checkpoint, so processes are checkpointed as a group
-        while the build runs; replay goes on from each checkpoint."""
-        d = self.c_project()
-        trace = self.path("t")
-        rec = self.ckrr("record", "-q", "--checkpoint-interval", "20ms", "-o", trace, "--",
-                        "make", "-s", "-j2", "-C", d)
-        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
-        self.assert_replays_from_checkpoints(trace, rec, b"group")
-
     def test_make_j2_compiling_c(self):
         """make starting gcc (cc1, as, collect2, ld) two at a time, with its jobserver pipe and
         SIGCHLD handler waiting in pselect6."""
