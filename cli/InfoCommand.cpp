@@ -127,6 +127,11 @@ int cmd_info(const std::vector<std::string>& argv) {
               << " (due while a thread was where a checkpoint cannot describe it; taken"
                  " later)\n";
   std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
+  std::string conservative = meta("conservative_calls");
+  if (!conservative.empty())
+    std::cout << "recorded conservatively: " << conservative
+              << " (ckrr does not know exactly what memory these calls write: it kept the bytes"
+                 " that changed near their pointer arguments)\n";
   std::cout << "mapped files: " << index->mapped_files().size() << "\n";
   uint64_t total = dir_size(trace.dir());
   std::error_code ec;

@@ -386,6 +386,11 @@ constexpr Entry kEntries[] = {
     {460, "lsm_set_self_attr"},
     {461, "lsm_list_modules"},
     {462, "mseal"},
+    {463, "setxattrat"},
+    {464, "getxattrat"},
+    {465, "listxattrat"},
+    {466, "removexattrat"},
+    {467, "open_tree_attr"},
 };
 
 std::array<const char*, kMaxSyscall> build_table() {

@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "plugins/SyscallTable.h"
+
 namespace ckrr {
 
 namespace {
@@ -18,6 +20,11 @@ bool fd_may_block(const ProcessState& proc, uint64_t fd) {
 }  // namespace
 
 bool may_block(int nr, const uint64_t* a, const ProcessState& proc) {
+  const SyscallSpec* spec = syscall_spec(nr);
+  if (spec && spec->waits == SyscallWaits::No) return false;
+  if (spec && spec->waits == SyscallWaits::Yes) return true;
+  // A number ckrr does not know might wait: let the others run meanwhile. Invalid ones fail.
+  if (!spec) return nr >= 0 && nr < 4096;
   switch (nr) {
     case SYS_read:
     case SYS_readv:
@@ -30,26 +37,6 @@ bool may_block(int nr, const uint64_t* a, const ProcessState& proc) {
     case SYS_sendmsg:
     case SYS_sendmmsg:
       return fd_may_block(proc, a[0]);
-    case SYS_accept:
-    case SYS_accept4:
-    case SYS_connect:
-    case SYS_nanosleep:
-    case SYS_clock_nanosleep:
-    case SYS_pause:
-    case SYS_rt_sigsuspend:
-    case SYS_rt_sigtimedwait:
-    case SYS_vfork:
-    case SYS_sched_yield:  // not blocking, but the natural place to let another thread run
-    case SYS_msgrcv:
-    case SYS_semop:
-    case SYS_semtimedop:
-    case SYS_futex_waitv:
-    case SYS_select:
-    case SYS_pselect6:
-    case SYS_epoll_wait:
-    case SYS_epoll_pwait:
-    case SYS_epoll_pwait2:
-      return true;
     case SYS_poll:
     case SYS_ppoll:
       return !(nr == SYS_poll && a[2] == 0);

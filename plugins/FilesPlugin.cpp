@@ -99,60 +99,6 @@ std::vector<uint8_t> gather_iovec(Task& t, uint64_t iov, uint64_t count, uint64_
   return out;
 }
 
-std::vector<SyscallClaim> FilesPlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  std::vector<SyscallClaim> c;
-  for (int nr : {SYS_read,         SYS_write,
-                 SYS_open,         SYS_close,
-                 SYS_stat,         SYS_fstat,
-                 SYS_lstat,        SYS_lseek,
-                 SYS_pread64,      SYS_pwrite64,
-                 SYS_readv,        SYS_writev,
-                 SYS_access,       SYS_pipe,
-                 SYS_dup,          SYS_dup2,
-                 SYS_fcntl,        SYS_flock,
-                 SYS_fsync,        SYS_fdatasync,
-                 SYS_truncate,     SYS_ftruncate,
-                 SYS_getdents,     SYS_getcwd,
-                 SYS_rename,       SYS_mkdir,
-                 SYS_rmdir,        SYS_creat,
-                 SYS_link,         SYS_unlink,
-                 SYS_symlink,      SYS_readlink,
-                 SYS_chmod,        SYS_fchmod,
-                 SYS_chown,        SYS_fchown,
-                 SYS_lchown,       SYS_statfs,
-                 SYS_fstatfs,      SYS_mknod,
-                 SYS_utime,        SYS_utimes,
-                 SYS_sync,         SYS_syncfs,
-                 SYS_getdents64,   SYS_fadvise64,
-                 SYS_openat,       SYS_mkdirat,
-                 SYS_mknodat,      SYS_fchownat,
-                 SYS_futimesat,    SYS_newfstatat,
-                 SYS_unlinkat,     SYS_renameat,
-                 SYS_linkat,       SYS_symlinkat,
-                 SYS_readlinkat,   SYS_fchmodat,
-                 SYS_faccessat,    SYS_utimensat,
-                 SYS_fallocate,    SYS_dup3,
-                 SYS_pipe2,        SYS_preadv,
-                 SYS_pwritev,      SYS_preadv2,
-                 SYS_pwritev2,     SYS_renameat2,
-                 SYS_statx,        SYS_faccessat2,
-                 SYS_close_range,  SYS_openat2,
-                 SYS_memfd_create, SYS_eventfd,
-                 SYS_eventfd2,     SYS_timerfd_create,
-                 SYS_signalfd,     SYS_signalfd4,
-                 SYS_getxattr,     SYS_lgetxattr,
-                 SYS_fgetxattr,    SYS_listxattr,
-                 SYS_llistxattr,   SYS_flistxattr,
-                 SYS_readahead,    SYS_copy_file_range,
-                 SYS_sendfile})
-    c.push_back({nr, E});
-  // The working directory matters to later execs of relative paths: change it for real too.
-  c.push_back({SYS_chdir, ReplayMode::ReexecuteOverride});
-  c.push_back({SYS_fchdir, ReplayMode::ReexecuteOverride});
-  return c;
-}
-
 void FilesPlugin::record_entry(SyscallContext& ctx) {
   int pa = path_arg(ctx.nr);
   if (pa >= 0) ctx.event.add_text(blob::kPath, ctx.task.read_string(ctx.args[pa]));

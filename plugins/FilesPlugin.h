@@ -9,7 +9,6 @@ namespace ckrr {
 class FilesPlugin : public Plugin {
  public:
   const char* name() const override { return "files"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
   void replay_exit(SyscallContext& ctx) override;

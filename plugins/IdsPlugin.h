@@ -8,7 +8,6 @@ namespace ckrr {
 class IdsPlugin : public Plugin {
  public:
   const char* name() const override { return "ids"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_exit(SyscallContext& ctx) override;
 };
 

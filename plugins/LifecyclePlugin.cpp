@@ -7,32 +7,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> LifecyclePlugin::claims() const {
-  const ReplayMode R = ReplayMode::Reexecute;
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_exit, R},
-          {SYS_exit_group, R},
-          {SYS_execve, R},
-          {SYS_execveat, R},
-          {SYS_rseq, E},
-          {SYS_prctl, ReplayMode::ReexecuteOverride},
-          // New threads and processes are created for real in replay (the session maps their
-          // tids); futex and sched_yield are answered from the log: the schedule decides who
-          // runs, so no real wait may happen.
-          {SYS_clone, R},
-          {SYS_clone3, R},
-          {SYS_fork, R},
-          {SYS_vfork, R},
-          {SYS_wait4, E},
-          {SYS_waitid, E},
-          {SYS_futex, E},
-          {SYS_sched_yield, E}};
-}
-
-std::vector<int> LifecyclePlugin::allowed() const {
-  return {SYS_arch_prctl, SYS_set_robust_list, SYS_get_robust_list};
-}
-
 void LifecyclePlugin::record_entry(SyscallContext& ctx) {
   switch (ctx.nr) {
     case SYS_rseq:

@@ -9,8 +9,6 @@ namespace ckrr {
 class LifecyclePlugin : public Plugin {
  public:
   const char* name() const override { return "lifecycle"; }
-  std::vector<SyscallClaim> claims() const override;
-  std::vector<int> allowed() const override;
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
 };

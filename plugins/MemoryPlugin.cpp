@@ -17,20 +17,11 @@ namespace ckrr {
 
 namespace {
 constexpr uint16_t kDevZero = 1;  // args-independent marker blob content
-}
-
-std::vector<SyscallClaim> MemoryPlugin::claims() const {
-  const ReplayMode R = ReplayMode::Reexecute;
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_mmap, R},       {SYS_brk, R},    {SYS_mremap, R},    {SYS_msync, E},
-          {SYS_mincore, E},    {SYS_mlock, E},  {SYS_munlock, E},   {SYS_mlockall, E},
-          {SYS_munlockall, E}, {SYS_mlock2, E}, {SYS_membarrier, E}};
-}
-
-std::vector<int> MemoryPlugin::allowed() const {
-  // Deterministic given the address space, which replay reproduces.
-  return {SYS_munmap, SYS_mprotect, SYS_madvise, SYS_pkey_mprotect};
-}
+// A mapping of something that is not a file: replay maps anonymous memory with the bytes the
+// app could see at the time. Later changes made by the device (a perf ring, a KVM run area)
+// are not recorded: such calls are named in `ckrr info`.
+constexpr uint16_t kDeviceCopy = 2;
+}  // namespace
 
 void MemoryPlugin::record_entry(SyscallContext& ctx) {
   if (ctx.nr != SYS_mmap) return;
@@ -54,14 +45,22 @@ void MemoryPlugin::record_entry(SyscallContext& ctx) {
   } else if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 5) {
     ctx.event.add_blob(blob::kFdInfo, &kDevZero, 1);  // /dev/zero: anonymous memory
   } else {
-    close(local);
-    throw Unsupported("mmap of " + target + " (not a regular file)");
+    // A device, FIFO, perf buffer...: if the kernel refuses (a FIFO), the error is replayed;
+    // if it maps, replay maps anonymous memory holding what was there (record_exit).
+    ctx.event.add_blob(blob::kFdInfo, &kDeviceCopy, 1);
   }
   close(local);
 }
 
 void MemoryPlugin::record_exit(SyscallContext& ctx) {
   if (ctx.failed()) ctx.event.mode = ReplayMode::Emulate;  // the same error, whatever replay has
+  const Blob* info = ctx.event.find_blob(blob::kFdInfo);
+  if (ctx.nr == SYS_mmap && !ctx.failed() && info && info->data.size() == 1 &&
+      info->data[0] == kDeviceCopy) {
+    const Blob* path = ctx.event.find_blob(blob::kPath);
+    ctx.session.note_conservative("mmap of " + std::string(path ? path->text() : "a device"));
+    if (ctx.args[2] & PROT_READ) ctx.capture(static_cast<uint64_t>(ctx.result), ctx.args[1]);
+  }
   if (ctx.nr == SYS_mincore && !ctx.failed()) ctx.capture(ctx.args[2], (ctx.args[1] + 4095) / 4096);
 }
 
@@ -113,7 +112,15 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
     r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], flags, uint64_t(fd), a[5]});
     remote_syscall(t, SYS_close, {uint64_t(fd)});
   } else {
-    r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], flags | MAP_ANONYMOUS, uint64_t(-1), 0});
+    const bool copy = devzero->data.size() == 1 && devzero->data[0] == kDeviceCopy;
+    // The copy's bytes go in before the app's protection applies.
+    r = remote_syscall(t, SYS_mmap,
+                       {addr, a[1], copy ? uint64_t(PROT_READ | PROT_WRITE) : a[2],
+                        flags | MAP_ANONYMOUS, uint64_t(-1), 0});
+    if (copy && r == ctx.event.result) {
+      for (const MemWrite& w : ctx.event.writes) t.write(w.addr, w.bytes.data(), w.bytes.size());
+      remote_syscall(t, SYS_mprotect, {addr, a[1], a[2]});
+    }
   }
   if (r != ctx.event.result) {
     char e[32], g[32];

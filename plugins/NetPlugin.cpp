@@ -7,14 +7,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> NetPlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_socket, E},      {SYS_connect, E},    {SYS_accept, E},     {SYS_accept4, E},
-          {SYS_sendto, E},      {SYS_recvfrom, E},   {SYS_sendmsg, E},    {SYS_recvmsg, E},
-          {SYS_shutdown, E},    {SYS_bind, E},       {SYS_listen, E},     {SYS_getsockname, E},
-          {SYS_getpeername, E}, {SYS_socketpair, E}, {SYS_setsockopt, E}, {SYS_getsockopt, E}};
-}
-
 void NetPlugin::record_entry(SyscallContext&) {}
 
 void NetPlugin::record_exit(SyscallContext& ctx) {
@@ -51,6 +43,21 @@ void NetPlugin::record_exit(SyscallContext& ctx) {
       }
       case SYS_socketpair:
         ctx.capture(a[3], 8);
+        break;
+      case SYS_sendmmsg:  // the kernel writes each sent message's msg_len
+        for (int64_t i = 0; i < r; ++i) ctx.capture(a[1] + i * sizeof(mmsghdr) + sizeof(msghdr), 4);
+        break;
+      case SYS_recvmmsg:
+        for (int64_t i = 0; i < r; ++i) {
+          mmsghdr mm;
+          uint64_t at = a[1] + i * sizeof mm;
+          ctx.task.read(at, &mm, sizeof mm);
+          const msghdr& m = mm.msg_hdr;
+          capture_iovec(ctx, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen, mm.msg_len);
+          ctx.capture(reinterpret_cast<uint64_t>(m.msg_name), m.msg_namelen);
+          ctx.capture(reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen);
+          ctx.capture(at, sizeof mm);  // namelen, controllen, flags and msg_len were updated
+        }
         break;
       case SYS_getsockopt:
         if (a[4]) {

@@ -8,7 +8,6 @@ namespace ckrr {
 class NetPlugin : public Plugin {
  public:
   const char* name() const override { return "net"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
   void replay_exit(SyscallContext& ctx) override;

@@ -3,7 +3,8 @@
 // The recorder and replayer are generic loops: at each trapped syscall they call the plugin
 // that claimed its number; a plugin decides how the call is recorded (which memory the kernel
 // filled) and how replay reproduces it (emulate from the log, or re-execute and check).
-// Plugins are registered in one place, PluginRegistry.cpp.
+// Plugins are registered in one place, PluginRegistry.cpp; which calls each owns, and how they
+// replay by default, is written in one table, SyscallTable.cpp.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -29,11 +30,9 @@ class Plugin {
  public:
   virtual ~Plugin() = default;
   virtual const char* name() const = 0;
-  // The syscalls this plugin records (each number belongs to exactly one plugin).
-  virtual std::vector<SyscallClaim> claims() const = 0;
-  // Syscalls that are deterministic given the process state: they never stop at the
-  // supervisor (seccomp RET_ALLOW) in record or replay.
-  virtual std::vector<int> allowed() const { return {}; }
+  // Syscalls this plugin records beyond those the syscall table (SyscallTable.cpp) gives it by
+  // name (each number belongs to exactly one plugin). Built-in plugins claim none here.
+  virtual std::vector<SyscallClaim> claims() const { return {}; }
 
   // Record, at syscall entry. May set ctx.event.mode, ctx.skip (do not run it; result =
   // ctx.forced_result), or throw Unsupported.

@@ -1,9 +1,12 @@
 #include "plugins/PluginRegistry.h"
 
+#include <cstring>
+
 #include "core/Error.h"
 #include "core/SyscallNames.h"
 #include "plugins/FilesPlugin.h"
 #include "plugins/IdsPlugin.h"
+#include "plugins/KernelPlugin.h"
 #include "plugins/LifecyclePlugin.h"
 #include "plugins/MemoryPlugin.h"
 #include "plugins/NetPlugin.h"
@@ -11,10 +14,25 @@
 #include "plugins/RandomPlugin.h"
 #include "plugins/SignalPlugin.h"
 #include "plugins/SystemInfoPlugin.h"
+#include "plugins/SysvShmPlugin.h"
 #include "plugins/TerminalPlugin.h"
 #include "plugins/TimePlugin.h"
 
 namespace ckrr {
+
+ReplayMode replay_mode_of(SyscallAction a) {
+  switch (a) {
+    case SyscallAction::Reexecute:
+    case SyscallAction::Allow:
+      return ReplayMode::Reexecute;
+    case SyscallAction::ReexecuteOverride:
+      return ReplayMode::ReexecuteOverride;
+    case SyscallAction::Emulate:
+    case SyscallAction::Refuse:
+      break;
+  }
+  return ReplayMode::Emulate;
+}
 
 PluginRegistry PluginRegistry::with_builtin_plugins() {
   PluginRegistry r;
@@ -30,18 +48,24 @@ PluginRegistry PluginRegistry::with_builtin_plugins() {
   r.add(std::make_unique<TerminalPlugin>());
   r.add(std::make_unique<SignalPlugin>());
   r.add(std::make_unique<LifecyclePlugin>());
+  r.add(std::make_unique<SysvShmPlugin>());
+  r.add(std::make_unique<KernelPlugin>());
+  r.set_fallback(r.find("kernel"));
   return r;
 }
 
 void PluginRegistry::add(std::unique_ptr<Plugin> p) {
-  for (const SyscallClaim& c : p->claims()) {
-    if (c.nr < 0 || c.nr >= kMaxSyscall) throw Error("plugin claims bad syscall number");
-    if (owners_[c.nr])
-      throw Error(std::string("syscall ") + syscall_display_name(c.nr) + " claimed by both " +
-                  owners_[c.nr]->name() + " and " + p->name());
-    owners_[c.nr] = p.get();
-    modes_[c.nr] = c.mode;
-  }
+  auto own = [&](int nr, ReplayMode mode) {
+    if (nr < 0 || nr >= kMaxSyscall) throw Error("plugin claims bad syscall number");
+    if (owners_[nr])
+      throw Error(std::string("syscall ") + syscall_display_name(nr) + " claimed by both " +
+                  owners_[nr]->name() + " and " + p->name());
+    owners_[nr] = p.get();
+    modes_[nr] = mode;
+  };
+  for (const SyscallSpec& s : syscall_table())
+    if (std::strcmp(s.plugin, p->name()) == 0) own(s.nr, replay_mode_of(s.action));
+  for (const SyscallClaim& c : p->claims()) own(c.nr, c.mode);
   plugins_.push_back(std::move(p));
 }
 
@@ -53,8 +77,8 @@ Plugin* PluginRegistry::find(const std::string& name) const {
 
 std::vector<int> PluginRegistry::allowed_syscalls() const {
   std::vector<int> out;
-  for (const auto& p : plugins_)
-    for (int nr : p->allowed()) out.push_back(nr);
+  for (const SyscallSpec& s : syscall_table())
+    if (s.action == SyscallAction::Allow) out.push_back(s.nr);
   return out;
 }
 

@@ -5,13 +5,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> PollPlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_poll, E},         {SYS_ppoll, E},         {SYS_select, E},    {SYS_pselect6, E},
-          {SYS_epoll_create, E}, {SYS_epoll_create1, E}, {SYS_epoll_ctl, E}, {SYS_epoll_wait, E},
-          {SYS_epoll_pwait, E},  {SYS_epoll_pwait2, E}};
-}
-
 void PollPlugin::record_exit(SyscallContext& ctx) {
   const uint64_t* a = ctx.args;
   if (!ctx.failed()) {

@@ -7,7 +7,6 @@ namespace ckrr {
 class PollPlugin : public Plugin {
  public:
   const char* name() const override { return "poll"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_exit(SyscallContext& ctx) override;
   void replay_exit(SyscallContext& ctx) override;
 

@@ -4,10 +4,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> RandomPlugin::claims() const {
-  return {{SYS_getrandom, ReplayMode::Emulate}};
-}
-
 void RandomPlugin::record_exit(SyscallContext& ctx) {
   if (!ctx.failed()) ctx.capture(ctx.args[0], ctx.result);
 }

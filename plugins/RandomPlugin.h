@@ -8,7 +8,6 @@ namespace ckrr {
 class RandomPlugin : public Plugin {
  public:
   const char* name() const override { return "random"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_exit(SyscallContext& ctx) override;
 };
 

@@ -24,26 +24,6 @@ bool targets_self(const SyscallContext& ctx) {
 }
 }  // namespace
 
-std::vector<SyscallClaim> SignalPlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_kill, E},
-          {SYS_tkill, E},
-          {SYS_tgkill, E},
-          {SYS_rt_sigpending, E},
-          {SYS_pause, E},
-          {SYS_rt_sigsuspend, E},
-          {SYS_rt_sigtimedwait, E},
-          {SYS_rt_sigqueueinfo, E},
-          {SYS_rt_tgsigqueueinfo, E},
-          // Trapped, though deterministic, so the recorder knows each thread's alternate stack
-          // (checkpoints save threads that wait in the kernel from that knowledge).
-          {SYS_sigaltstack, ReplayMode::Reexecute}};
-}
-
-std::vector<int> SignalPlugin::allowed() const {
-  return {SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn};
-}
-
 void SignalPlugin::record_entry(SyscallContext& ctx) {
   if (targets_self(ctx)) ctx.event.mode = ReplayMode::Reexecute;
 }

@@ -10,8 +10,6 @@ namespace ckrr {
 class SignalPlugin : public Plugin {
  public:
   const char* name() const override { return "signals"; }
-  std::vector<SyscallClaim> claims() const override;
-  std::vector<int> allowed() const override;
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
   void replay_entry(SyscallContext& ctx) override;

@@ -28,6 +28,8 @@ class SessionServices {
   // Replay, at a seccomp stop: turns the pending syscall into a no-op and runs the task to
   // its syscall-exit stop, where syscalls can be injected.
   virtual void finish_skipped(Task& t) = 0;
+  // Record: a call whose memory effects were guessed (ConservativeCapture), named for `ckrr info`.
+  virtual void note_conservative(const std::string&) {}
 };
 
 struct SyscallContext {

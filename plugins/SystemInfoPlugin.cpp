@@ -4,35 +4,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> SystemInfoPlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_uname, E},
-          {SYS_sysinfo, E},
-          {SYS_getrusage, E},
-          {SYS_getrlimit, E},
-          {SYS_setrlimit, ReplayMode::ReexecuteOverride},
-          {SYS_prlimit64, E},
-          {SYS_sched_getaffinity, E},
-          {SYS_sched_setaffinity, E},
-          {SYS_getcpu, E},
-          {SYS_getpriority, E},
-          {SYS_setpriority, E},
-          {SYS_sched_getscheduler, E},
-          {SYS_sched_getparam, E},
-          {SYS_sched_setscheduler, E},
-          {SYS_sched_setparam, E},
-          {SYS_sched_get_priority_max, E},
-          {SYS_sched_get_priority_min, E},
-          {SYS_capget, E},
-          {SYS_personality, E},
-          {SYS_umask, ReplayMode::ReexecuteOverride},
-          {SYS_syslog, E},
-          // NUMA memory policy: the answer depends on the machine; setting it only moves pages.
-          {SYS_get_mempolicy, E},
-          {SYS_set_mempolicy, E},
-          {SYS_mbind, E}};
-}
-
 void SystemInfoPlugin::record_entry(SyscallContext& ctx) {
   switch (ctx.nr) {
     case SYS_sched_setaffinity:

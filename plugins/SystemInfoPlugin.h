@@ -7,7 +7,6 @@ namespace ckrr {
 class SystemInfoPlugin : public Plugin {
  public:
   const char* name() const override { return "sysinfo"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
 };

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "plugins/ConservativeCapture.h"
+
 namespace ckrr {
 
 namespace {
@@ -58,24 +60,35 @@ const IoctlInfo* find(unsigned long req) {
 
 }  // namespace
 
-std::vector<SyscallClaim> TerminalPlugin::claims() const {
-  return {{SYS_ioctl, ReplayMode::Emulate}};
+// An ioctl ckrr has no description of runs as it would natively. Its _IOC encoding says, by
+// convention, how many bytes the kernel writes at the argument (_IOC_READ); a request without
+// a direction may be an old one that writes anyway (TCGETS is 0x5401), so it is recorded
+// conservatively. Both are named in `ckrr info`.
+namespace {
+bool writes_by_encoding(unsigned long req) {
+  return (_IOC_DIR(req) & _IOC_READ) && _IOC_SIZE(req);
 }
+}  // namespace
 
 void TerminalPlugin::record_entry(SyscallContext& ctx) {
   unsigned long req = static_cast<unsigned int>(ctx.args[1]);
   if (find(req)) return;
   int fd = static_cast<int>(ctx.args[0]);
   const FdEntry* e = ctx.proc.fd(fd);
-  char buf[160];
-  snprintf(buf, sizeof buf, "ioctl request 0x%lx on fd %d (%s)", req, fd,
-           e ? e->path.c_str() : "unknown fd");
-  throw Unsupported(buf);
+  char buf[200];
+  snprintf(buf, sizeof buf, "ioctl 0x%lx on %s", req,
+           e ? e->path.c_str() : "an fd ckrr did not see opened");
+  if (_IOC_DIR(req) == _IOC_NONE)
+    ConservativeCapture::before(ctx, buf);
+  else
+    ctx.session.note_conservative(std::string(buf) + " (by its encoding)");
 }
 
 void TerminalPlugin::record_exit(SyscallContext& ctx) {
-  const IoctlInfo* i = find(static_cast<unsigned int>(ctx.args[1]));
+  unsigned long req = static_cast<unsigned int>(ctx.args[1]);
+  const IoctlInfo* i = find(req);
   if (!ctx.failed() && i && i->out_bytes) ctx.capture(ctx.args[2], i->out_bytes);
+  if (!ctx.failed() && !i && writes_by_encoding(req)) ctx.capture(ctx.args[2], _IOC_SIZE(req));
   if (!ctx.failed()) replay_exit(ctx);
 }
 

@@ -9,30 +9,6 @@
 
 namespace ckrr {
 
-std::vector<SyscallClaim> TimePlugin::claims() const {
-  const ReplayMode E = ReplayMode::Emulate;
-  return {{SYS_clock_gettime, E},
-          {SYS_gettimeofday, E},
-          {SYS_time, E},
-          {SYS_clock_getres, E},
-          {SYS_nanosleep, E},
-          {SYS_clock_nanosleep, E},
-          {SYS_times, E},
-          {SYS_clock_adjtime, E},
-          {SYS_adjtimex, E},
-          // Timers: replay never arms them; the signals they raised come from the log.
-          {SYS_alarm, E},
-          {SYS_setitimer, E},
-          {SYS_getitimer, E},
-          {SYS_timer_create, E},
-          {SYS_timer_settime, E},
-          {SYS_timer_gettime, E},
-          {SYS_timer_getoverrun, E},
-          {SYS_timer_delete, E},
-          {SYS_timerfd_settime, E},
-          {SYS_timerfd_gettime, E}};
-}
-
 void TimePlugin::record_exit(SyscallContext& ctx) {
   const uint64_t* a = ctx.args;
   switch (ctx.nr) {

@@ -8,7 +8,6 @@ namespace ckrr {
 class TimePlugin : public Plugin {
  public:
   const char* name() const override { return "time"; }
-  std::vector<SyscallClaim> claims() const override;
   void record_exit(SyscallContext& ctx) override;
   bool record_fault(FaultContext& ctx) override;
   bool replay_fault(FaultContext& ctx) override;

@@ -32,6 +32,7 @@
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
+#include "plugins/SyscallEffects.h"
 #include "recorder/ProcessRestart.h"
 #include "storage/LaunchInfo.h"
 
@@ -136,6 +137,19 @@ void RecordSession::note_mapped_file(const std::string& path, const std::string&
 
 std::string RecordSession::stored_file_path(const std::string& stored) {
   return (trace_->dir() / stored).string();
+}
+
+void RecordSession::note_conservative(const std::string& what) {
+  uint64_t& n = conservative_[what];
+  // Written at once the first time (a killed recorder still says so), counts at the end.
+  if (n++ == 0) index_->set_meta("conservative_calls", conservative_text());
+}
+
+std::string RecordSession::conservative_text() const {
+  std::string out;
+  for (const auto& [what, n] : conservative_)
+    out += (out.empty() ? "" : "; ") + what + " x" + std::to_string(n);
+  return out;
 }
 
 void RecordSession::finish_skipped(Task&) {
@@ -505,13 +519,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::copy(args, args + 6, ev.args);
   ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
-  Plugin* plugin = registry_.owner(nr);
-  if (!plugin) {
-    stop_app("unsupported syscall " + syscall_display_name(nr) + " (number " + std::to_string(nr) +
-             ")");
-    t.cont();
-    return;
-  }
+  Plugin* plugin = registry_.owner(nr);  // every number has one (the kernel plugin by default)
   ev.mode = registry_.default_mode(nr);
   SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
@@ -565,7 +573,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     r.rax = static_cast<uint64_t>(ctx.forced_result);
     t.set_regs(r);
     ctx.result = ctx.forced_result;
-    plugin->record_exit(ctx);
+    record_call_exit(*plugin, ctx);
     ev.result = ctx.result;
     emit_for(rt, ev);
     rt.last_regs = t.regs();
@@ -707,7 +715,7 @@ void RecordSession::complete_call(RecordedTask& rt) {
   SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
   std::copy(ev.args, ev.args + 6, ctx.args);
   ctx.result = rax;
-  rt.plugin->record_exit(ctx);
+  record_call_exit(*rt.plugin, ctx);
   ev.result = ctx.result;
   if (nr == SYS_sigaltstack && ev.result == 0 && ev.args[0]) note_altstack(rt, ev.args[0]);
   emit_for(rt, ev);
@@ -1489,6 +1497,7 @@ void RecordSession::finish() {
   index_->set_meta("located_signals", std::to_string(located_signals_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("processes", std::to_string(processes_.size()));
+  if (!conservative_.empty()) index_->set_meta("conservative_calls", conservative_text());
   for (const auto& [pid, p] : processes_)
     index_->set_meta(
         "process." + std::to_string(pid),

@@ -61,6 +61,8 @@ class RecordSession : public SessionServices {
   std::string stored_file_path(const std::string& stored) override;
   void echo(int, const void*, size_t) override {}
   void finish_skipped(Task&) override;
+  void note_conservative(const std::string& what) override;
+  std::string conservative_text() const;
 
  private:
   struct ProcessCapture {  // one process of a checkpoint of several
@@ -177,6 +179,8 @@ class RecordSession : public SessionServices {
   bool done_ = false;
   int exit_code_ = 0;
   std::string failure_;  // why the recording stopped early
+  // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
+  std::map<std::string, uint64_t> conservative_;
   uint64_t deferred_count_ = 0;
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
   uint64_t skipped_checkpoints_ = 0;

@@ -34,6 +34,7 @@
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
+#include "plugins/SyscallEffects.h"
 #include "replayer/StatePrinter.h"
 #include "storage/TimelineIndex.h"
 
@@ -857,8 +858,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
       return;
     }
   }
-  Plugin* plugin = registry_.owner(nr);
-  if (!plugin) throw Error("no plugin for " + syscall_display_name(nr) + " in this ckrr version");
+  Plugin* plugin = registry_.owner(nr);  // every number has one (the kernel plugin by default)
   SyscallContext ctx{t, *cur_->proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
   ctx.result = ev.result;
@@ -924,7 +924,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
       }
     }
   }
-  plugin->replay_exit(ctx);
+  replay_call_exit(*plugin, ctx);
   after_event(t, ev);
   if (stopped_) return;
   if (nr == SYS_exit && tasks_.size() > 1) {

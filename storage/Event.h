@@ -44,15 +44,18 @@ struct Blob {
 
 // Blob tags, one namespace for all plugins so the GUI can decode them.
 namespace blob {
-constexpr uint16_t kPath = 1;       // a path the syscall named (text)
-constexpr uint16_t kStoredFile = 2;  // "files/<sha256>/<name>" saved in the trace (text)
-constexpr uint16_t kRegs = 3;        // struct user_regs_struct at the event
-constexpr uint16_t kSigInfo = 4;     // siginfo_t of a signal
-constexpr uint16_t kData = 5;        // bytes the app wrote out (write/send), for echo and GUI
-constexpr uint16_t kAuxv = 6;        // auxv after exec
-constexpr uint16_t kRandom = 7;      // AT_RANDOM bytes after exec
-constexpr uint16_t kFdInfo = 8;      // plugin-defined description of an fd
-constexpr uint16_t kIp = 9;          // u64 rip of a syscall event (right after its `syscall`)
+constexpr uint16_t kPath = 1;           // a path the syscall named (text)
+constexpr uint16_t kStoredFile = 2;     // "files/<sha256>/<name>" saved in the trace (text)
+constexpr uint16_t kRegs = 3;           // struct user_regs_struct at the event
+constexpr uint16_t kSigInfo = 4;        // siginfo_t of a signal
+constexpr uint16_t kData = 5;           // bytes the app wrote out (write/send), for echo and GUI
+constexpr uint16_t kAuxv = 6;           // auxv after exec
+constexpr uint16_t kRandom = 7;         // AT_RANDOM bytes after exec
+constexpr uint16_t kFdInfo = 8;         // plugin-defined description of an fd
+constexpr uint16_t kIp = 9;             // u64 rip of a syscall event (right after its `syscall`)
+constexpr uint16_t kConservative = 10;  // text: why the call's memory effects were guessed
+// Between a call's entry and exit only, never written out: memory near its pointer arguments.
+constexpr uint16_t kBeforeCall = 11;
 }  // namespace blob
 
 struct Event {

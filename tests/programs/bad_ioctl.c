@@ -1,4 +1,5 @@
-// Makes an ioctl no plugin knows: recording must stop and name it.
+// Makes an ioctl no plugin knows: it is recorded (from its _IOC encoding) and named in
+// `ckrr info`; the recording goes on.
 #include <stdio.h>
 #include <sys/ioctl.h>
 
