@@ -7,6 +7,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "core/Error.h"
@@ -37,6 +39,10 @@ void MemoryPlugin::record_entry(SyscallContext& ctx) {
   fstat(local, &st);
   ctx.event.add_text(blob::kPath, target);
   if (S_ISREG(st.st_mode)) {
+    if ((flags & MAP_SHARED) && (ctx.args[2] & PROT_WRITE)) {
+      uint64_t id[2] = {st.st_dev, st.st_ino};
+      ctx.event.add_blob(blob::kFileId, id, sizeof id);
+    }
     std::string base = std::filesystem::path(target).filename().string();
     if (base.empty() || base.find(' ') != std::string::npos) base = "file";
     std::string stored = ctx.session.file_store()->save_fd(local, base);
@@ -64,6 +70,10 @@ void MemoryPlugin::record_exit(SyscallContext& ctx) {
   if (ctx.nr == SYS_mincore && !ctx.failed()) ctx.capture(ctx.args[2], (ctx.args[1] + 4095) / 4096);
 }
 
+MemoryPlugin::~MemoryPlugin() {
+  for (const auto& [id, fd] : shared_copies_) close(fd);
+}
+
 void MemoryPlugin::replay_entry(SyscallContext& ctx) {
   if (ctx.nr != SYS_mmap || ctx.event.mode != ReplayMode::Reexecute) return;
   const Blob* stored = ctx.event.find_blob(blob::kStoredFile);
@@ -79,27 +89,52 @@ void MemoryPlugin::replay_entry(SyscallContext& ctx) {
   long r;
   const bool shared_writable = stored && (a[3] & MAP_SHARED) && (a[2] & PROT_WRITE);
   if (shared_writable) {
-    // Shared with the processes it forks (semaphores in /dev/shm...): a shared copy, made in
-    // the process, so forked children see each other's writes as when recording.
+    // One shared copy per recorded file: made in the first process that maps it, then held
+    // by ckrr so that every later mapping of the file, in any process, maps the same copy.
     std::string path = ctx.session.stored_file_path(std::string(stored->text()));
-    uint64_t name = stage_string(t, "ckrr-shared");
-    long fd = remote_syscall(t, SYS_memfd_create, {name, uint64_t(MFD_CLOEXEC)});
-    if (fd < 0) throw Error("replay: memfd_create in the process failed");
-    std::string via = "/proc/" + std::to_string(t.tid()) + "/fd/" + std::to_string(fd);
-    int out = open(via.c_str(), O_RDWR | O_CLOEXEC);
+    const Blob* idb = ctx.event.find_blob(blob::kFileId);
+    std::pair<uint64_t, uint64_t> id{0, 0};
+    if (idb && idb->data.size() == 16) {
+      std::memcpy(&id.first, idb->data.data(), 8);
+      std::memcpy(&id.second, idb->data.data() + 8, 8);
+    }
+    auto held = idb ? shared_copies_.find(id) : shared_copies_.end();
+    long fd;
+    int out;
+    if (held == shared_copies_.end()) {
+      uint64_t name = stage_string(t, "ckrr-shared");
+      fd = remote_syscall(t, SYS_memfd_create, {name, uint64_t(MFD_CLOEXEC)});
+      if (fd < 0) throw Error("replay: memfd_create in the process failed");
+      std::string via = "/proc/" + std::to_string(t.tid()) + "/fd/" + std::to_string(fd);
+      out = open(via.c_str(), O_RDWR | O_CLOEXEC);
+      if (out < 0) throw Error("replay: cannot open the shared copy of " + path);
+      if (idb) shared_copies_[id] = out;
+    } else {
+      out = held->second;
+      std::string via = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(out);
+      fd = remote_syscall(t, SYS_openat,
+                          {uint64_t(AT_FDCWD), stage_string(t, via), O_RDWR | O_CLOEXEC});
+      if (fd < 0) throw Error("replay: the process cannot open the shared copy of " + path);
+    }
+    // The file's bytes at this mapping, as recorded: writes the app made with write() while
+    // it was mapped (emulated in replay) are in the saved copy, and in the copy from now on.
     int in = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (out < 0 || in < 0) throw Error("replay: cannot copy " + path + " for a shared mapping");
-    char buf[65536];
+    if (in < 0) throw Error("replay: cannot copy " + path + " for a shared mapping");
+    char buf[65536], cur[65536];
     ssize_t n;
     off_t at = 0;
     while ((n = read(in, buf, sizeof buf)) > 0) {
-      if (pwrite(out, buf, n, at) != n) throw Error("replay: copying " + path + " failed");
+      if (pread(out, cur, n, at) != n || std::memcmp(buf, cur, n) != 0)
+        if (pwrite(out, buf, n, at) != n) throw Error("replay: copying " + path + " failed");
       at += n;
     }
-    if (static_cast<uint64_t>(at) < a[5] + a[1] && ftruncate(out, a[5] + a[1]) != 0)
-      throw Error("replay: sizing the shared copy of " + path + " failed");
     close(in);
-    close(out);
+    struct stat ost;
+    fstat(out, &ost);
+    uint64_t need = std::max<uint64_t>(at, a[5] + a[1]);
+    if (static_cast<uint64_t>(ost.st_size) < need && ftruncate(out, need) != 0)
+      throw Error("replay: sizing the shared copy of " + path + " failed");
+    if (!idb) close(out);
     uint64_t sflags =
         (a[3] & ~uint64_t(MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE)) | MAP_SHARED | MAP_FIXED;
     r = remote_syscall(t, SYS_mmap, {addr, a[1], a[2], sflags, uint64_t(fd), a[5]});

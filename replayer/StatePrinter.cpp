@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -79,10 +80,26 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
   }
   DeadRanges dead = other_threads_dead;
   for (const auto& d : dead_stack_of(t.tid(), r.rsp)) dead.push_back(d);
+  // Pages never touched in private anonymous memory are zero without being read: a huge sparse
+  // reservation costs its page table walk, not its size.
+  int pagemap =
+      open(("/proc/" + std::to_string(t.tid()) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
+  std::vector<uint64_t> entries(buf.size() / 4096);
   for (const Mapping& m : maps) {
     if (!m.write || !m.read || m.path == "[vvar]" || m.path == "[vsyscall]") continue;
+    const bool anonymous =
+        !m.shared && (m.path.empty() || m.path == "[heap]" || m.path == "[stack]");
     for (uint64_t a = m.start; a < m.end; a += buf.size()) {
       size_t n = std::min<uint64_t>(buf.size(), m.end - a);
+      if (anonymous && pagemap >= 0) {
+        size_t count = (n + 4095) / 4096;
+        constexpr uint64_t kPresentOrSwapped = 3ull << 62;
+        if (pread(pagemap, entries.data(), count * 8, (a / 4096) * 8) ==
+                static_cast<ssize_t>(count * 8) &&
+            std::none_of(entries.begin(), entries.begin() + count,
+                         [](uint64_t e) { return e & kPresentOrSwapped; }))
+          continue;  // all zero: contributes nothing, like a zero page read (below)
+      }
       if (!t.try_read(a, buf.data(), n)) memset(buf.data(), 0, n);
       for (const auto& [lo, hi] : dead) {
         uint64_t from = std::max(lo, a), to = std::min<uint64_t>(hi, a + n);
@@ -90,6 +107,11 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
       }
       for (size_t off = 0; off < n; off += 4096) {
         uint64_t page = a + off;
+        // A zero page counts as absent, so a page that was never touched and one that was
+        // touched but holds zeros (a restored process, another kernel's choices) agree.
+        size_t len = std::min<size_t>(4096, n - off);
+        if (std::all_of(buf.data() + off, buf.data() + off + len, [](uint8_t b) { return b == 0; }))
+          continue;
         mem.update(&page, sizeof page);
         mem.update(buf.data() + off, std::min<size_t>(4096, n - off));
         if (pages)
@@ -100,6 +122,7 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
     }
   }
   if (pages) fclose(pages);
+  if (pagemap >= 0) close(pagemap);
   out.memory_digest = mem.hex();
   out.fds_digest = Sha256::hex_of(proc.describe_fds().data(), proc.describe_fds().size());
   s += "memory: " + out.memory_digest + "\n";

@@ -62,5 +62,52 @@ class SyscallGroups(CkrrTestCase):
         self.assertEqual(rec.stdout, b"io_uring_setup: ENOSYS\nuserfaultfd: ENOSYS\nmemfd_secret: ENOSYS\n")
 
 
+class MemoryEdges(CkrrTestCase):
+    """tests/programs/memory_edges.c: mremap, shared file and memfd mappings written by several
+    processes, huge sparse reservations, madvise/mlock, MAP_GROWSDOWN."""
+
+    def probe(self, group):
+        work = self.path("work-" + group)
+        os.mkdir(work)
+        nat = self.run_native([prog("memory_edges"), group, work])
+        self.assertEqual(nat.returncode, 0, nat.stderr)
+        for f in os.listdir(work):
+            os.remove(os.path.join(work, f))
+        trace, rec = self.record_and_replay([prog("memory_edges"), group, work], name=group)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertEqual(rec.stdout, nat.stdout, f"{group}: the recording differs from a native run")
+        return trace
+
+    def test_mremap(self):
+        self.probe("mremap")
+
+    def test_shared_mappings_written_by_several_processes(self):
+        self.probe("shared_file")
+        self.probe("memfd")
+
+    def test_sparse_reservation(self):
+        # 96 GiB reserved, 33 pages touched: the trace, its checkpoints and the state printed at
+        # an event cost what was touched (the state digest once read all 32 GiB: 55 s).
+        work = self.path("work")
+        os.mkdir(work)
+        trace = self.path("sparse")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
+                        prog("memory_edges"), "sparse", work)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assert_replays(trace, rec, times=1)
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(trace) for f in fs)
+        self.assertLess(size, 64 << 20)
+        cps = [l.split() for l in self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]]
+        self.assertTrue(cps, "no checkpoint was taken during the sleep")
+        at = str(int(cps[-1][1]) + 1)
+        a = self.ckrr("replay", trace, "--to", at, "--print-state")
+        b = self.ckrr("replay", trace, "--to", at, "--from-start", "--print-state")
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual(a.stdout, b.stdout)
+
+    def test_advice_and_locking(self):
+        self.probe("advice")
+
+
 if __name__ == "__main__":
     unittest.main()
