@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -790,10 +791,19 @@ void RecordSession::on_exec(RecordedTask& exec_rt, Event& ev) {
     ev.result = 0;
     ev.add_blob(blob::kAuxv, info.auxv.data(), info.auxv.size());
     ev.add_blob(blob::kRandom, info.random.data(), info.random.size());
-    std::string exe = std::filesystem::read_symlink("/proc/" + std::to_string(t.tid()) + "/exe");
-    std::string stored = store_->save_path(exe);
+    const std::string proc_exe = "/proc/" + std::to_string(t.tid()) + "/exe";
+    std::string exe = std::filesystem::read_symlink(proc_exe);
+    // Through /proc: the program may be a memfd or deleted (fexecve), with no path to open.
+    int exe_fd = open(proc_exe.c_str(), O_RDONLY | O_CLOEXEC);
+    if (exe_fd < 0) throw Error("cannot read the program of process " + std::to_string(t.tid()));
+    struct stat exe_st {};
+    fstat(exe_fd, &exe_st);
+    std::string base = std::filesystem::path(exe).filename().string();
+    if (base.empty() || base.find(' ') != std::string::npos) base = "program";
+    std::string stored = store_->save_fd(exe_fd, base);
+    close(exe_fd);
     ev.add_text(blob::kStoredFile, stored);
-    note_mapped_file(exe, stored, std::filesystem::file_size(exe));
+    note_mapped_file(exe, stored, exe_st.st_size);
     // The first program is the trace's; later execs (children, exec chains) are its processes.
     const bool first = !index_->meta("exe");
     if (first) {

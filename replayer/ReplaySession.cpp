@@ -35,6 +35,7 @@
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
+#include "replayer/ExecFromFd.h"
 #include "replayer/StatePrinter.h"
 #include "storage/TimelineIndex.h"
 
@@ -975,6 +976,13 @@ void ReplaySession::on_exec(Task& t, Event& ev) {
       others.push_back(o.task->tid());
     }
   std::set<pid_t> reaped;
+  if (exec_names_fd(ev.nr, t.regs())) {
+    const Blob* program = ev.find_blob(blob::kStoredFile);
+    if (!program)
+      throw Error("replay: the trace lacks the program of exec event " + std::to_string(ev.seq));
+    provide_exec_fd(t, *cur_->proc, stored_file_path(std::string(program->text())),
+                    [this](Task& task) { finish_skipped(task); });
+  }
   t.resume_syscall();
   // Stale stops of the others: threads not started yet (their attach stop), dying anyway.
   TaskStop s = others.empty() ? t.wait() : wait_threaded_exec(t, others, reaped, [](pid_t, int) {});

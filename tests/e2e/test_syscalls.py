@@ -64,7 +64,7 @@ class SyscallGroups(CkrrTestCase):
 
 class MemoryEdges(CkrrTestCase):
     """tests/programs/memory_edges.c: mremap, shared file and memfd mappings written by several
-    processes, huge sparse reservations, madvise/mlock, MAP_GROWSDOWN."""
+    processes, huge sparse reservations, madvise/mlock, MAP_GROWSDOWN, exec of a memfd."""
 
     def probe(self, group):
         work = self.path("work-" + group)
@@ -107,6 +107,11 @@ class MemoryEdges(CkrrTestCase):
 
     def test_advice_and_locking(self):
         self.probe("advice")
+
+    def test_exec_of_a_memfd(self):
+        # fexecve and execveat(AT_EMPTY_PATH) of a program held in a memfd: the recorder saves
+        # it through /proc/PID/exe, replay gives the process that fd again.
+        self.probe("exec")
 
 
 if __name__ == "__main__":
