@@ -8,6 +8,7 @@
 
 #include "core/Error.h"
 #include "core/ScratchPage.h"
+#include "core/VdsoPatch.h"
 
 namespace ckrr {
 
@@ -43,8 +44,6 @@ ExecInfo prepare_exec(Task& t, const std::optional<std::vector<uint8_t>>& random
     if (kv[0] == AT_NULL) break;
     if (kv[0] == AT_SYSINFO_EHDR) {
       info.vdso = kv[1];
-      uint64_t ignore = AT_IGNORE;
-      t.write(p, &ignore, sizeof ignore);
     } else if (kv[0] == AT_RANDOM) {
       random_addr = kv[1];
     } else if (kv[0] == AT_ENTRY) {
@@ -68,6 +67,7 @@ ExecInfo prepare_exec(Task& t, const std::optional<std::vector<uint8_t>>& random
   if (m != static_cast<long>(kScratchPageAddr))
     throw Error("cannot map ckrr's scratch page at 0x70000000 (result " + std::to_string(m) + ")");
   t.write(kScratchPageAddr, kScratchCode, sizeof kScratchCode);
+  if (patch_vdso(t, info.vdso) == 0) throw Error("no entry point found in the vDSO to redirect");
   return info;
 }
 

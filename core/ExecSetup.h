@@ -3,8 +3,8 @@
 // PTRACE_EVENT_EXEC stop: injecting at the exec stop itself would have its rax overwritten by
 // execve's return value), identically in record and
 // replay:
-//  - hides the vDSO from the app (AT_SYSINFO_EHDR becomes AT_IGNORE in the auxv on its stack),
-//    so libc makes real clock_gettime/gettimeofday/time/getcpu syscalls that ckrr can record;
+//  - redirects the vDSO's entry points to real syscalls (VdsoPatch), so clock_gettime,
+//    gettimeofday, time and getcpu become calls ckrr records, however the program finds them;
 //  - sets AT_RANDOM's 16 bytes (record: reads them; replay: writes the recorded ones), since the
 //    kernel draws them anew at every exec and libc derives stack canaries from them;
 //  - maps ckrr's scratch page (see ScratchPage.h).

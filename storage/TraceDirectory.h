@@ -12,7 +12,7 @@ namespace ckrr {
 
 class TraceDirectory {
  public:
-  static constexpr int kFormatVersion = 1;
+  static constexpr int kFormatVersion = 2;
 
   // Creates dir (and parents) with mode 0700. If dir exists and is not empty: without force,
   // throws Error("<dir> already exists (use --force to replace it)"); with force, removes it

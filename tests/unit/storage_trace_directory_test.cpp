@@ -33,7 +33,7 @@ TEST(TraceDirectory, CreateIsPrivateAndVersioned) {
   EXPECT_EQ(test::mode_of(t.dir() / "VERSION"), 0600u);
   EXPECT_EQ(test::mode_of(t.files_dir()), 0700u);
   EXPECT_EQ(test::mode_of(t.checkpoints_dir()), 0700u);
-  EXPECT_EQ(test::read_file(t.dir() / "VERSION"), "ckrr-trace 1\n");
+  EXPECT_EQ(test::read_file(t.dir() / "VERSION"), "ckrr-trace 2\n");
   EXPECT_EQ(t.events_log(), t.dir() / "events.log");
   EXPECT_EQ(t.index_db(), t.dir() / "timeline.db");
   EXPECT_EQ(TraceDirectory::open(t.dir()).dir(), t.dir());
@@ -50,7 +50,7 @@ TEST(TraceDirectory, ExistingTraceNeedsForce) {
 
   TraceDirectory::create(dir, true);
   EXPECT_FALSE(fs::exists(dir / "events.log"));
-  EXPECT_EQ(test::read_file(dir / "VERSION"), "ckrr-trace 1\n");
+  EXPECT_EQ(test::read_file(dir / "VERSION"), "ckrr-trace 2\n");
 }
 
 TEST(TraceDirectory, ForceNeverDeletesWhatIsNotATrace) {
@@ -101,7 +101,7 @@ TEST(TraceDirectory, OpenErrors) {
   EXPECT_NE(msg.find((tmp / "plain").string() + ": not a ckrr trace"), std::string::npos) << msg;
 
   auto t = TraceDirectory::create(tmp / "future", false);
-  test::write_file(t.dir() / "VERSION", "ckrr-trace 2\n");
+  test::write_file(t.dir() / "VERSION", "ckrr-trace 3\n");
   msg = open_error(t.dir());
   EXPECT_NE(msg.find("trace format version 2"), std::string::npos) << msg;
 
