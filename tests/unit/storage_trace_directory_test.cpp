@@ -103,7 +103,7 @@ TEST(TraceDirectory, OpenErrors) {
   auto t = TraceDirectory::create(tmp / "future", false);
   test::write_file(t.dir() / "VERSION", "ckrr-trace 3\n");
   msg = open_error(t.dir());
-  EXPECT_NE(msg.find("trace format version 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("trace format version 3"), std::string::npos) << msg;
 
   test::write_file(t.dir() / "VERSION", "something else\n");
   msg = open_error(t.dir());
