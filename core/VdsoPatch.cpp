@@ -20,9 +20,12 @@ struct Entry {
   long nr;  // -1: return -ENOSYS
 };
 constexpr Entry kEntries[] = {
-    {"clock_gettime", SYS_clock_gettime}, {"gettimeofday", SYS_gettimeofday},
-    {"time", SYS_time},                   {"getcpu", SYS_getcpu},
-    {"clock_getres", SYS_clock_getres},   {"getrandom", -1},
+    {"clock_gettime", SYS_clock_gettime},
+    {"gettimeofday", SYS_gettimeofday},
+    {"time", SYS_time},
+    {"getcpu", SYS_getcpu},
+    {"clock_getres", SYS_clock_getres},
+    {"getrandom", -1},
 };
 
 long syscall_for(std::string_view sym) {

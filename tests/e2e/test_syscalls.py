@@ -55,6 +55,16 @@ class SyscallGroups(CkrrTestCase):
         trace, rec = self.probe("ptrace", native=False)
         self.assertIn(b"ptrace traceme: EPERM", rec.stdout)
 
+    def test_vdso_parsed_by_the_program(self):
+        # The vDSO stays visible (programs like Go's runtime parse it); its clock_gettime makes
+        # a real syscall, so the time it returns is recorded and replayed.
+        trace, rec = self.probe("vdso", native=False)
+        self.assertIn(b"vdso: found\n__vdso_clock_gettime: found\n", rec.stdout)
+        names = [l.split()[4].split("(")[0] for l in self.events(trace, "--kind", "syscall")]
+        self.assertGreaterEqual(names.count("clock_gettime"), 2)
+        nat = self.run_native([prog("syscall_groups"), "vdso", self.tmp])
+        self.assertIn(b"vdso: found\n__vdso_clock_gettime: found\n", nat.stdout)
+
     def test_asynchronous_interfaces_refused(self):
         # io_uring and userfaultfd write the program's memory behind ckrr's back: refused with
         # ENOSYS, as by a kernel built without them (programs fall back).

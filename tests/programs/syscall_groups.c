@@ -9,6 +9,9 @@
 #include <linux/seccomp.h>
 #include <linux/filter.h>
 #include <linux/audit.h>
+#include <elf.h>
+#include <sys/auxv.h>
+#include <time.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
@@ -436,6 +439,39 @@ static void refused(void) {
   printf("memfd_secret: %s\n", syscall(447, 0) < 0 ? strerrorname_np(errno) : "ok");
 }
 
+// Finds the vDSO the way Go's runtime does (AT_SYSINFO_EHDR, then its dynsym) and calls its
+// clock_gettime directly. The time differs between runs: compared between record and replay.
+static void vdso(void) {
+  uintptr_t base = getauxval(AT_SYSINFO_EHDR);
+  printf("vdso: %s\n", base ? "found" : "missing");
+  if (!base) return;
+  Elf64_Ehdr* eh = (Elf64_Ehdr*)base;
+  Elf64_Shdr* sh = (Elf64_Shdr*)(base + eh->e_shoff);
+  Elf64_Phdr* ph = (Elf64_Phdr*)(base + eh->e_phoff);
+  uintptr_t bias = base;
+  for (int i = 0; i < eh->e_phnum; i++)
+    if (ph[i].p_type == PT_LOAD) {
+      bias = base - ph[i].p_vaddr + ph[i].p_offset;
+      break;
+    }
+  int (*cg)(clockid_t, struct timespec*) = NULL;
+  for (int i = 0; i < eh->e_shnum; i++) {
+    if (sh[i].sh_type != SHT_DYNSYM) continue;
+    Elf64_Sym* sym = (Elf64_Sym*)(base + sh[i].sh_offset);
+    const char* str = (const char*)(base + sh[sh[i].sh_link].sh_offset);
+    for (size_t k = 0; k < sh[i].sh_size / sizeof *sym; k++)
+      if (!strcmp(str + sym[k].st_name, "__vdso_clock_gettime"))
+        cg = (int (*)(clockid_t, struct timespec*))(bias + sym[k].st_value);
+  }
+  printf("__vdso_clock_gettime: %s\n", cg ? "found" : "missing");
+  if (!cg) return;
+  struct timespec a, b;
+  cg(CLOCK_REALTIME, &a);
+  cg(CLOCK_MONOTONIC, &b);
+  printf("realtime %lld.%09ld monotonic %lld.%09ld\n", (long long)a.tv_sec, a.tv_nsec,
+         (long long)b.tv_sec, b.tv_nsec);
+}
+
 static void unknown(void) {
   printf("syscall(-1): %s\n", syscall(-1) < 0 ? strerrorname_np(errno) : "?");
   printf("syscall(999): %s\n", syscall(999) < 0 ? strerrorname_np(errno) : "?");
@@ -455,7 +491,7 @@ int main(int argc, char** argv) {
       {"mmsg", mmsg},     {"xattr", xattrs},  {"notify", notify}, {"fds", fds},
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
-      {"refused", refused},
+      {"refused", refused},  {"vdso", vdso},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
