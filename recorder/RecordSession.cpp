@@ -631,6 +631,10 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
   }
   RecordedTask& c =
       add_task(child, thread ? t.tgid() : child, child, proc, threads_[parent.rec_tid].name);
+  // The call's result is the child's id in the caller's pid namespace; replay knows the child
+  // by this one.
+  const int32_t child_id = child;
+  parent.call.add_blob(blob::kNewTid, &child_id, sizeof child_id);
   c.state = RecordedTask::State::Starting;
   if (parent.clone_flags & CLONE_CHILD_CLEARTID) c.clear_child_tid = parent.clone_child_tid;
   // The kernel keeps the parent's alternate signal stack for fork and vfork children only.

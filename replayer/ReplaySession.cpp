@@ -778,6 +778,8 @@ void ReplaySession::start_clone(Task& t, const Event& ev) {
   pid_t real = static_cast<pid_t>(t.event_msg());
   CloneCall c = decode_clone_call(t, ev.nr, ev.args);
   pid_t rec = static_cast<pid_t>(ev.result);
+  if (const Blob* b = ev.find_blob(blob::kNewTid); b && b->data.size() == sizeof(int32_t))
+    std::memcpy(&rec, b->data.data(), sizeof(int32_t));  // the result is a namespace's id
   std::shared_ptr<ProcessState> proc = cur_->proc;
   if (!c.thread()) {
     proc = std::make_shared<ProcessState>(*cur_->proc);

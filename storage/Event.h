@@ -56,6 +56,8 @@ constexpr uint16_t kIp = 9;             // u64 rip of a syscall event (right aft
 constexpr uint16_t kConservative = 10;  // text: why the call's memory effects were guessed
 // Between a call's entry and exit only, never written out: memory near its pointer arguments.
 constexpr uint16_t kBeforeCall = 11;
+constexpr uint16_t kNewTid = 13;  // i32: a clone's new thread as ckrr knows it (the result may be
+                                  // its id in another pid namespace)
 constexpr uint16_t kFileId = 12;  // u64 st_dev, u64 st_ino of a mapped file (shared mappings)
 }  // namespace blob
 

@@ -24,6 +24,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -381,6 +382,55 @@ static void ptrace_self(void) {
   waitpid(c, NULL, 0);
 }
 
+// New pid, mount and UTS namespaces: ids inside a pid namespace differ from ckrr's, which
+// knows each process by its id in its own namespace; replay creates no namespace.
+static void namespaces(void) {
+  if (unshare(CLONE_NEWPID) != 0) {
+    printf("unshare pid: %s\n", strerrorname_np(errno));
+    return;
+  }
+  pid_t c = fork();
+  if (c == 0) {
+    printf("child pid in the new namespace: %d\n", getpid());
+    pid_t g = fork();
+    if (g == 0) {
+      printf("grandchild pid %d ppid %d\n", getpid(), getppid());
+      _exit(4);
+    }
+    int st;
+    waitpid(g, &st, 0);
+    printf("grandchild exit %d\n", WEXITSTATUS(st));
+    _exit(3);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  printf("child exit %d\n", WEXITSTATUS(st));
+  if (unshare(CLONE_NEWNS) == 0 && mount("none", dir, "tmpfs", 0, "size=1m") == 0) {
+    char f[300];
+    snprintf(f, sizeof f, "%s/in-tmpfs", dir);
+    int fd = open(f, O_CREAT | O_RDWR, 0600);
+    write(fd, "in tmpfs", 8);
+    char b[9] = {0};
+    pread(fd, b, 8, 0);
+    printf("tmpfs file: %s\n", b);
+    close(fd);
+    umount2(dir, MNT_DETACH);
+  } else {
+    printf("mount: %s\n", strerrorname_np(errno));
+  }
+  pid_t p = syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+  if (p == 0) {
+    sethostname("inner", 5);
+    char h[64];
+    gethostname(h, sizeof h);
+    _exit(strcmp(h, "inner") == 0 ? 7 : 8);
+  }
+  waitpid(p, &st, 0);
+  char h[64];
+  gethostname(h, sizeof h);
+  printf("clone NEWUTS child %d, parent's name unchanged %d\n", WEXITSTATUS(st), strcmp(h, "inner") != 0);
+}
+
 static void sandbox(void) {
   if (unshare(CLONE_NEWUTS) == 0) {
     sethostname("ckrr-probe", 10);
@@ -491,7 +541,7 @@ int main(int argc, char** argv) {
       {"mmsg", mmsg},     {"xattr", xattrs},  {"notify", notify}, {"fds", fds},
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
-      {"refused", refused},  {"vdso", vdso},
+      {"refused", refused},  {"vdso", vdso},     {"namespaces", namespaces},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
