@@ -34,7 +34,15 @@ void MemoryPlugin::record_entry(SyscallContext& ctx) {
   std::error_code ec;
   std::string target = std::filesystem::read_symlink(link, ec).string();
   int local = open(link.c_str(), O_RDONLY | O_CLOEXEC);
-  if (local < 0) return;  // a bad fd: the mmap fails the same way in replay (EBADF emulated)
+  if (local < 0) {
+    // A bad fd fails the same way in replay (EBADF emulated). An fd that cannot be opened
+    // again (an anonymous inode: a perf buffer, a KVM vcpu) is copied like a device.
+    if (!ec) {
+      ctx.event.add_text(blob::kPath, target);
+      ctx.event.add_blob(blob::kFdInfo, &kDeviceCopy, 1);
+    }
+    return;
+  }
   struct stat st;
   fstat(local, &st);
   ctx.event.add_text(blob::kPath, target);

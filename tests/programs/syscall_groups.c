@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/perf_event.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
@@ -522,6 +523,33 @@ static void vdso(void) {
          (long long)b.tv_sec, b.tv_nsec);
 }
 
+// A software perf counter and its ring buffer (a mapping of something that is not a file): the
+// counts differ between runs, so this is compared between record and replay.
+static void perf(void) {
+  struct perf_event_attr pa;
+  memset(&pa, 0, sizeof pa);
+  pa.size = sizeof pa;
+  pa.type = PERF_TYPE_SOFTWARE;
+  pa.config = PERF_COUNT_SW_TASK_CLOCK;
+  int fd = syscall(SYS_perf_event_open, &pa, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) {
+    printf("perf_event_open: %s\n", strerrorname_np(errno));
+    return;
+  }
+  volatile unsigned long x = 0;
+  for (int i = 0; i < 1000000; i++) x += i;
+  uint64_t v = 0;
+  ssize_t n = read(fd, &v, sizeof v);
+  printf("task clock read %zd: %llu ns\n", n, (unsigned long long)v);
+  void* ring = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (ring == MAP_FAILED) {
+    printf("perf mmap: %s\n", strerrorname_np(errno));
+  } else {
+    struct perf_event_mmap_page* pg = ring;
+    printf("perf mmap: version %u\n", pg->version);
+  }
+}
+
 static void unknown(void) {
   printf("syscall(-1): %s\n", syscall(-1) < 0 ? strerrorname_np(errno) : "?");
   printf("syscall(999): %s\n", syscall(999) < 0 ? strerrorname_np(errno) : "?");
@@ -542,6 +570,7 @@ int main(int argc, char** argv) {
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
       {"refused", refused},  {"vdso", vdso},     {"namespaces", namespaces},
+      {"perf", perf},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
