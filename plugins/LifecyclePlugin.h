@@ -11,6 +11,9 @@ class LifecyclePlugin : public Plugin {
   const char* name() const override { return "lifecycle"; }
   void record_entry(SyscallContext& ctx) override;
   void record_exit(SyscallContext& ctx) override;
+
+ private:
+  void report_app_tracee_stop(SyscallContext& ctx);
 };
 
 }  // namespace ckrr

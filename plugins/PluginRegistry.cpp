@@ -4,6 +4,7 @@
 
 #include "core/Error.h"
 #include "core/SyscallNames.h"
+#include "plugins/AppPtracePlugin.h"
 #include "plugins/FilesPlugin.h"
 #include "plugins/IdsPlugin.h"
 #include "plugins/KernelPlugin.h"
@@ -49,6 +50,7 @@ PluginRegistry PluginRegistry::with_builtin_plugins() {
   r.add(std::make_unique<SignalPlugin>());
   r.add(std::make_unique<LifecyclePlugin>());
   r.add(std::make_unique<SysvShmPlugin>());
+  r.add(std::make_unique<AppPtracePlugin>());
   r.add(std::make_unique<KernelPlugin>());
   r.set_fallback(r.find("kernel"));
   return r;

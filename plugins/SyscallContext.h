@@ -2,6 +2,7 @@
 // What a plugin sees of one trapped syscall or fault, in record and in replay.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/Task.h"
 #include "plugins/ProcessState.h"
@@ -10,6 +11,14 @@
 namespace ckrr {
 
 class FileStore;
+
+// A recorded thread as a tracer would see it: its memory through task, its registers (those it
+// entered its current call with, when it waits in the kernel).
+struct ThreadView {
+  Task* task = nullptr;
+  Registers regs{};
+  std::vector<uint8_t> xstate;
+};
 
 // Services of the running session a plugin may need.
 class SessionServices {
@@ -30,6 +39,9 @@ class SessionServices {
   virtual void finish_skipped(Task& t) = 0;
   // Record: a call whose memory effects were guessed (ConservativeCapture), named for `ckrr info`.
   virtual void note_conservative(const std::string&) {}
+  // Record: the recorded thread with this tid (as the app knows it), as a tracer of it would
+  // see it stopped now. False when there is no such thread (or ckrr cannot tell its registers).
+  virtual bool recorded_thread(pid_t, ThreadView&) { return false; }
 };
 
 struct SyscallContext {

@@ -131,7 +131,7 @@ constexpr SyscallSpec kTable[] = {
     {98, "getrusage", "sysinfo", E, _, "code", ""},
     {99, "sysinfo", "sysinfo", E, _, "code", ""},
     {100, "times", "time", E, _, "code", ""},
-    {101, "ptrace", "kernel", E, _, "?", ""},
+    {101, "ptrace", "app-ptrace", E, _, "code", ""},
     {102, "getuid", "ids", E, _, "code", ""},
     {103, "syslog", "sysinfo", E, _, "code", ""},
     {104, "getgid", "ids", E, _, "code", ""},

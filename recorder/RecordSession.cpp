@@ -146,6 +146,25 @@ void RecordSession::note_conservative(const std::string& what) {
   if (n++ == 0) index_->set_meta("conservative_calls", conservative_text());
 }
 
+bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
+  for (auto& [tid, rt] : tasks_) {
+    if (rt.rec_tid != rec_tid) continue;
+    out.task = rt.task.get();
+    if (rt.entered && !rt.completed) {
+      // Waiting in the kernel, so not in a ptrace stop: its registers at the call's entry, if
+      // they were kept (a call noticed blocking late has none).
+      if (rt.entry_xstate.empty()) return false;
+      out.regs = rt.entry_regs;
+      out.xstate = rt.entry_xstate;
+      return true;
+    }
+    out.regs = rt.task->regs();
+    out.xstate = rt.task->xstate();
+    return true;
+  }
+  return false;
+}
+
 std::string RecordSession::conservative_text() const {
   std::string out;
   for (const auto& [what, n] : conservative_)

@@ -62,6 +62,7 @@ class RecordSession : public SessionServices {
   void echo(int, const void*, size_t) override {}
   void finish_skipped(Task&) override;
   void note_conservative(const std::string& what) override;
+  bool recorded_thread(pid_t rec_tid, ThreadView& out) override;
   std::string conservative_text() const;
 
  private:

@@ -50,10 +50,18 @@ class SyscallGroups(CkrrTestCase):
         self.assertIn("(by its encoding)", listed)
 
     def test_ptrace_by_the_program(self):
-        # ckrr traces every recorded process, so the kernel refuses the program's own tracing;
-        # that answer is recorded and replayed.
+        # ckrr traces every recorded process, so TRACEME is refused (EPERM, as under any
+        # tracer); tracing a child or thread of the recording is answered by ckrr.
         trace, rec = self.probe("ptrace", native=False)
-        self.assertIn(b"ptrace traceme: EPERM", rec.stdout)
+        self.assertIn(b"ptrace traceme: EPERM\nptrace seize child: ok\n", rec.stdout)
+
+    def test_ptrace_of_the_main_thread_like_leak_sanitizer(self):
+        # tests/programs/app_ptrace.c: attach, wait for the stop, registers, a word of memory,
+        # detach; the same as natively, and replayed.
+        nat = self.run_native([prog("app_ptrace")])
+        self.assertEqual(nat.returncode, 0, nat.stderr)
+        trace, rec = self.record_and_replay([prog("app_ptrace")])
+        self.assertEqual(rec.stdout, nat.stdout)
 
     def test_vdso_parsed_by_the_program(self):
         # The vDSO stays visible (programs like Go's runtime parse it); its clock_gettime makes
