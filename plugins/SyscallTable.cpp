@@ -97,7 +97,7 @@ constexpr SyscallSpec kTable[] = {
     {64, "semget", "kernel", E, _, "", ""},
     {65, "semop", "kernel", E, W, "", ""},
     {66, "semctl", "kernel", E, _, "code", ""},
-    {67, "shmdt", "sysv-shm", R, _, "", ""},
+    {67, "shmdt", "sysv-shm", R, _, "code", ""},
     {68, "msgget", "kernel", E, _, "", ""},
     {69, "msgsnd", "kernel", E, W, "", ""},
     {70, "msgrcv", "kernel", E, W, "a1:ret+8", ""},

@@ -1,11 +1,13 @@
 #include "plugins/SysvShmPlugin.h"
 
+#include <errno.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
 #include <cstring>
 
 #include "core/Error.h"
+#include "core/MemoryMap.h"
 #include "core/RemoteSyscall.h"
 
 namespace ckrr {
@@ -43,8 +45,12 @@ void SysvShmPlugin::record_exit(SyscallContext& ctx) {
     case SYS_shmat: {
       uint64_t size = segment_size(id);
       ctx.event.add_blob(blob::kFdInfo, &size, sizeof size);
-      // A segment made outside the recording holds data replay cannot know: keep it.
-      if (!created_.count(id)) ctx.capture(static_cast<uint64_t>(ctx.result), size);
+      // The segment's bytes, except at the first attach of one the recording created (zeros):
+      // one made outside holds data replay cannot know, and replay from a checkpoint has no
+      // segment for an id attached before it (its copy was restored as plain shared memory).
+      if (!created_.count(id) || attached_.count(id))
+        ctx.capture(static_cast<uint64_t>(ctx.result), size);
+      attached_.insert(id);
       break;
     }
     case SYS_shmctl:
@@ -84,6 +90,25 @@ void SysvShmPlugin::replay_entry(SyscallContext& ctx) {
     replay_segment(ctx, static_cast<int>(ctx.event.result), size);
     return;  // emulated: the app gets the recorded id
   }
+  if (ctx.nr == SYS_shmdt && ctx.event.result == 0) {
+    // Restored from a checkpoint, an attached segment is plain shared memory: shmdt refuses it,
+    // so it is unmapped instead, as the kernel's detach would have.
+    ctx.handled = true;
+    Task& t = ctx.task;
+    ctx.session.finish_skipped(t);
+    long r = remote_syscall(t, SYS_shmdt, {ctx.args[0]});
+    if (r == -EINVAL)
+      for (const Mapping& m : read_memory_map(t.tid()))
+        if (m.start == ctx.args[0] && m.shared)
+          r = remote_syscall(t, SYS_munmap, {m.start, m.size()});
+    if (r != 0)
+      throw Divergence(ctx.event.seq, ctx.event.tid, "shmdt result differs", "0",
+                       std::to_string(r));
+    Registers regs = t.regs();
+    regs.rax = 0;
+    t.set_regs(regs);
+    return;
+  }
   if (ctx.nr != SYS_shmat || ctx.event.result < 0) return;
   ctx.handled = true;
   Task& t = ctx.task;
@@ -103,20 +128,32 @@ void SysvShmPlugin::replay_entry(SyscallContext& ctx) {
 }
 
 void SysvShmPlugin::save_state(std::vector<uint8_t>& out) const {
+  // created_ then attached_, each as a count and ids.
   out.clear();
-  for (int id : created_) {
-    uint8_t b[4];
-    std::memcpy(b, &id, 4);
+  for (const std::set<int>* set : {&created_, &attached_}) {
+    uint32_t n = static_cast<uint32_t>(set->size());
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(&n);
     out.insert(out.end(), b, b + 4);
+    for (int id : *set) {
+      b = reinterpret_cast<const uint8_t*>(&id);
+      out.insert(out.end(), b, b + 4);
+    }
   }
 }
 
 void SysvShmPlugin::restore_state(const std::vector<uint8_t>& in) {
-  created_.clear();
-  for (size_t i = 0; i + 4 <= in.size(); i += 4) {
-    int id;
-    std::memcpy(&id, &in[i], 4);
-    created_.insert(id);
+  size_t at = 0;
+  for (std::set<int>* set : {&created_, &attached_}) {
+    set->clear();
+    uint32_t n = 0;
+    if (at + 4 > in.size()) return;
+    std::memcpy(&n, &in[at], 4);
+    at += 4;
+    for (uint32_t i = 0; i < n && at + 4 <= in.size(); ++i, at += 4) {
+      int id;
+      std::memcpy(&id, &in[at], 4);
+      set->insert(id);
+    }
   }
 }
 

@@ -3,7 +3,8 @@
 // shared mapping. Replay creates a private segment of the recorded size for each recorded id
 // (so replayed processes that attach the same id share it again, as when recording), attaches
 // it at the recorded address, and removes its segments when it ends. Contents that existed
-// before the recording (a segment another program created) are recorded at the first attach.
+// before the recording (a segment another program created) or before a checkpoint are
+// recorded at each attach but the first of a segment the recording created.
 #include <map>
 #include <set>
 
@@ -24,7 +25,8 @@ class SysvShmPlugin : public Plugin {
   // The real segment standing for a recorded id in replay, created when first needed.
   int replay_segment(SyscallContext& ctx, int recorded_id, uint64_t size);
 
-  std::set<int> created_;          // record: ids created by recorded processes
+  std::set<int> created_;   // record: ids created by recorded processes
+  std::set<int> attached_;  // record: ids attached at least once
   std::map<int, int> replay_ids_;  // replay: recorded id -> real id
 };
 

@@ -33,6 +33,25 @@ class SyscallGroups(CkrrTestCase):
             with self.subTest(group=group):
                 self.probe(group)
 
+    def test_sysv_shared_memory_from_checkpoints(self):
+        # A restored segment is plain shared memory: shmdt unmaps it, a new attach gets the
+        # bytes the recording saw.
+        work = self.path("work")
+        os.mkdir(work)
+        trace = self.path("shm")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
+                        prog("syscall_groups"), "sysv_checkpoints", work)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertIn(b"attached again: child wrote", rec.stdout)
+        self.assert_replays(trace, rec, times=1)
+        rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
+        cps = [int(r.split()[0]) for r in rows if r.strip()]
+        self.assertTrue(cps)
+        for cid in cps:
+            r = self.ckrr("replay", trace, "--from-checkpoint", str(cid))
+            self.assertEqual(r.returncode, 0, f"from checkpoint {cid}: {r.stderr.decode(errors='replace')}")
+            self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+
     def test_unknown_numbers_recorded_conservatively(self):
         trace, rec = self.probe("unknown")
         self.assertIn(b"syscall(999): ENOSYS", rec.stdout)

@@ -109,6 +109,27 @@ static void sysv(void) {
   shmctl(h, IPC_RMID, NULL);
 }
 
+// A SysV segment a child writes while checkpoints are taken, detached and attached again.
+static void sysv_checkpoints(void) {
+  int h = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+  char* p = shmat(h, NULL, 0);
+  strcpy(p, "parent");
+  pid_t c = fork();
+  if (c == 0) {
+    usleep(150000);
+    strcpy(p + 100, "child wrote");
+    shmdt(p);
+    _exit(0);
+  }
+  usleep(300000);
+  waitpid(c, NULL, 0);
+  printf("parent sees: %s\n", p + 100);
+  printf("shmdt: %d\n", shmdt(p));
+  char* q = shmat(h, NULL, 0);
+  printf("attached again: %s\n", q + 100);
+  shmctl(h, IPC_RMID, NULL);
+}
+
 static void mqueue(void) {
   char name[64];
   snprintf(name, sizeof name, "/ckrr-probe-%d", getpid());
@@ -570,7 +591,7 @@ int main(int argc, char** argv) {
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
       {"refused", refused},  {"vdso", vdso},     {"namespaces", namespaces},
-      {"perf", perf},
+      {"perf", perf},       {"sysv_checkpoints", sysv_checkpoints},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
