@@ -9,7 +9,7 @@ from ckrr_testlib import CkrrTestCase, prog
 
 # Groups whose output is the same natively and under ckrr.
 NATIVE_GROUPS = ["sysv", "mqueue", "pidfd", "splice", "mmsg", "xattr", "notify", "fds", "sched",
-                 "arch", "admin", "sandbox", "namespaces", "ioctl", "unknown"]
+                 "arch", "admin", "sandbox", "namespaces", "mountapi", "ioctl", "unknown"]
 
 
 class SyscallGroups(CkrrTestCase):

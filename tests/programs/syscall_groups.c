@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/timex.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -453,6 +454,54 @@ static void namespaces(void) {
   printf("clone NEWUTS child %d, parent's name unchanged %d\n", WEXITSTATUS(st), strcmp(h, "inner") != 0);
 }
 
+// The new mount API in a private mount namespace: a tmpfs made with fsopen/fsconfig/fsmount,
+// attached with move_mount, cloned with open_tree; then landlock, which forbids what follows.
+static void mountapi(void) {
+  if (unshare(CLONE_NEWNS) != 0) {
+    printf("unshare: %s\n", strerrorname_np(errno));
+    return;
+  }
+  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+  int fs = syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
+  printf("fsopen: %s\n", fs < 0 ? strerrorname_np(errno) : "ok");
+  if (fs < 0) return;
+  CHECK("fsconfig size", syscall(SYS_fsconfig, fs, 1 /* FSCONFIG_SET_STRING */, "size", "1m", 0));
+  CHECK("fsconfig create", syscall(SYS_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0));
+  int mfd = syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+  printf("fsmount: %s\n", mfd < 0 ? strerrorname_np(errno) : "ok");
+  CHECK("move_mount", syscall(SYS_move_mount, mfd, "", AT_FDCWD, dir, 4 /* MOVE_MOUNT_F_EMPTY_PATH */));
+  char f[300];
+  snprintf(f, sizeof f, "%s/on-new-tmpfs", dir);
+  int fd = open(f, O_CREAT | O_RDWR, 0600);
+  write(fd, "mounted", 7);
+  close(fd);
+  int tree = syscall(SYS_open_tree, AT_FDCWD, dir, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+  printf("open_tree: %s\n", tree < 0 ? strerrorname_np(errno) : "ok");
+  char b[8] = {0};
+  fd = openat(tree, "on-new-tmpfs", O_RDONLY);
+  read(fd, b, 7);
+  printf("through the clone: %s\n", b);
+  umount2(dir, MNT_DETACH);
+  snprintf(f, sizeof f, "%s/plain", dir);
+  close(open(f, O_CREAT | O_WRONLY, 0600));
+  struct timex tx;
+  memset(&tx, 0, sizeof tx);
+  int st = adjtimex(&tx);
+  printf("adjtimex read: %s\n", st < 0 ? strerrorname_np(errno) : "ok");
+  // Landlock: only reads under dir are allowed from now on.
+  struct landlock_ruleset_attr ra = {.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE};
+  int rs = syscall(SYS_landlock_create_ruleset, &ra, sizeof ra, 0);
+  printf("landlock ruleset: %s\n", rs < 0 ? strerrorname_np(errno) : "ok");
+  if (rs < 0) return;
+  struct landlock_path_beneath_attr pb = {.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE,
+                                          .parent_fd = open(dir, O_PATH | O_CLOEXEC)};
+  CHECK("landlock_add_rule", syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0));
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  CHECK("landlock_restrict_self", syscall(SYS_landlock_restrict_self, rs, 0));
+  printf("read allowed: %s\n", open(f, O_RDONLY) < 0 ? strerrorname_np(errno) : "ok");
+  printf("write refused: %s\n", open(f, O_WRONLY) < 0 ? strerrorname_np(errno) : "allowed");
+}
+
 static void sandbox(void) {
   if (unshare(CLONE_NEWUTS) == 0) {
     sethostname("ckrr-probe", 10);
@@ -591,7 +640,7 @@ int main(int argc, char** argv) {
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
       {"refused", refused},  {"vdso", vdso},     {"namespaces", namespaces},
-      {"perf", perf},       {"sysv_checkpoints", sysv_checkpoints},
+      {"perf", perf},       {"mountapi", mountapi},       {"sysv_checkpoints", sysv_checkpoints},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
