@@ -37,6 +37,7 @@ def workloads(bench_bin):
         ("python3 -c pass", ["/usr/bin/python3", "-c", "pass"]),
         ("find /usr/share *.txt", ["find", "/usr/share", "-name", "*.txt"]),
         ("syscalls 50k x3", [os.path.join(bench_bin, "ckrr_bench_syscalls"), "50000"]),
+        ("rdtsc 20k", [os.path.join(bench_bin, "ckrr_bench_rdtsc"), "20000"]),
     ]
 
 
