@@ -89,6 +89,10 @@ def main():
                 counts["record failed"] += 1
                 errors["record: " + first_error(rec)] += 1
                 continue
+            # Before the fix, a slow mmap got a late `enter` and replay made it from the app's
+            # (emulated) fd: count the recordings that have one.
+            events = ckrr("events", trace).stdout.decode(errors="replace")
+            counts["recordings with an mmap enter"] += " enter mmap" in events
             failed = False
             runs = [[] for _ in range(opt.replays)]
             if opt.checkpoints:
