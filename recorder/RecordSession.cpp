@@ -494,8 +494,11 @@ void RecordSession::on_tick() {
       syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
     }
   } else if (rt.state == RecordedTask::State::InSyscall && !rt.entered && !ready_.empty() &&
-             !is_clone_call(rt.call.nr) && now >= rt.call_start_ns + 2000000ull) {
-    // A call not expected to block did: let the others run meanwhile.
+             rt.call.mode == ReplayMode::Emulate && now >= rt.call_start_ns + 2000000ull) {
+    // A call not expected to block did: let the others run meanwhile. Not one that replay
+    // makes again (mmap, brk, prctl, clones...): replay makes it at its event, so its effect
+    // must fall between its neighbours, as the app's own mappings do for other threads or a
+    // vfork partner; such a call waits for no other thread, and they all share one CPU.
     Event enter = rt.call;
     enter.kind = EventKind::Enter;
     enter.writes.clear();
@@ -1194,37 +1197,41 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   if (deliver_deferred(rt)) return;
   const bool due =
       g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
+  // A call the kernel is about to restart cannot be resumed from a checkpoint as is, and
+  // injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
+  // wait for a boundary without either. Nothing is written at such a boundary either: the
+  // signal event that follows a call it interrupted must come right after that call's event
+  // (replay decides there between delivering it and restarting the call).
+  const bool restarting = after->kind == EventKind::Syscall && is_restart_result(after->result);
+  if (!due || !failure_.empty() || restarting || has_pending_signals(t.tid())) {
+    t.cont();
+    return;
+  }
   CheckpointRequest others;
   std::vector<ProcessCapture> processes;
-  if (due && tasks_.size() > 1 && after && failure_.empty()) {
+  if (tasks_.size() > 1) {
     // Calls that completed while others ran have their event written now rather than when
     // their thread next runs: the thread is then after its event, which a checkpoint can
-    // describe whatever the call was (a vfork that ended, say).
-    // Not a wait with a temporary signal mask: until it is back in user mode the kernel keeps
-    // the mask to restore, which a checkpoint cannot hold (the signal it let in comes next).
+    // describe whatever the call was (a vfork that ended, say). Not a call a signal
+    // interrupted (its signal event must follow its own), nor a wait with a temporary signal
+    // mask: until it is back in user mode the kernel keeps the mask to restore, which a
+    // checkpoint cannot hold (the signal it let in comes next).
     for (auto& [tid, o] : tasks_)
       if (&o != &rt && o.completed && o.state == RecordedTask::State::Ready && !o.interrupt_sent &&
+          !is_restart_result(static_cast<int64_t>(o.task->regs().rax)) &&
           !temporary_mask(*o.task, o.call.nr, o.call.args))
         complete_call(o);
-  }
-  if (due && tasks_.size() > 1 &&
-      !(other_threads_checkpointable(rt, others, rt.rewound_call) &&
-        other_processes_checkpointable(rt, processes))) {
-    // Not at a point every thread can be described: try again later.
-    g_checkpoint_requested = 0;
-    ++skipped_checkpoints_;
-    next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
-  } else if (due && after && failure_.empty()) {
-    // A call the kernel is about to restart cannot be resumed from a checkpoint as is.
-    bool restarting = after->kind == EventKind::Syscall && is_restart_result(after->result);
-    // Injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
-    // wait for a boundary without one.
-    if (!restarting && !has_pending_signals(t.tid())) {
-      take_checkpoint(rt, next_seq_ - 1, false, std::move(others), std::move(processes));
+    if (!(other_threads_checkpointable(rt, others, rt.rewound_call) &&
+          other_processes_checkpointable(rt, processes))) {
+      // Not at a point every thread can be described: try again later.
+      g_checkpoint_requested = 0;
+      ++skipped_checkpoints_;
+      next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+      t.cont();
       return;
     }
   }
-  t.cont();
+  take_checkpoint(rt, next_seq_ - 1, false, std::move(others), std::move(processes));
 }
 
 bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointRequest& req,

@@ -582,6 +582,12 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
       return;
     }
     Registers r = t.regs();
+    if (ev.mode == ReplayMode::Reexecute && static_cast<int64_t>(r.rax) != ev.result) {
+      // Made for real while others ran (a recording from before such calls were kept from
+      // others: a file mapping made from the app's fd, which replay emulates).
+      throw Divergence(ev.seq, ev.tid, "a call made again returned another result",
+                       summarize_event(ev), std::to_string(static_cast<int64_t>(r.rax)));
+    }
     r.rax = static_cast<uint64_t>(ev.result);
     t.set_regs(r);
     write_memory(t, ev);

@@ -387,6 +387,18 @@ class OwnThreadedPrograms(ThreadsTestCase):
             self.assertIn(want, out)
         self.assert_same_as_native(argv, rec)
 
+    def test_slow_mmap_while_others_wait(self):
+        """A mapping of /dev/zero that takes milliseconds (MAP_POPULATE) while another thread
+        is ready: replay makes it from its event (from the recorded result, not the app's fd,
+        which replay emulates), so the recorder must not let others run meanwhile."""
+        argv = [prog("slow_mmap_mt")]
+        trace, rec = self.record_replay_ok(argv)
+        self.assertEqual(rec.stdout, b"".join(b"map %d: 67108864 bytes, sum 0000000000000000\n"
+                                              % i for i in range(4)))
+        self.assert_same_as_native(argv, rec)
+        enters = [l for l in self.events(trace) if " enter mmap" in l]
+        self.assertEqual(enters, [], "replay makes mmap at its event: no `enter` for it")
+
     def test_blocking_mt(self):
         argv = [prog("blocking_mt")]
         trace, rec = self.record_replay_ok(argv)
@@ -502,6 +514,20 @@ class ShellsAndTools(ThreadsTestCase):
             f.write("prog: a.o b.o c.o d.o main.o\n\tgcc -o prog $^\n"
                     "%.o: %.c\n\tgcc -O2 -c $< -o $@\n")
         return d
+
+    def test_make_j2_from_checkpoints(self):
+        """make -j2 running gcc: a gcc driver waits in vfork until its child execs, and its
+        call's end is written before a checkpoint, so processes are checkpointed as a group
+        while the build runs; replay goes on from each checkpoint, and from the start (the
+        SIGCHLD that ends make's pselect6 must come right after it in the log, whatever a
+        checkpoint wrote out early)."""
+        d = self.c_project()
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "20ms", "-o", trace, "--",
+                        "make", "-s", "-j2", "-C", d)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assert_replays(trace, rec, times=1)
+        self.assert_replays_from_checkpoints(trace, rec, b"group")
 
     def test_make_j2_compiling_c(self):
         """make starting gcc (cc1, as, collect2, ld) two at a time, with its jobserver pipe and
