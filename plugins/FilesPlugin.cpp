@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/Error.h"
+#include "plugins/StdStreams.h"
 
 namespace ckrr {
 
@@ -69,6 +70,10 @@ int path_arg(int nr) {
 bool is_write(int nr) {
   return nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_pwritev ||
          nr == SYS_pwritev2;
+}
+
+bool is_open(int nr) {
+  return nr == SYS_open || nr == SYS_openat || nr == SYS_openat2 || nr == SYS_creat;
 }
 
 }  // namespace
@@ -189,6 +194,15 @@ void FilesPlugin::record_exit(SyscallContext& ctx) {
             : ctx.task.read_bytes(a[1], keep);
     ctx.event.add_blob(blob::kData, data.data(), data.size());
   }
+  if (is_open(ctx.nr) && r >= 0) {
+    // Opened by name but one of ckrr's own stdout/stderr (/dev/stdout, the redirected file):
+    // replay echoes writes to it too. The open's event says which (kFdInfo: one byte, 1 or 2).
+    int s = std_stream_of_fd(ctx.task.tid(), static_cast<int>(r));
+    if (s > 0) {
+      uint8_t b = static_cast<uint8_t>(s);
+      ctx.event.add_blob(blob::kFdInfo, &b, 1);
+    }
+  }
   apply_fd_effects(ctx);
 }
 
@@ -229,6 +243,9 @@ void FilesPlugin::apply_fd_effects(SyscallContext& ctx) {
     e.kind = k;
     e.path = std::move(name);
     e.cloexec = cloexec;
+    const Blob* std_stream = ctx.event.find_blob(blob::kFdInfo);
+    if (is_open(ctx.nr) && std_stream && std_stream->data.size() == 1)
+      e.std_stream = std_stream->data[0];
     p.fds[fd] = e;
   };
   switch (ctx.nr) {

@@ -34,6 +34,7 @@
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
+#include "plugins/WriteCalls.h"
 #include "recorder/ProcessRestart.h"
 #include "storage/LaunchInfo.h"
 
@@ -387,6 +388,7 @@ void RecordSession::loop() {
       done_ = true;
       break;
     }
+    release_parked_writers();
     if (!runner_) schedule();
     bool need_tick = tasks_.size() > 1;
     if (!need_tick)
@@ -467,6 +469,12 @@ void RecordSession::schedule() {
     rt.woke_by_timeout = false;
     rt.run_start_ns = now_ns();
     rt.next_probe_ns = rt.run_start_ns + opt_.spin_check_ns;
+    if (rt.entry_pending) {  // a write that waited for its object: its entry is handled now
+      rt.entry_pending = false;
+      on_syscall(rt);
+      if (runner_) return;
+      continue;  // parked again
+    }
     if (rt.completed) {
       complete_call(rt);
       resume_runner(rt, &rt.call);
@@ -499,6 +507,9 @@ void RecordSession::on_tick() {
     // makes again (mmap, brk, prctl, clones...): replay makes it at its event, so its effect
     // must fall between its neighbours, as the app's own mappings do for other threads or a
     // vfork partner; such a call waits for no other thread, and they all share one CPU.
+    // A write keeps its object busy until its event is out, so that writes to it stay in the
+    // kernel's order (WriteOrder).
+    writes_.hold(rt.task->tid(), rt.call.nr, rt.call.args);
     Event enter = rt.call;
     enter.kind = EventKind::Enter;
     enter.writes.clear();
@@ -543,6 +554,14 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   std::copy(args, args + 6, ev.args);
   ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
   Plugin* plugin = registry_.owner(nr);  // every number has one (the kernel plugin by default)
+  if (tasks_.size() > 1 && writes_.must_wait(t.tid(), nr, args)) {
+    // Another write to the same object is still in the kernel: this one goes after its event.
+    rt.entry_pending = true;
+    rt.state = RecordedTask::State::Ready;
+    rt.at_boundary = false;
+    if (runner_ == t.tid()) runner_ = 0;
+    return;
+  }
   ev.mode = registry_.default_mode(nr);
   SyscallContext ctx{t, *rt.proc, *this, ev, static_cast<int>(nr)};
   std::copy(args, args + 6, ctx.args);
@@ -561,6 +580,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     threads_[rt.rec_tid].name = name;
   }
   if (nr == SYS_exit_group || nr == SYS_exit) {
+    if (nr == SYS_exit_group) settle_entered_calls(t.tgid(), &rt);
     emit_for(rt, ev);
     const pid_t tgid = t.tgid();
     t.cont();
@@ -626,7 +646,10 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     syscall(SYS_tgkill, t.tgid(), t.tid(), rt.deferred.front().si_signo);
   }
   // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
-  if (!is_clone_call(nr) && tasks_.size() > 1 && may_block(static_cast<int>(nr), args, *rt.proc)) {
+  // A write never gets one up front: it runs alone, so its event is where its effect is
+  // (WriteOrder; one that really waits gets a late `enter` from on_tick).
+  if (!is_clone_call(nr) && tasks_.size() > 1 && !written_fd(nr, args) &&
+      may_block(static_cast<int>(nr), args, *rt.proc)) {
     rt.entry_regs = regs;
     rt.entry_xstate = t.xstate();
     ptrace(PTRACE_GETSIGMASK, t.tid(), sizeof(uint64_t), &rt.entry_sigmask);
@@ -681,6 +704,49 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
     if (runner_ == t.tid()) runner_ = 0;
   }
   t.resume_syscall();
+}
+
+void RecordSession::settle_entered_calls(pid_t tgid, const RecordedTask* except) {
+  for (auto& [tid, o] : tasks_) {
+    if (&o == except || o.task->tgid() != tgid || !o.entered) continue;
+    if (!o.completed && o.state == RecordedTask::State::InSyscall &&
+        written_fd(o.call.nr, o.call.args)) {
+      // A write still in the kernel (a full pipe): our SIGSTOP makes it return what it wrote so
+      // far (or a restart code when nothing), which is recorded before the process ends.
+      auto queued = std::find_if(pending_stops_.begin(), pending_stops_.end(),
+                                 [&](const auto& p) { return p.first == tid; });
+      if (queued != pending_stops_.end()) {
+        if (TaskStop::decode(tid, queued->second).kind != TaskStop::Kind::SyscallStop) continue;
+        pending_stops_.erase(queued);
+        complete_call(o);
+        continue;
+      }
+      o.interrupt_sent = true;
+      syscall(SYS_tgkill, tgid, tid, SIGSTOP);
+      TaskStop s = o.task->wait();
+      if (s.kind != TaskStop::Kind::SyscallStop) {
+        pending_stops_.emplace_back(tid, s.raw_status);  // for the main loop
+        continue;
+      }
+      complete_call(o);
+      o.state = RecordedTask::State::Ready;  // the process ends: it does not run again
+      take_our_sigstop(o);
+      continue;
+    }
+    if (o.completed) complete_call(o);
+  }
+}
+
+void RecordSession::release_parked_writers() {
+  if (writes_.idle()) return;
+  const std::vector<pid_t> go = writes_.release_finished([this](pid_t holder) {
+    auto it = tasks_.find(holder);
+    return it == tasks_.end() || !it->second.entered;
+  });
+  for (pid_t tid : go) {
+    auto it = tasks_.find(tid);
+    if (it != tasks_.end() && it->second.entry_pending) ready_.push_back(tid);
+  }
 }
 
 void RecordSession::on_syscall_exit(RecordedTask& rt) {
@@ -952,10 +1018,11 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   ev.args[2] = regs.rip;
   ev.add_blob(blob::kSigInfo, &si, sizeof si);
   ev.add_blob(blob::kRegs, &regs, sizeof regs);
-  emit_for(rt, ev);
-  rt.at_boundary = false;
   const pid_t tgid = t.tgid();
   const bool fatal = fatal_by_default(tgid, sig);
+  if (fatal) settle_entered_calls(tgid, &rt);
+  emit_for(rt, ev);
+  rt.at_boundary = false;
   if (!fault && has_signal_handler(t.tid(), sig)) {
     // Replay delivers it the same way: the frame's fault words are cleared in both.
     if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2]))
@@ -1536,6 +1603,7 @@ void RecordSession::finish() {
   index_->set_meta("preemptions_forced", std::to_string(preempt_forced_));
   index_->set_meta("located_signals", std::to_string(located_signals_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
+  index_->set_meta("write_waits", std::to_string(writes_.waits()));
   index_->set_meta("processes", std::to_string(processes_.size()));
   if (!conservative_.empty()) index_->set_meta("conservative_calls", conservative_text());
   for (const auto& [pid, p] : processes_)

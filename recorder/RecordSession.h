@@ -20,6 +20,7 @@
 #include "recorder/RecordedTask.h"
 #include "recorder/TickTimer.h"
 #include "recorder/VirtualIds.h"
+#include "recorder/WriteOrder.h"
 #include "storage/EventLogWriter.h"
 #include "storage/FileStore.h"
 #include "storage/LaunchInfo.h"
@@ -98,6 +99,12 @@ class RecordSession : public SessionServices {
   void on_syscall_exit(RecordedTask& rt);
   void complete_call(RecordedTask& rt);
   void on_new_task_event(RecordedTask& parent);
+  // Before the threads of process tgid other than `except` end together (exit_group, a fatal
+  // signal, exec): the calls they entered that are over get their events now, and a write still
+  // in the kernel is stopped so that what it wrote is recorded before the end.
+  void settle_entered_calls(pid_t tgid, const RecordedTask* except);
+  // Threads parked by writes_ whose object is free again go back to the ready queue.
+  void release_parked_writers();
   void on_exec(RecordedTask& exec_rt, Event& ev);
   // After a successful exec in a process with several threads: collects the threads the
   // kernel ended (`others`, some `reaped` already) and files the calling thread under the
@@ -185,6 +192,7 @@ class RecordSession : public SessionServices {
   uint64_t deferred_count_ = 0;
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
   uint64_t skipped_checkpoints_ = 0;
+  WriteOrder writes_;
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;

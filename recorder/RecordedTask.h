@@ -34,6 +34,9 @@ struct RecordedTask {
   bool translated = false;  // arguments rewritten for the kernel (restarted ids)
   bool entered = false;     // an `enter` event went out: others may run until it completes
   bool completed = false;   // stopped at its exit; the event goes out when it runs again
+  // Stopped at a syscall's entry that is not handled yet: a write waiting for another write to
+  // the same object (WriteOrder); handled when the thread is scheduled again.
+  bool entry_pending = false;
   uint64_t call_start_ns = 0;
   uint64_t clone_flags = 0;  // of a clone in flight
   uint64_t clone_child_tid = 0;

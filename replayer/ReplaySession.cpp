@@ -35,6 +35,7 @@
 #include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
+#include "plugins/WriteCalls.h"
 #include "replayer/ExecFromFd.h"
 #include "replayer/StatePrinter.h"
 #include "storage/TimelineIndex.h"
@@ -433,7 +434,13 @@ int ReplaySession::run() {
   // must be that event. Only one thread runs app code at a time, as when recording.
   while (!stopped_) {
     Event* next = peek_or_end();
-    if (!next) return main_status_.value_or(0);
+    if (!next) {
+      if (!main_status_)
+        std::cerr << "ckrr: warning: the recording ends without the program's exit; replayed "
+                     "all of its "
+                  << last_seq_ << " events\n";
+      return main_status_.value_or(0);
+    }
     ReplayTask& rt = task_of(*next);
     cur_ = &rt;
     if (trace_events_)
@@ -687,6 +694,7 @@ void ReplaySession::finish_process(ReplayTask& rt) {
   // by it wherever they are stopped.
   for (pid_t rec : members) {
     ReplayTask& m = tasks_.at(rec);
+    warn_unfinished_write(m);
     if (!m.started) ensure_started(m);
     if (m.held) {
       m.held = false;
@@ -716,6 +724,20 @@ void ReplaySession::finish_process(ReplayTask& rt) {
   for (pid_t rec : members) tasks_.erase(rec);
   cur_ = nullptr;
   if (rec_pid == main_rec_ && st) main_status_ = st;
+}
+
+void ReplaySession::warn_unfinished_write(const ReplayTask& m) {
+  if (!m.entered) return;
+  const std::optional<int> fd = written_fd(m.entered->nr, m.entered->args);
+  const FdEntry* e = fd ? m.proc->fd(*fd) : nullptr;
+  if (!e || (e->std_stream != 1 && e->std_stream != 2)) return;
+  // The recorder writes the end of such a write before the process ends; a trace without it
+  // (killed from outside, or recorded by an older ckrr) cannot say what the write printed.
+  std::cerr << "ckrr: warning: event " << m.entered->seq << ": thread " << m.rec_tid << "'s "
+            << syscall_display_name(m.entered->nr) << " to "
+            << (e->std_stream == 1 ? "stdout" : "stderr")
+            << " was still in progress when its process ended; the recording does not say what "
+               "it wrote, so this replay may print less than the recording\n";
 }
 
 void ReplaySession::write_memory(Task& t, const Event& ev) {

@@ -124,6 +124,9 @@ class ReplaySession : public SessionServices {
 
   void start();
   void launch_from_start();
+  // A thread of an ending process is still in a write to ckrr's stdout/stderr that has no end
+  // in the recording: says so (what it printed is unknown).
+  void warn_unfinished_write(const ReplayTask& m);
   // Rebuilds the process from checkpoint id; false (with a warning) when it is unusable.
   bool restore_checkpoint(int64_t id);
   ReplayTask& adopt_restored(RestoredProcess& p, int64_t id);
