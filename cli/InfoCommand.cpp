@@ -110,6 +110,11 @@ int cmd_info(const std::vector<std::string>& argv) {
     std::cout << "preemptions: " << pre << " (spin loops " << meta("preemptions_spin")
               << ", forced " << meta("preemptions_forced") << "; signals placed by registers "
               << meta("located_signals") << ")\n";
+  std::string waits = meta("write_waits");
+  if (!waits.empty() && threads.size() > 1)
+    std::cout << "ordered writes: " << meta("writes_entered")
+              << " may have waited for a reader (enter), " << waits
+              << " waited for another write to the same file, pipe or socket\n";
   std::string st = meta("exit_status");
   if (!st.empty()) {
     int s = std::stoi(st);

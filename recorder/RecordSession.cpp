@@ -554,7 +554,12 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   std::copy(args, args + 6, ev.args);
   ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
   Plugin* plugin = registry_.owner(nr);  // every number has one (the kernel plugin by default)
-  if (tasks_.size() > 1 && writes_.must_wait(t.tid(), nr, args)) {
+  // Writes run alone, or announce that they may wait, so that their events are in the order in
+  // which the kernel applied them (WriteOrder).
+  const bool write = tasks_.size() > 1 && written_fd(nr, args);
+  const WriteOrder::Start write_start =
+      write ? writes_.at_entry(t, nr, args) : WriteOrder::Start::Alone;
+  if (write_start == WriteOrder::Start::Wait) {
     // Another write to the same object is still in the kernel: this one goes after its event.
     rt.entry_pending = true;
     rt.state = RecordedTask::State::Ready;
@@ -646,10 +651,10 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     syscall(SYS_tgkill, t.tgid(), t.tid(), rt.deferred.front().si_signo);
   }
   // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
-  // A write never gets one up front: it runs alone, so its event is where its effect is
-  // (WriteOrder; one that really waits gets a late `enter` from on_tick).
-  if (!is_clone_call(nr) && tasks_.size() > 1 && !written_fd(nr, args) &&
-      may_block(static_cast<int>(nr), args, *rt.proc)) {
+  // A write gets one only when it may wait (WriteOrder); one that waits anyway gets a late one.
+  if (!is_clone_call(nr) && tasks_.size() > 1 &&
+      (write ? write_start == WriteOrder::Start::Enter
+             : may_block(static_cast<int>(nr), args, *rt.proc))) {
     rt.entry_regs = regs;
     rt.entry_xstate = t.xstate();
     ptrace(PTRACE_GETSIGMASK, t.tid(), sizeof(uint64_t), &rt.entry_sigmask);
@@ -1604,6 +1609,7 @@ void RecordSession::finish() {
   index_->set_meta("located_signals", std::to_string(located_signals_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));
+  index_->set_meta("writes_entered", std::to_string(writes_.entered()));
   index_->set_meta("processes", std::to_string(processes_.size()));
   if (!conservative_.empty()) index_->set_meta("conservative_calls", conservative_text());
   for (const auto& [pid, p] : processes_)

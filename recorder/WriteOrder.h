@@ -1,11 +1,14 @@
 #pragma once
 // Writes change what other threads and processes see (a file, a pipe, a socket, the stdout that
 // replay echoes): the order of their events must be the order in which the kernel applied them.
-// So a write runs while its thread is the runner and every other thread is stopped, and its event
-// goes out at its return (RecordSession never gives it an `enter` up front). One that really waits
-// (a full pipe) is noticed after a tick and gets a late `enter`; until its event is written its
-// object is busy, and every other write to that object waits at its entry (parked here), so the
-// events of the writes to one object stay in the kernel's order.
+//
+// A write that cannot wait (a regular file, a terminal, a pipe with room for it, a non-blocking
+// fd) runs while its thread is the runner and every other thread is stopped; its event goes out
+// at its return, where its effect is. One that may wait (a blocking socket, a pipe without room)
+// gets an `enter` at once so that others (its reader) run meanwhile, and one that waits anyway is
+// noticed after a tick and gets a late `enter`. From such an `enter` until the write's own event
+// is out, its object is busy: every other write to that object waits at its entry (parked here),
+// so the events of the writes to one object are always in the kernel's order.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -13,6 +16,8 @@
 #include <map>
 #include <optional>
 #include <vector>
+
+#include "core/Task.h"
 
 namespace ckrr {
 
@@ -23,27 +28,29 @@ class WriteOrder {
     ino_t ino = 0;
     auto operator<=>(const Object&) const = default;
   };
+  enum class Start {
+    Alone,  // runs while the others are stopped; no `enter`
+    Enter,  // may wait for someone else: `enter` now (its object is busy until its event)
+    Wait,   // another write to its object is in the kernel: parked until that one's event
+  };
 
-  // What fd N of thread tid refers to; nullopt when it is not open.
-  static std::optional<Object> object_of(pid_t tid, int fd);
-
-  // The write of thread tid (call nr with args) goes on waiting in the kernel: its object is busy
-  // until done() says its event went out.
+  // How the write t is entering (call nr with args, a call written_fd() knows) starts.
+  Start at_entry(Task& t, long nr, const uint64_t* args);
+  // The write of thread tid went on waiting in the kernel (a late `enter`): its object is busy.
   void hold(pid_t tid, long nr, const uint64_t* args);
-  // True when thread tid, at the entry of call nr, must wait for another thread's write to the
-  // same object; it is then parked until that write's event is out (release_finished).
-  bool must_wait(pid_t tid, long nr, const uint64_t* args);
   // Frees the objects of the holders whose write is over (done(tid) true) and returns the threads
   // parked on them, in the order they arrived.
   std::vector<pid_t> release_finished(const std::function<bool(pid_t)>& done);
   bool idle() const { return holders_.empty() && parked_.empty(); }
-  // Writes that had to wait for another (for `ckrr info`).
+  // Writes that waited for another to the same object, and writes that got an `enter` at once
+  // (for `ckrr info`).
   uint64_t waits() const { return waits_; }
+  uint64_t entered() const { return entered_; }
 
  private:
   std::map<pid_t, Object> holders_;
   std::vector<std::pair<pid_t, Object>> parked_;
-  uint64_t waits_ = 0;
+  uint64_t waits_ = 0, entered_ = 0;
 };
 
 }  // namespace ckrr
