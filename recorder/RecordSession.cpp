@@ -554,6 +554,9 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   std::copy(args, args + 6, ev.args);
   ev.add_blob(blob::kIp, &regs.rip, sizeof regs.rip);
   Plugin* plugin = registry_.owner(nr);  // every number has one (the kernel plugin by default)
+  stopped_for_end_.clear();
+  if (std::optional<pid_t> victim = sigkill_target(nr, args))
+    settle_entered_calls(*victim, &rt);  // SIGKILL gives no stop at which to do it later
   // Writes run alone, or announce that they may wait, so that their events are in the order in
   // which the kernel applied them (WriteOrder).
   const bool write = tasks_.size() > 1 && written_fd(nr, args);
@@ -720,26 +723,40 @@ void RecordSession::settle_entered_calls(pid_t tgid, const RecordedTask* except)
       // far (or a restart code when nothing), which is recorded before the process ends.
       auto queued = std::find_if(pending_stops_.begin(), pending_stops_.end(),
                                  [&](const auto& p) { return p.first == tid; });
-      if (queued != pending_stops_.end()) {
+      if (queued != pending_stops_.end()) {  // it returned already
         if (TaskStop::decode(tid, queued->second).kind != TaskStop::Kind::SyscallStop) continue;
         pending_stops_.erase(queued);
         complete_call(o);
-        continue;
+      } else {
+        o.interrupt_sent = true;
+        syscall(SYS_tgkill, tgid, tid, SIGSTOP);
+        TaskStop s = o.task->wait();
+        if (s.kind != TaskStop::Kind::SyscallStop) {
+          pending_stops_.emplace_back(tid, s.raw_status);  // for the main loop
+          continue;
+        }
+        complete_call(o);
+        take_our_sigstop(o);
       }
-      o.interrupt_sent = true;
-      syscall(SYS_tgkill, tgid, tid, SIGSTOP);
-      TaskStop s = o.task->wait();
-      if (s.kind != TaskStop::Kind::SyscallStop) {
-        pending_stops_.emplace_back(tid, s.raw_status);  // for the main loop
-        continue;
-      }
-      complete_call(o);
-      o.state = RecordedTask::State::Ready;  // the process ends: it does not run again
-      take_our_sigstop(o);
+      // Stopped after its event: it runs again only if the end does not come (a kill that fails).
+      o.state = RecordedTask::State::Ready;
+      stopped_for_end_.push_back(tid);
       continue;
     }
     if (o.completed) complete_call(o);
   }
+}
+
+std::optional<pid_t> RecordSession::sigkill_target(long nr, const uint64_t* a) const {
+  if (!ids_.identity()) return std::nullopt;  // a restarted process: ids are translated later
+  const auto pid = static_cast<pid_t>(a[0]);
+  if (nr == SYS_kill && a[1] == SIGKILL && pid > 0) return pid;
+  if (nr == SYS_tgkill && a[2] == SIGKILL && pid > 0) return pid;
+  if (nr == SYS_tkill && a[1] == SIGKILL) {
+    auto it = tasks_.find(pid);
+    if (it != tasks_.end()) return it->second.task->tgid();
+  }
+  return std::nullopt;
 }
 
 void RecordSession::release_parked_writers() {
@@ -817,6 +834,12 @@ void RecordSession::complete_call(RecordedTask& rt) {
   ev.result = ctx.result;
   if (nr == SYS_sigaltstack && ev.result == 0 && ev.args[0]) note_altstack(rt, ev.args[0]);
   emit_for(rt, ev);
+  if (ev.result < 0 && sigkill_target(nr, ev.args)) {
+    // The SIGKILL was refused: the writers stopped for it go on.
+    for (pid_t tid : stopped_for_end_)
+      if (tasks_.count(tid)) ready_.push_back(tid);
+    stopped_for_end_.clear();
+  }
   rt.completed = false;
   rt.entered = false;
   rt.last_regs = t.regs();

@@ -103,6 +103,8 @@ class RecordSession : public SessionServices {
   // signal, exec): the calls they entered that are over get their events now, and a write still
   // in the kernel is stopped so that what it wrote is recorded before the end.
   void settle_entered_calls(pid_t tgid, const RecordedTask* except);
+  // The process a kill/tgkill/tkill of SIGKILL at entry ends (which settle_entered_calls first).
+  std::optional<pid_t> sigkill_target(long nr, const uint64_t* args) const;
   // Threads parked by writes_ whose object is free again go back to the ready queue.
   void release_parked_writers();
   void on_exec(RecordedTask& exec_rt, Event& ev);
@@ -193,6 +195,8 @@ class RecordSession : public SessionServices {
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
   uint64_t skipped_checkpoints_ = 0;
   WriteOrder writes_;
+  // Writers stopped by settle_entered_calls before a SIGKILL: they go on if it fails.
+  std::vector<pid_t> stopped_for_end_;
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;

@@ -447,7 +447,7 @@ int ReplaySession::run() {
       fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
               (unsigned long long)next->seq, next->tid, summarize_event(*next).c_str(), rt.held,
               rt.started, rt.entered.has_value());
-    if (rt.entered) {
+    if (rt.entered && next->kind != EventKind::Exit) {  // else killed in the call
       complete_entered(rt);
       continue;
     }
@@ -690,6 +690,9 @@ void ReplaySession::finish_process(ReplayTask& rt) {
     return x.tid() != x.tgid();
   });
   int leader_status = 0;
+  const int64_t recorded_status = peek("").result;
+  if (WIFSIGNALED(recorded_status) && WTERMSIG(recorded_status) == SIGKILL)
+    kill(rt.task->tgid(), SIGKILL);  // from another process: nothing in this one makes it
   // Let the one making the exit (and any other held thread) go on first: the others are killed
   // by it wherever they are stopped.
   for (pid_t rec : members) {
