@@ -107,8 +107,11 @@ std::vector<uint8_t> gather_iovec(Task& t, uint64_t iov, uint64_t count, uint64_
 void FilesPlugin::record_entry(SyscallContext& ctx) {
   int pa = path_arg(ctx.nr);
   if (pa >= 0) ctx.event.add_text(blob::kPath, ctx.task.read_string(ctx.args[pa]));
-  if (ctx.nr == SYS_sendfile || ctx.nr == SYS_copy_file_range) {
-    int out_fd = static_cast<int>(ctx.nr == SYS_sendfile ? ctx.args[0] : ctx.args[2]);
+  if (ctx.nr == SYS_sendfile || ctx.nr == SYS_copy_file_range || ctx.nr == SYS_splice ||
+      ctx.nr == SYS_tee) {
+    int out_fd = static_cast<int>(ctx.nr == SYS_sendfile ? ctx.args[0]
+                                  : ctx.nr == SYS_tee    ? ctx.args[1]
+                                                         : ctx.args[2]);
     const FdEntry* e = ctx.proc.fd(out_fd);
     // The kernel would move the data to ckrr's own stdout without it passing through the app,
     // so replay could not show it. Refuse the fast path like the kernel does for unsupported

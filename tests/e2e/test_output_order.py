@@ -171,6 +171,12 @@ class OutputOrderTest(CkrrTestCase):
         r = self.ckrr("replay", trace)
         self.assertIn(b"err1\nerr2\n", r.stderr)
 
+    def test_splice_and_tee_to_stdout(self):
+        # They move data without the app's memory, which replay could not show: refused for
+        # ckrr's stdout, the program falls back to read/write, which replay echoes.
+        trace, rec = self.record_and_replay([prog("splice_stdout")])
+        self.assertEqual(rec.stdout, b"first\nmoved by splice\ncopied by tee\nlast\n")
+
     def test_a_child_that_writes_after_its_parent_exits(self):
         argv = ["/bin/sh", "-c", "(sleep 0.1; echo late) & echo early"]
         for i in range(3):
