@@ -95,17 +95,26 @@ class OutputOrderTest(CkrrTestCase):
                              f"round {i}: the replay printed {len(recorded)} bytes differently")
             shutil.rmtree(trace)
 
+    def wait_in_pipe_write(self, pid):
+        for _ in range(1000):
+            with open(f"/proc/{pid}/wchan") as f:
+                if "pipe" in f.read():
+                    return
+            time.sleep(0.01)
+        self.fail(f"process {pid} never waited in a pipe write")
+
     def record_with_slow_reader(self, trace, argv, delay=0.3, kill_from_stderr=False):
         """Records with stdout a pipe nobody reads for `delay` s (writes to it wait); with
-        kill_from_stderr, SIGKILLs the pid the program prints first on stderr meanwhile."""
+        kill_from_stderr, first SIGKILLs the pid the program prints on stderr once it waits in
+        its write."""
         with subprocess.Popen([CKRR, "record", "-q", "-o", trace, "--", *argv],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
             try:
                 if kill_from_stderr:
                     pid = int(p.stderr.readline())
-                time.sleep(delay)
-                if kill_from_stderr:
+                    self.wait_in_pipe_write(pid)
                     os.kill(pid, signal.SIGKILL)
+                time.sleep(delay)
                 out = p.stdout.read()
                 err = p.stderr.read()
                 p.wait(timeout=120)
@@ -134,14 +143,12 @@ class OutputOrderTest(CkrrTestCase):
         for i in range(5):
             trace = self.path(f"t{i}")
             out = self.record_with_slow_reader(trace, argv, delay=0.5)
-            self.assertGreater(len(out), 0)
             self.assertEqual(self.replay_output(trace, i), out, f"round {i}")
             shutil.rmtree(trace)
 
     def test_sigkill_of_a_waiting_writer_by_its_parent(self):
         trace = self.path("t")
-        out = self.record_with_slow_reader(trace, [prog("kill_writer"), "parent", "200000"],
-                                           delay=0.4)
+        out = self.record_with_slow_reader(trace, [prog("kill_writer"), "parent", "200000"])
         self.assertTrue(out.endswith(b"\nchild ended by signal 9\n"), out[-60:])
         self.assertGreater(len(out), 30, "the child wrote nothing before it was killed")
         self.assertEqual(self.replay_output(trace, 0), out)

@@ -1,6 +1,8 @@
 // A child writes SIZE bytes to stdout in one write(2), which waits while nobody reads the pipe.
-// "parent": the parent kills it with SIGKILL after 100 ms. "outside": the child prints its pid on
-// stderr and someone else kills it. The parent then reports how the child ended.
+// "parent": the parent kills it with SIGKILL once the pipe is full (the child waits in its write
+// then). "outside": the child prints its pid on stderr and someone else kills it. The parent then
+// reports how the child ended.
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@ int main(int argc, char** argv) {
     _exit(0);
   }
   if (strcmp(argv[1], "parent") == 0) {
-    usleep(100000);
+    struct pollfd out = {.fd = 1, .events = POLLOUT};
+    for (int i = 0; i < 1000 && poll(&out, 1, 0) == 1; i++) usleep(10000);
     kill(c, SIGKILL);
   }
   int st;
