@@ -111,10 +111,15 @@ int cmd_info(const std::vector<std::string>& argv) {
               << ", forced " << meta("preemptions_forced") << "; signals placed by registers "
               << meta("located_signals") << ")\n";
   std::string waits = meta("write_waits");
-  if (!waits.empty() && threads.size() > 1)
+  if (!waits.empty() && threads.size() > 1) {
     std::cout << "ordered writes: " << meta("writes_entered")
               << " may have waited for a reader (enter), " << waits
-              << " waited for another write to the same file, pipe or socket\n";
+              << " waited for another write to the same file, pipe or socket";
+    std::string stopped = meta("write_holders_stopped");
+    if (!stopped.empty() && stopped != "0")
+      std::cout << ", " << stopped << " stopped in the kernel so that those went on";
+    std::cout << "\n";
+  }
   std::string st = meta("exit_status");
   if (!st.empty()) {
     int s = std::stoi(st);

@@ -489,6 +489,7 @@ void RecordSession::schedule() {
 }
 
 void RecordSession::on_tick() {
+  if (!runner_ && ready_.empty()) stop_stale_write_holders();
   if (!runner_) return;
   auto it = tasks_.find(runner_);
   if (it == tasks_.end()) return;
@@ -765,9 +766,30 @@ void RecordSession::release_parked_writers() {
     auto it = tasks_.find(holder);
     return it == tasks_.end() || !it->second.entered;
   });
-  for (pid_t tid : go) {
-    auto it = tasks_.find(tid);
-    if (it != tasks_.end() && it->second.entry_pending) ready_.push_back(tid);
+  // First in the queue: they waited longest, and a holder that was stopped and makes its call
+  // again must come after them (stop_stale_write_holders).
+  for (auto tid = go.rbegin(); tid != go.rend(); ++tid) {
+    auto it = tasks_.find(*tid);
+    if (it != tasks_.end() && it->second.entry_pending) ready_.push_front(*tid);
+  }
+}
+
+void RecordSession::stop_stale_write_holders() {
+  // Nothing can run, and writes have waited a second behind one that waits in the kernel: its
+  // reader may be one of them (a non-blocking writer that also reads the pipe), so the holder is
+  // stopped there. What it wrote so far gets its event (a short write, as a signal would make
+  // it), or, when nothing, it makes the call again after them.
+  for (pid_t h : writes_.stale_holders(1000000000ull)) {
+    auto it = tasks_.find(h);
+    if (it == tasks_.end()) continue;
+    RecordedTask& o = it->second;
+    const bool queued = std::any_of(pending_stops_.begin(), pending_stops_.end(),
+                                    [&](const auto& p) { return p.first == h; });
+    if (!o.entered || o.completed || o.state != RecordedTask::State::InSyscall ||
+        o.interrupt_sent || queued)
+      continue;
+    ++stopped_write_holders_;
+    stop_waiting_thread(o);
   }
 }
 
@@ -1633,6 +1655,7 @@ void RecordSession::finish() {
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));
   index_->set_meta("writes_entered", std::to_string(writes_.entered()));
+  index_->set_meta("write_holders_stopped", std::to_string(stopped_write_holders_));
   index_->set_meta("processes", std::to_string(processes_.size()));
   if (!conservative_.empty()) index_->set_meta("conservative_calls", conservative_text());
   for (const auto& [pid, p] : processes_)

@@ -105,6 +105,8 @@ class RecordSession : public SessionServices {
   void settle_entered_calls(pid_t tgid, const RecordedTask* except);
   // The process a kill/tgkill/tkill of SIGKILL at entry ends (which settle_entered_calls first).
   std::optional<pid_t> sigkill_target(long nr, const uint64_t* args) const;
+  // Stops writes that others have been parked behind for long while nothing else can run.
+  void stop_stale_write_holders();
   // Threads parked by writes_ whose object is free again go back to the ready queue.
   void release_parked_writers();
   void on_exec(RecordedTask& exec_rt, Event& ev);
@@ -197,6 +199,7 @@ class RecordSession : public SessionServices {
   WriteOrder writes_;
   // Writers stopped by settle_entered_calls before a SIGKILL: they go on if it fails.
   std::vector<pid_t> stopped_for_end_;
+  uint64_t stopped_write_holders_ = 0;
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,12 @@
 namespace ckrr {
 
 namespace {
+
+uint64_t monotonic_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 bool stat_fd(pid_t tid, int fd, struct stat* st) {
   // stat follows the /proc link to the object itself (a pipe's or socket's inode too).
@@ -88,7 +95,7 @@ WriteOrder::Start WriteOrder::at_entry(Task& t, long nr, const uint64_t* args) {
   const Object o{st.st_dev, st.st_ino};
   for (const auto& [holder, obj] : holders_)
     if (holder != t.tid() && obj == o) {
-      parked_.emplace_back(t.tid(), o);
+      parked_.push_back({t.tid(), o, monotonic_now_ns()});
       ++waits_;
       return Start::Wait;
     }
@@ -118,11 +125,23 @@ std::vector<pid_t> WriteOrder::release_finished(const std::function<bool(pid_t)>
     return std::none_of(holders_.begin(), holders_.end(),
                         [&](const auto& kv) { return kv.second == o; });
   };
-  std::erase_if(parked_, [&](const auto& p) {
-    if (!free(p.second)) return false;
-    out.push_back(p.first);
+  std::erase_if(parked_, [&](const Parked& p) {
+    if (!free(p.object)) return false;
+    out.push_back(p.tid);
     return true;
   });
+  return out;
+}
+
+std::vector<pid_t> WriteOrder::stale_holders(uint64_t ns) const {
+  std::vector<pid_t> out;
+  const uint64_t now = monotonic_now_ns();
+  for (const auto& [holder, obj] : holders_)
+    for (const Parked& p : parked_)
+      if (p.object == obj && now - p.since_ns > ns) {
+        out.push_back(holder);
+        break;
+      }
   return out;
 }
 

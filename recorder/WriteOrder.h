@@ -42,6 +42,9 @@ class WriteOrder {
   // parked on them, in the order they arrived.
   std::vector<pid_t> release_finished(const std::function<bool(pid_t)>& done);
   bool idle() const { return holders_.empty() && parked_.empty(); }
+  // Holders that threads have been parked behind for longer than `ns` (for the recorder to stop
+  // them when nothing else can run: their reader may be one of the parked threads).
+  std::vector<pid_t> stale_holders(uint64_t ns) const;
   // Writes that waited for another to the same object, and writes that got an `enter` at once
   // (for `ckrr info`).
   uint64_t waits() const { return waits_; }
@@ -49,7 +52,12 @@ class WriteOrder {
 
  private:
   std::map<pid_t, Object> holders_;
-  std::vector<std::pair<pid_t, Object>> parked_;
+  struct Parked {
+    pid_t tid;
+    Object object;
+    uint64_t since_ns;  // CLOCK_MONOTONIC
+  };
+  std::vector<Parked> parked_;
   uint64_t waits_ = 0, entered_ = 0;
 };
 

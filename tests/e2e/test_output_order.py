@@ -178,6 +178,16 @@ class OutputOrderTest(CkrrTestCase):
         r = self.ckrr("replay", trace)
         self.assertIn(b"err1\nerr2\n", r.stderr)
 
+    def test_a_parked_writer_that_reads_the_pipe_does_not_hang(self):
+        # Y's write to the pipe X waits to write to is parked behind X's; Y is also the reader.
+        # Nothing can run: after a second the recorder stops X's write (its 64 KiB so far are a
+        # short write, its loop writes the rest) and Y goes on.
+        argv = [prog("pipe_writer_reader")]
+        trace, rec = self.record_and_replay(argv)
+        self.assertEqual(rec.stdout, self.run_native(argv).stdout)
+        self.assertIn(b"X wrote 200000 bytes", rec.stdout)
+        self.assertIn("stopped", self.info(trace).get("ordered writes", ""))
+
     def test_splice_and_tee_to_stdout(self):
         # They move data without the app's memory, which replay could not show: refused for
         # ckrr's stdout, the program falls back to read/write, which replay echoes.
