@@ -12,21 +12,29 @@ NATIVE_GROUPS = ["sysv", "mqueue", "pidfd", "splice", "mmsg", "xattr", "notify",
                  "arch", "admin", "sandbox", "namespaces", "mountapi", "ioctl", "unknown"]
 
 
-class SyscallGroups(CkrrTestCase):
+class ProbeCase(CkrrTestCase):
+    PROGRAM = None  # a probe program taking GROUP DIR
+
     def probe(self, group, native=True):
+        """Runs one group natively (unless native=False), records it and replays it twice;
+        returns (trace, recording)."""
         work = self.path("work-" + group)
         os.mkdir(work)
         nat = None
         if native:
-            nat = self.run_native([prog("syscall_groups"), group, work])
+            nat = self.run_native([prog(self.PROGRAM), group, work])
             self.assertEqual(nat.returncode, 0, nat.stderr)
             for f in os.listdir(work):
                 os.remove(os.path.join(work, f))
-        trace, rec = self.record_and_replay([prog("syscall_groups"), group, work], name=group)
+        trace, rec = self.record_and_replay([prog(self.PROGRAM), group, work], name=group)
         self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
         if nat is not None:
             self.assertEqual(rec.stdout, nat.stdout, f"{group}: the recording differs from a native run")
         return trace, rec
+
+
+class SyscallGroups(ProbeCase):
+    PROGRAM = "syscall_groups"
 
     def test_groups_like_native(self):
         for group in NATIVE_GROUPS:
@@ -108,21 +116,11 @@ class SyscallGroups(CkrrTestCase):
         self.assertEqual(rec.stdout, b"io_uring_setup: ENOSYS\nuserfaultfd: ENOSYS\nmemfd_secret: ENOSYS\n")
 
 
-class MemoryEdges(CkrrTestCase):
+class MemoryEdges(ProbeCase):
     """tests/programs/memory_edges.c: mremap, shared file and memfd mappings written by several
     processes, huge sparse reservations, madvise/mlock, MAP_GROWSDOWN, exec of a memfd."""
 
-    def probe(self, group):
-        work = self.path("work-" + group)
-        os.mkdir(work)
-        nat = self.run_native([prog("memory_edges"), group, work])
-        self.assertEqual(nat.returncode, 0, nat.stderr)
-        for f in os.listdir(work):
-            os.remove(os.path.join(work, f))
-        trace, rec = self.record_and_replay([prog("memory_edges"), group, work], name=group)
-        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
-        self.assertEqual(rec.stdout, nat.stdout, f"{group}: the recording differs from a native run")
-        return trace
+    PROGRAM = "memory_edges"
 
     def test_mremap(self):
         self.probe("mremap")
