@@ -46,6 +46,11 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
   const bool attached = ctx.proc.app_tracees.count(pid);
   if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) return answer(ctx, attached ? -EPERM : 0);
   if (!attached) return answer(ctx, -ESRCH);
+  // Natively a tracee that is not stopped answers nothing but ESRCH; so does one whose
+  // registers ckrr cannot tell now.
+  const bool needs_regs = req == PTRACE_GETREGS || req == PTRACE_GETFPREGS ||
+                          req == PTRACE_GETREGSET || req == PTRACE_PEEKUSER || req == 0x420e;
+  if (needs_regs && !view.has_regs) return answer(ctx, -ESRCH);
   switch (req) {
     case PTRACE_PEEKTEXT:
     case PTRACE_PEEKDATA: {

@@ -16,6 +16,7 @@ class FileStore;
 // entered its current call with, when it waits in the kernel).
 struct ThreadView {
   Task* task = nullptr;
+  bool has_regs = false;  // false: ckrr cannot tell them now (a new thread not yet stopped)
   Registers regs{};
   std::vector<uint8_t> xstate;
 };
@@ -40,7 +41,7 @@ class SessionServices {
   // Record: a call whose memory effects were guessed (ConservativeCapture), named for `ckrr info`.
   virtual void note_conservative(const std::string&) {}
   // Record: the recorded thread with this tid (as the app knows it), as a tracer of it would
-  // see it stopped now. False when there is no such thread (or ckrr cannot tell its registers).
+  // see it stopped now. False when there is no such thread.
   virtual bool recorded_thread(pid_t, ThreadView&) { return false; }
 };
 

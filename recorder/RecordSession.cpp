@@ -151,16 +151,17 @@ bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
   for (auto& [tid, rt] : tasks_) {
     if (rt.rec_tid != rec_tid) continue;
     out.task = rt.task.get();
+    if (rt.state == RecordedTask::State::Starting) return true;  // not stopped yet
     if (rt.entered && !rt.completed) {
       // Waiting in the kernel, so not in a ptrace stop: its registers at the call's entry, if
       // they were kept (a call noticed blocking late has none).
-      if (rt.entry_xstate.empty()) return false;
+      out.has_regs = !rt.entry_xstate.empty();
       out.regs = rt.entry_regs;
       out.xstate = rt.entry_xstate;
       return true;
     }
-    out.regs = rt.task->regs();
-    out.xstate = rt.task->xstate();
+    out.has_regs = rt.task->try_regs(&out.regs);
+    if (out.has_regs) out.xstate = rt.task->xstate();
     return true;
   }
   return false;
