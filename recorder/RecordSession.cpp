@@ -388,8 +388,13 @@ void RecordSession::loop() {
       done_ = true;
       break;
     }
-    release_parked_writers();
-    if (!runner_) schedule();
+    try {
+      release_parked_writers();
+      if (!runner_) schedule();
+    } catch (const TaskGone& g) {
+      on_vanished(g);
+      continue;
+    }
     bool need_tick = tasks_.size() > 1;
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
@@ -416,7 +421,11 @@ void RecordSession::loop() {
             syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
           }
         }
-        if (TickTimer::take()) on_tick();
+        try {
+          if (TickTimer::take()) on_tick();
+        } catch (const TaskGone& g) {
+          on_vanished(g);
+        }
         continue;
       }
     }
@@ -425,11 +434,29 @@ void RecordSession::loop() {
       early_stops_[r] = status;  // a new thread, before its parent's clone event
       continue;
     }
-    dispatch(it->second, TaskStop::decode(r, status));
+    try {
+      dispatch(it->second, TaskStop::decode(r, status));
+    } catch (const TaskGone& g) {
+      on_vanished(g);
+    }
   }
 }
 
+void RecordSession::on_vanished(const TaskGone& gone) {
+  // Killed between its stop and our next ptrace call. Deaths a wait already consumed go back to
+  // the main loop; the others come from waitpid. Until then the task is nobody's runner.
+  for (auto& [tid, rt] : tasks_)
+    if (std::optional<int> st = rt.task->take_death()) pending_stops_.emplace_back(tid, *st);
+  if (runner_ == gone.tid()) runner_ = 0;
+  auto it = tasks_.find(gone.tid());
+  if (it != tasks_.end()) it->second.state = RecordedTask::State::Vanished;
+}
+
 void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
+  if (rt.state == RecordedTask::State::Vanished && !s.gone()) {
+    ptrace(PTRACE_CONT, rt.task->tid(), nullptr, 0);  // on its way out: only its death matters
+    return;
+  }
   switch (s.kind) {
     case TaskStop::Kind::Seccomp:
       on_syscall(rt);
@@ -1358,7 +1385,8 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
     if (&o == &rt) continue;
     if (o.task->tgid() != rt.task->tgid()) continue;  // other processes: their own request
     if (o.interrupt_sent || o.rewind_on_stop || o.state == RecordedTask::State::Starting ||
-        o.state == RecordedTask::State::Running || !o.deferred.empty())
+        o.state == RecordedTask::State::Running || o.state == RecordedTask::State::Vanished ||
+        !o.deferred.empty())
       return false;
     SavedThread th;
     th.tid = o.rec_tid;

@@ -14,6 +14,7 @@
 #include "checkpoint/CheckpointWriter.h"
 #include "core/ExecutionPoint.h"
 #include "core/Task.h"
+#include "core/TaskGone.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -93,6 +94,8 @@ class RecordSession : public SessionServices {
   std::optional<int64_t> virtual_result(const RecordedTask& rt, long nr) const;
   void loop();
   void dispatch(RecordedTask& rt, const TaskStop& s);
+  // A task died under ckrr's hands (TaskGone): its death comes through waitpid like any exit.
+  void on_vanished(const TaskGone& gone);
   void schedule();
   void on_tick();
   void on_syscall(RecordedTask& rt);

@@ -22,6 +22,7 @@ struct RecordedTask {
     Running,    // the one thread running app code (the runner)
     InSyscall,  // inside a syscall (the runner while it does not block, else waiting)
     Ready,      // stopped, waiting for its turn to run
+    Vanished,   // killed under ckrr's hands (TaskGone): only its death is still to come
   };
   std::unique_ptr<Task> task;
   std::shared_ptr<ProcessState> proc;  // threads of a process share it

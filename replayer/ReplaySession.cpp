@@ -447,7 +447,7 @@ int ReplaySession::run() {
       fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
               (unsigned long long)next->seq, next->tid, summarize_event(*next).c_str(), rt.held,
               rt.started, rt.entered.has_value());
-    if (rt.entered && next->kind != EventKind::Exit) {  // else killed in the call
+    if (rt.entered && next->kind != EventKind::Exit) {  // (killed while it waited: no end)
       complete_entered(rt);
       continue;
     }
@@ -690,14 +690,17 @@ void ReplaySession::finish_process(ReplayTask& rt) {
     return x.tid() != x.tgid();
   });
   int leader_status = 0;
-  const int64_t recorded_status = peek("").result;
-  if (WIFSIGNALED(recorded_status) && WTERMSIG(recorded_status) == SIGKILL)
-    kill(rt.task->tgid(), SIGKILL);  // from another process: nothing in this one makes it
+  // Killed by SIGKILL (from outside, or by ckrr record's own end): no stop ever showed it, so
+  // the process is killed here, where its last event left it.
+  const int recorded = peek("").result;
+  const bool killed = WIFSIGNALED(recorded) && WTERMSIG(recorded) == SIGKILL;
+  if (killed) kill(rt.task->tgid(), SIGKILL);
   // Let the one making the exit (and any other held thread) go on first: the others are killed
   // by it wherever they are stopped.
   for (pid_t rec : members) {
     ReplayTask& m = tasks_.at(rec);
     warn_unfinished_write(m);
+    if (killed && !m.started) continue;  // its first stop may never come: collected below
     if (!m.started) ensure_started(m);
     if (m.held) {
       m.held = false;
@@ -712,7 +715,7 @@ void ReplaySession::finish_process(ReplayTask& rt) {
         if (m.task->tid() == m.task->tgid()) leader_status = s.raw_status;
         break;
       }
-      if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp) {
+      if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp && !killed) {
         Event& ev = peek("");
         throw Divergence(ev.seq, ev.tid, "the process went on where the recording has its end",
                          summarize_event(ev),
