@@ -36,6 +36,7 @@
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
 #include "recorder/ProcessRestart.h"
+#include "recorder/RecorderSignals.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -44,14 +45,7 @@ namespace ckrr {
 
 namespace {
 
-volatile sig_atomic_t g_terminate = 0;
 volatile sig_atomic_t g_checkpoint_requested = 0;
-void on_terminate(int) {
-  g_terminate = 1;
-}
-void on_checkpoint_request(int) {
-  g_checkpoint_requested = 1;
-}
 
 std::string interpreter_of(const std::string& exe) {
   int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
@@ -222,6 +216,7 @@ int RecordSession::run() {
                 << " events before that point\n";
     return 125;
   }
+  if (ended_by_signal_) return 128 + ended_by_signal_;
   return exit_code_;
 }
 
@@ -249,16 +244,7 @@ void RecordSession::start() {
   // What the program would have inherited from the shell, before ckrr changes its own handlers.
   uint64_t ignored = 0, blocked = 0;
   current_signal_state(&ignored, &blocked);
-  struct sigaction sa {};
-  sa.sa_handler = on_terminate;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-  struct sigaction ck {};
-  ck.sa_handler = on_checkpoint_request;
-  sigaction(SIGUSR2, &ck, nullptr);  // `ckrr checkpoint TRACE` or kill -USR2: one now
-  signal(SIGINT, SIG_IGN);           // the app, in the same process group, decides what ^C does
-  signal(SIGQUIT, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
+  install_recorder_signal_handlers();  // SIGTERM..., kill -USR2 (a checkpoint), kill(0, sig)
 
   LaunchInfo li;
   if (opt_.restart_from) {
@@ -388,6 +374,7 @@ void RecordSession::loop() {
       done_ = true;
       break;
     }
+    if (signals_to_recorder_pending()) on_signals_to_recorder();
     try {
       release_parked_writers();
       if (!runner_) schedule();
@@ -398,7 +385,7 @@ void RecordSession::loop() {
     bool need_tick = tasks_.size() > 1;
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
-    tick_.set_running(need_tick, 1000000ull);
+    tick_.set_running(need_tick || end_deadline_ns_, 1000000ull);
 
     pid_t r;
     int status = 0;
@@ -413,7 +400,14 @@ void RecordSession::loop() {
           break;
         }
         if (errno != EINTR) throw Error(errno_text("waitpid", errno));
-        if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+        if (signals_to_recorder_pending()) on_signals_to_recorder();
+        if (end_deadline_ns_ && now_ns() >= end_deadline_ns_) {
+          // Killed but not dead (an uninterruptible sleep): finish the trace without them.
+          std::cerr << "ckrr: " << tasks_.size()
+                    << " task(s) did not die within 1 s of SIGKILL; the trace ends here\n";
+          done_ = true;
+          break;
+        }
         if (g_checkpoint_requested && tasks_.size() == 1) {
           RecordedTask& rt = tasks_.begin()->second;
           if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty()) {
@@ -546,6 +540,37 @@ void RecordSession::on_tick() {
     rt.entry_xstate.clear();  // in the kernel already: no checkpoint while it waits
     runner_ = 0;
   }
+}
+
+bool RecordSession::is_recorded_process(pid_t pid) const {
+  for (const auto& [tid, rt] : tasks_)
+    if (rt.task->tgid() == pid) return true;
+  return false;
+}
+
+void RecordSession::on_signals_to_recorder() {
+  for (const SignalToRecorder& s : take_signals_to_recorder()) {
+    if (s.sender && is_recorded_process(s.sender)) continue;  // the program's kill(0, sig)
+    if (s.sig == SIGALRM) continue;                           // a stray tick
+    if (s.sig == SIGUSR2) {  // `ckrr checkpoint TRACE` or kill -USR2: one now
+      g_checkpoint_requested = 1;
+      continue;
+    }
+    if (ended_by_signal_) continue;
+    ended_by_signal_ = s.sig;
+    const char* abbrev = sigabbrev_np(s.sig);
+    std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(s.sig);
+    std::string from = s.sender ? " from pid " + std::to_string(s.sender) : "";
+    end_recording("ckrr record received " + name + from + ": the program was killed");
+  }
+}
+
+void RecordSession::end_recording(const std::string& why) {
+  if (!ended_by_.empty() || !failure_.empty()) return;
+  ended_by_ = why;
+  end_deadline_ns_ = now_ns() + 1000000000ull;
+  if (!opt_.quiet) std::cerr << "ckrr: " << why << "\n";
+  for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
 }
 
 void RecordSession::stop_app(const std::string& why) {
@@ -1699,6 +1724,7 @@ void RecordSession::finish() {
     row.last_seq = th.last_seq;
     index_->add_thread(row);
   }
+  if (!ended_by_.empty()) index_->set_meta("ended_by", ended_by_);
   index_->finalize();       // marks the index complete...
   if (!failure_.empty()) {  // ...but the recording is not
     index_->set_meta("stopped_because", failure_);

@@ -169,6 +169,13 @@ class RecordSession : public SessionServices {
   bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
+  // Signals sent to ckrr itself (RecorderSignals): the program's own kill(0, sig) is ignored,
+  // SIGUSR2 asks for a checkpoint, the others end the recording.
+  void on_signals_to_recorder();
+  // Ends the recording without failing it: the program is killed (its deaths are recorded as
+  // any SIGKILL's) and the trace stays complete, with `why` in its meta `ended_by`.
+  void end_recording(const std::string& why);
+  bool is_recorded_process(pid_t pid) const;
   void finish();
   RecordedTask* main_task();
   bool fatal_by_default(pid_t tgid, int sig) const;
@@ -193,7 +200,10 @@ class RecordSession : public SessionServices {
   uint64_t next_seq_ = 1;
   bool done_ = false;
   int exit_code_ = 0;
-  std::string failure_;  // why the recording stopped early
+  std::string failure_;   // why the recording stopped early
+  std::string ended_by_;  // why ckrr ended a complete recording itself (end_recording)
+  int ended_by_signal_ = 0;
+  uint64_t end_deadline_ns_ = 0;  // tasks not dead by then are left behind (unkillable sleep)
   // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
   std::map<std::string, uint64_t> conservative_;
   uint64_t deferred_count_ = 0;

@@ -182,6 +182,7 @@ void ReplaySession::start() {
     total_events_ = index_->event_count();
     complete_ = index_->meta("complete").value_or("0") == "1";
     stopped_because_ = index_->meta("stopped_because").value_or("");
+    ended_by_ = index_->meta("ended_by").value_or("");
     for (const MappedFileRow& f : index_->mapped_files()) stored_of_path_[f.path] = f.stored;
   } catch (const TraceError&) {
     index_.reset();  // a crashed recorder's index: replay from the log alone, from the start
@@ -439,6 +440,8 @@ int ReplaySession::run() {
         std::cerr << "ckrr: warning: the recording ends without the program's exit; replayed "
                      "all of its "
                   << last_seq_ << " events\n";
+      if (!ended_by_.empty())
+        std::cerr << "ckrr replay: the recording ends here, as recorded: " << ended_by_ << "\n";
       return main_status_.value_or(0);
     }
     ReplayTask& rt = task_of(*next);

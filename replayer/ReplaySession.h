@@ -187,6 +187,7 @@ class ReplaySession : public SessionServices {
   uint64_t total_events_ = 0;
   bool complete_ = false;        // the recorder finished (index meta)
   std::string stopped_because_;  // why a recording stopped early
+  std::string ended_by_;         // why the recorder ended a complete recording (SIGTERM...)
   uint64_t last_seq_ = 0;
   bool stopped_ = false;
   bool done_ = false;
