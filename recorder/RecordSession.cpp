@@ -699,6 +699,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   Registers for_kernel = regs;
   rt.translated = ids_.translate_args(t, nr, for_kernel);
   if (rt.translated) t.set_regs(for_kernel);
+  if (is_clone_call(nr)) strip_clone_untraced(t, nr, args);
   rt.state = RecordedTask::State::InSyscall;
   // A signal held back for the next syscall boundary is raised again now: a call that would
   // wait (pause, a read) is interrupted by it, and it is delivered at the call's return.

@@ -808,6 +808,7 @@ void ReplaySession::on_syscall(Task& t) {
 void ReplaySession::start_clone(Task& t, const Event& ev) {
   // At the call's entry: let the kernel create the thread or process; map it to the recorded
   // tid (the call's recorded result).
+  strip_clone_untraced(t, ev.nr, ev.args);
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.kind != TaskStop::Kind::Clone)
