@@ -35,6 +35,7 @@
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
+#include "recorder/JobStops.h"
 #include "recorder/ProcessRestart.h"
 #include "recorder/RecorderSignals.h"
 #include "storage/LaunchInfo.h"
@@ -368,6 +369,7 @@ void RecordSession::start_restarted(LaunchInfo& li) {
 }
 
 void RecordSession::loop() {
+  start_watchdog();
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
   while (!done_) {
     if (tasks_.empty()) {
@@ -382,7 +384,7 @@ void RecordSession::loop() {
       on_vanished(g);
       continue;
     }
-    bool need_tick = tasks_.size() > 1;
+    bool need_tick = tasks_.size() > 1 || !job_stopped_.empty();
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
     tick_.set_running(need_tick || end_deadline_ns_, 1000000ull);
@@ -401,6 +403,7 @@ void RecordSession::loop() {
         }
         if (errno != EINTR) throw Error(errno_text("waitpid", errno));
         if (signals_to_recorder_pending()) on_signals_to_recorder();
+        if (orphans_stalled_.exchange(false)) end_stalled_orphans();
         if (end_deadline_ns_ && now_ns() >= end_deadline_ns_) {
           // Killed but not dead (an uninterruptible sleep): finish the trace without them.
           std::cerr << "ckrr: " << tasks_.size()
@@ -510,6 +513,7 @@ void RecordSession::schedule() {
 }
 
 void RecordSession::on_tick() {
+  if (!job_stopped_.empty()) resume_job_stopped();
   if (!runner_ && ready_.empty()) stop_stale_write_holders();
   if (!runner_) return;
   auto it = tasks_.find(runner_);
@@ -565,6 +569,40 @@ void RecordSession::on_signals_to_recorder() {
   }
 }
 
+void RecordSession::start_watchdog() {
+  // Quiet this long after the main program ended: its leftover processes are done waiting.
+  constexpr uint64_t kOrphanQuietNs = 2000000000ull;
+  const uint64_t report_ns = Watchdog::quiet_from_env(10000000000ull);
+  supervisor_tid_ = static_cast<pid_t>(syscall(SYS_gettid));
+  watchdog_ = std::make_unique<Watchdog>(
+      std::min(kOrphanQuietNs, report_ns), [this, report_ns](const Watchdog::Stall& st) {
+        if (main_ended_.load()) {
+          orphans_stalled_.store(true);
+          syscall(SYS_tgkill, getpid(), supervisor_tid_, SIGALRM);  // out of its waitpid
+          return true;
+        }
+        // Waiting in the kernel for input is the program's business; a thread ckrr holds
+        // stopped while nothing moves is ckrr's.
+        if (!st.ckrr_holds || st.quiet_ns < report_ns) return false;
+        std::string text = "ckrr: watchdog: no progress for " +
+                           std::to_string(st.quiet_ns / 1000000000ull) +
+                           " s and no thread runs; the traced threads:\n" + st.report;
+        fputs(text.c_str(), stderr);
+        return true;
+      });
+}
+
+void RecordSession::end_stalled_orphans() {
+  if (!ended_by_.empty() || tasks_.empty()) return;
+  std::set<pid_t> pids;
+  for (const auto& [tid, rt] : tasks_) pids.insert(rt.proc->recorded_pid);
+  std::string list;
+  for (pid_t p : pids) list += " " + std::to_string(p);
+  end_recording("the program ended; the " + std::to_string(pids.size()) +
+                " process(es) it left behind (pid" + list +
+                ") waited 2 s with nothing happening and were killed");
+}
+
 void RecordSession::end_recording(const std::string& why) {
   if (!ended_by_.empty() || !failure_.empty()) return;
   ended_by_ = why;
@@ -588,6 +626,7 @@ void RecordSession::emit(Event& ev) {
     th->second.last_seq = ev.seq;
   }
   log_->append(ev, summarize_event(ev));
+  if (watchdog_) watchdog_->progress();
   if (log_->failed() && failure_.empty()) stop_app("writing the trace failed: " + log_->error());
 }
 
@@ -1069,6 +1108,10 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     ready_.push_back(t.tid());
     return;
   }
+  if (is_stop_signal(sig) && in_group_stop(t.tid())) {
+    on_group_stop(rt);
+    return;
+  }
   siginfo_t si = t.siginfo();
   if (sig == SIGSTOP && sent_by_us(si) && rt.interrupt_sent) {
     rt.interrupt_sent = false;
@@ -1084,7 +1127,9 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
       return;
     }
   }
-  if (is_stop_signal(sig)) {  // the app cannot be stopped while recorded
+  if (sig == SIGTSTP && si.si_code == SI_KERNEL) {
+    // The terminal's ^Z: ckrr cannot be suspended with its program (it ignores SIGTSTP so that
+    // the program's kill(0, SIGTSTP) does not stop it), so the program is not either.
     t.cont();
     return;
   }
@@ -1125,7 +1170,9 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const bool fatal = fatal_by_default(tgid, sig);
   if (fatal) settle_entered_calls(tgid, &rt);
   emit_for(rt, ev);
-  rt.at_boundary = false;
+  // A stop signal with its default action runs no app code: a SIGCONT that ends the stop comes
+  // at this same point (replay raises it there too), as natively before any instruction.
+  rt.at_boundary = !fault && is_stop_signal(sig) && !has_signal_handler(t.tid(), sig);
   if (!fault && has_signal_handler(t.tid(), sig)) {
     // Replay delivers it the same way: the frame's fault words are cleared in both.
     if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2]))
@@ -1136,6 +1183,33 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   if (fatal) {
     runner_ = 0;
     reap_process(tgid);
+  }
+}
+
+void RecordSession::on_group_stop(RecordedTask& rt) {
+  // Stopped for real: the parent's waitpid(WUNTRACED) sees it once every thread is stopped.
+  rt.stopped_in_syscall = rt.state == RecordedTask::State::InSyscall;
+  rt.state = RecordedTask::State::JobStopped;
+  job_stopped_.insert(rt.task->tid());
+  if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+void RecordSession::resume_job_stopped() {
+  std::vector<pid_t> go;
+  for (pid_t tid : job_stopped_)
+    if (sigcont_pending(tid)) go.push_back(tid);
+  for (pid_t tid : go) {
+    job_stopped_.erase(tid);
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end()) continue;
+    RecordedTask& rt = it->second;
+    if (rt.stopped_in_syscall) {  // on to the call's exit stop, as before the stop
+      rt.state = RecordedTask::State::InSyscall;
+      rt.task->resume_syscall();
+    } else {  // its turn comes; SIGCONT is then delivered (an asynchronous signal)
+      rt.state = RecordedTask::State::Ready;
+      ready_.push_back(tid);
+    }
   }
 }
 
@@ -1676,6 +1750,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   const pid_t rec_pid = rt.proc->recorded_pid;
   const bool leader = tid == tgid;
   if (runner_ == tid) runner_ = 0;
+  job_stopped_.erase(tid);
   tasks_.erase(tid);
   if (!leader) return;
   // The process is gone (its leader is reported last).
@@ -1687,16 +1762,26 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   emit(ev);
   processes_[rec_pid].status = raw_status;
   if (tid == main_tid_) {
+    main_ended_.store(true);
     if (WIFEXITED(raw_status))
       exit_code_ = WEXITSTATUS(raw_status);
     else if (WIFSIGNALED(raw_status))
       exit_code_ = 128 + WTERMSIG(raw_status);
     index_->set_meta("exit_status", std::to_string(raw_status));
+    if (!tasks_.empty() && ended_by_.empty()) {
+      std::set<pid_t> left;
+      for (const auto& [t, o] : tasks_) left.insert(o.proc->recorded_pid);
+      std::cerr << "ckrr: the program ended; still recording the " << left.size()
+                << " process(es) it left behind, until they end or all wait 2 s with nothing"
+                   " happening (then they are killed); kill -TERM "
+                << getpid() << " ends the recording now\n";
+    }
   }
   if (tasks_.empty()) done_ = true;
 }
 
 void RecordSession::finish() {
+  watchdog_.reset();
   uint64_t duration = now_ns();
   log_->close();
   index_->set_meta("duration_ns", std::to_string(duration));

@@ -1,6 +1,7 @@
 #pragma once
 // ckrr record: runs the program under ptrace + seccomp, turns every nondeterministic input into
 // an event (dispatching each trapped syscall to the plugin that owns it), and writes the trace.
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "core/ExecutionPoint.h"
 #include "core/Task.h"
 #include "core/TaskGone.h"
+#include "core/Watchdog.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -122,6 +124,9 @@ class RecordSession : public SessionServices {
   void note_altstack(RecordedTask& rt, uint64_t ss_addr);
   void on_signal(RecordedTask& rt, int sig);
   void on_interrupted(RecordedTask& rt);
+  // Job control (JobStops.h): a thread entered a group stop / the stop of some ended.
+  void on_group_stop(RecordedTask& rt);
+  void resume_job_stopped();
   // Spin loop check at a stop in app code: the thread runs on to the same rip; true when it
   // comes back with the same registers and stack (it waits for another thread).
   enum class Probe { Spin, NotSpin, OtherStop };
@@ -176,6 +181,9 @@ class RecordSession : public SessionServices {
   // any SIGKILL's) and the trace stays complete, with `why` in its meta `ended_by`.
   void end_recording(const std::string& why);
   bool is_recorded_process(pid_t pid) const;
+  void start_watchdog();
+  // The watchdog saw the leftovers of an ended program all wait: end the recording.
+  void end_stalled_orphans();
   void finish();
   RecordedTask* main_task();
   bool fatal_by_default(pid_t tgid, int sig) const;
@@ -190,6 +198,7 @@ class RecordSession : public SessionServices {
   std::map<pid_t, int> early_stops_;     // new threads that stopped before their parent's event
   std::deque<std::pair<pid_t, int>> pending_stops_;  // collected while waiting for one task
   std::deque<pid_t> ready_;
+  std::set<pid_t> job_stopped_;  // threads in a group stop
   pid_t runner_ = 0;
   pid_t main_tid_ = 0;
   std::map<pid_t, ProcessRecord> processes_;  // by recorded pid
@@ -206,6 +215,12 @@ class RecordSession : public SessionServices {
   uint64_t end_deadline_ns_ = 0;  // tasks not dead by then are left behind (unkillable sleep)
   // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
   std::map<std::string, uint64_t> conservative_;
+  // The main program has ended: what is left (daemons, orphans) is recorded while it makes
+  // progress, and killed once it has all waited kOrphanQuietNs with nothing happening.
+  std::atomic<bool> main_ended_{false};
+  std::atomic<bool> orphans_stalled_{false};
+  pid_t supervisor_tid_ = 0;
+  std::unique_ptr<Watchdog> watchdog_;
   uint64_t deferred_count_ = 0;
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
   uint64_t skipped_checkpoints_ = 0;

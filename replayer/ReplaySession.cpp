@@ -43,6 +43,17 @@
 namespace ckrr {
 
 namespace {
+// A signal stop that is not a fault at an instruction: a signal about to be delivered, or a
+// group stop (no siginfo). Replay drops such stops that it did not cause.
+bool foreign_signal_stop(Task& t, const TaskStop& s) {
+  if (s.kind != TaskStop::Kind::Signal) return false;
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, t.tid(), nullptr, &si) != 0) return errno == EINVAL;
+  return !is_synchronous_fault(s.sig, si);
+}
+}  // namespace
+
+namespace {
 
 std::string call_text(long nr, const uint64_t* a) {
   char buf[256];
@@ -430,6 +441,22 @@ Event* ReplaySession::peek_or_end() {
 
 int ReplaySession::run() {
   start();
+  // Replay never waits for the outside world (calls are emulated): a stretch with no event and
+  // no thread running is a hang. Name what each thread waits for and end it (the killed
+  // process then shows as a divergence).
+  Watchdog watchdog(Watchdog::quiet_from_env(10000000000ull), [](const Watchdog::Stall& st) {
+    std::string text =
+        "ckrr replay: watchdog: no progress for " + std::to_string(st.quiet_ns / 1000000000ull) +
+        " s and no thread runs; ending the replay. The traced threads:\n" + st.report;
+    fputs(text.c_str(), stderr);
+    for (pid_t tid : st.tids) kill(tid, SIGKILL);
+    return true;
+  });
+  watchdog_ = &watchdog;
+  struct Forget {
+    Watchdog*& w;
+    ~Forget() { w = nullptr; }
+  } forget{watchdog_};
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
   // Event-driven: each event names its thread; that thread alone runs until its next stop, which
   // must be that event. Only one thread runs app code at a time, as when recording.
@@ -503,6 +530,10 @@ void ReplaySession::resume_held(ReplayTask& rt) {
     return;
   }
   rt.pending_async = false;
+  // A stop signal's default action is not taken again: replay needs no stop (the waits that
+  // saw it are answered from the log), and whether the kernel stops the process depends on its
+  // process group, which differs (an orphaned group's SIGTSTP is discarded when recording).
+  if (is_stop_signal(sig) && !has_signal_handler(rt.task->tid(), sig)) sig = 0;
   rt.task->cont(sig);
 }
 
@@ -531,7 +562,7 @@ void ReplaySession::on_enter(ReplayTask& rt) {
   Task& t = *rt.task;
   if (s.kind != TaskStop::Kind::Seccomp) {
     // A foreign signal on the way is dropped; anything else is not what was recorded.
-    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo())) {
+    if (foreign_signal_stop(t, s)) {
       resume_app(t);
       return;
     }
@@ -656,8 +687,7 @@ void ReplaySession::reach_point(ReplayTask& rt) {
       t.cont();
       continue;
     }
-    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo()) &&
-        !(injecting_ && injecting_->si_signo == s.sig)) {
+    if (foreign_signal_stop(t, s) && !(injecting_ && injecting_->si_signo == s.sig)) {
       t.cont();  // from outside the replay (a real child's SIGCHLD): not part of the run
       continue;
     }
@@ -1123,6 +1153,7 @@ std::optional<int> ReplaySession::on_gone(int raw_status) {
 
 void ReplaySession::after_event(Task& t, const Event& ev) {
   last_seq_ = ev.seq;
+  if (watchdog_) watchdog_->progress();
   if (opt_.progress && (ev.seq & 255) == 0) {
     uint64_t now = monotonic_ns();
     if (now - last_progress_ns_ > 100000000ull) {

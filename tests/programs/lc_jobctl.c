@@ -20,7 +20,12 @@ static void* stopper(void* arg) {
   return NULL;
 }
 
+static int go[2];  // the child ends only once the parent has seen it continue
+
 static void child(int sig, int from_thread) {
+  // Its own process group, whose parent is in the session: not orphaned, so SIGTSTP stops it
+  // (an orphaned group's SIGTSTP is discarded).
+  setpgid(0, 0);
   signal(SIGCONT, on_cont);
   if (from_thread) {
     pthread_t t;
@@ -29,12 +34,16 @@ static void child(int sig, int from_thread) {
   } else {
     raise(sig);
   }
-  printf("child %d: resumed, SIGCONT handled %d\n", sig, (int)conts);
+  int seen = conts;
+  char x;
+  read(go[0], &x, 1);
+  printf("child %d: resumed, SIGCONT handled %d\n", sig, seen);
   fflush(stdout);
   _exit(3);
 }
 
 static void round_(int sig, int from_thread) {
+  pipe(go);
   pid_t c = fork();
   if (c == 0) child(sig, from_thread);
   int st;
@@ -46,9 +55,12 @@ static void round_(int sig, int from_thread) {
   r = waitpid(c, &st, WCONTINUED);
   printf("parent: %d %s\n", r == c, WIFCONTINUED(st) ? "continued" : "not continued");
   fflush(stdout);
+  write(go[1], "x", 1);
   r = waitpid(c, &st, 0);
   printf("parent: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   fflush(stdout);
+  close(go[0]);
+  close(go[1]);
 }
 
 int main(void) {
