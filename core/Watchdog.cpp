@@ -39,7 +39,7 @@ const char* state_name(char s) {
     case 'D':
       return "uninterruptible sleep";
     case 't':
-      return "stopped for ckrr (ptrace stop)";
+      return "stopped under ptrace (held by ckrr, or a job-control stop)";
     case 'T':
       return "stopped (job control)";
     case 'Z':
@@ -114,6 +114,7 @@ uint64_t Watchdog::quiet_from_env(uint64_t fallback_ns) {
   const char* e = getenv("CKRR_WATCHDOG_SECONDS");
   if (!e || !*e) return fallback_ns;
   double s = atof(e);
+  if (s == 0 && e[0] == '0') return 0;
   return s > 0 ? static_cast<uint64_t>(s * 1e9) : fallback_ns;
 }
 

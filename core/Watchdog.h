@@ -44,7 +44,8 @@ class Watchdog {
   // is running, then at every check (about quiet_ns / 4) until it returns true (done with this
   // stall: called again only after progress).
   Watchdog(uint64_t quiet_ns, std::function<bool(const Stall&)> on_stall);
-  // The quiet time before a report: $CKRR_WATCHDOG_SECONDS, else fallback_ns.
+  // The quiet time before a report: $CKRR_WATCHDOG_SECONDS, else fallback_ns; 0 when it is
+  // "0" (no watchdog: the sessions then start none).
   static uint64_t quiet_from_env(uint64_t fallback_ns);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;

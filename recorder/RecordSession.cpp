@@ -387,7 +387,7 @@ void RecordSession::loop() {
     bool need_tick = tasks_.size() > 1 || !job_stopped_.empty();
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
-    tick_.set_running(need_tick || end_deadline_ns_, 1000000ull);
+    tick_.set_running(need_tick || end_deadline_ns_ || sigint_deadline_ns_, 1000000ull);
 
     pid_t r;
     int status = 0;
@@ -404,6 +404,8 @@ void RecordSession::loop() {
         if (errno != EINTR) throw Error(errno_text("waitpid", errno));
         if (signals_to_recorder_pending()) on_signals_to_recorder();
         if (orphans_stalled_.exchange(false)) end_stalled_orphans();
+        if (sigint_deadline_ns_ && !ended_by_signal_ && now_ns() >= sigint_deadline_ns_)
+          end_on_signal(SIGINT, sigint_sender_);
         if (end_deadline_ns_ && now_ns() >= end_deadline_ns_) {
           // Killed but not dead (an uninterruptible sleep): finish the trace without them.
           std::cerr << "ckrr: " << tasks_.size()
@@ -561,18 +563,31 @@ void RecordSession::on_signals_to_recorder() {
       continue;
     }
     if (ended_by_signal_) continue;
+    if (s.sig == SIGINT && !sigint_deadline_ns_) {
+      // Sent to the whole group (kill -INT -PGRP, like the terminal's ^C), the program got it
+      // too and decides: it has half a second to end by itself before ckrr ends the recording.
+      sigint_deadline_ns_ = now_ns() + 500000000ull;
+      sigint_sender_ = s.sender;
+      continue;
+    }
     ended_by_signal_ = s.sig;
-    const char* abbrev = sigabbrev_np(s.sig);
-    std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(s.sig);
-    std::string from = s.sender ? " from pid " + std::to_string(s.sender) : "";
-    end_recording("ckrr record received " + name + from + ": the program was killed");
+    end_on_signal(s.sig, s.sender);
   }
+}
+
+void RecordSession::end_on_signal(int sig, pid_t sender) {
+  ended_by_signal_ = sig;
+  const char* abbrev = sigabbrev_np(sig);
+  std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+  std::string from = sender ? " from pid " + std::to_string(sender) : "";
+  end_recording("ckrr record received " + name + from + ": the program was killed");
 }
 
 void RecordSession::start_watchdog() {
   // Quiet this long after the main program ended: its leftover processes are done waiting.
   constexpr uint64_t kOrphanQuietNs = 2000000000ull;
   const uint64_t report_ns = Watchdog::quiet_from_env(10000000000ull);
+  if (!report_ns) return;  // none (CKRR_WATCHDOG_SECONDS=0): leftover processes are waited for
   supervisor_tid_ = static_cast<pid_t>(syscall(SYS_gettid));
   watchdog_ = std::make_unique<Watchdog>(
       std::min(kOrphanQuietNs, report_ns), [this, report_ns](const Watchdog::Stall& st) {
@@ -1126,6 +1141,10 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
       t.cont();
       return;
     }
+  }
+  if (sig == SIGSTOP && sent_by_us(si)) {  // one of ours that came late: never delivered
+    t.cont();
+    return;
   }
   if (sig == SIGTSTP && si.si_code == SI_KERNEL) {
     // The terminal's ^Z: ckrr cannot be suspended with its program (it ignores SIGTSTP so that

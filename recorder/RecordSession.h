@@ -180,6 +180,7 @@ class RecordSession : public SessionServices {
   // Ends the recording without failing it: the program is killed (its deaths are recorded as
   // any SIGKILL's) and the trace stays complete, with `why` in its meta `ended_by`.
   void end_recording(const std::string& why);
+  void end_on_signal(int sig, pid_t sender);
   bool is_recorded_process(pid_t pid) const;
   void start_watchdog();
   // The watchdog saw the leftovers of an ended program all wait: end the recording.
@@ -212,6 +213,8 @@ class RecordSession : public SessionServices {
   std::string failure_;   // why the recording stopped early
   std::string ended_by_;  // why ckrr ended a complete recording itself (end_recording)
   int ended_by_signal_ = 0;
+  uint64_t sigint_deadline_ns_ = 0;  // a SIGINT from outside: the program's chance to end first
+  pid_t sigint_sender_ = 0;
   uint64_t end_deadline_ns_ = 0;  // tasks not dead by then are left behind (unkillable sleep)
   // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
   std::map<std::string, uint64_t> conservative_;

@@ -444,15 +444,17 @@ int ReplaySession::run() {
   // Replay never waits for the outside world (calls are emulated): a stretch with no event and
   // no thread running is a hang. Name what each thread waits for and end it (the killed
   // process then shows as a divergence).
-  Watchdog watchdog(Watchdog::quiet_from_env(10000000000ull), [](const Watchdog::Stall& st) {
-    std::string text =
-        "ckrr replay: watchdog: no progress for " + std::to_string(st.quiet_ns / 1000000000ull) +
-        " s and no thread runs; ending the replay. The traced threads:\n" + st.report;
-    fputs(text.c_str(), stderr);
-    for (pid_t tid : st.tids) kill(tid, SIGKILL);
-    return true;
-  });
-  watchdog_ = &watchdog;
+  std::optional<Watchdog> watchdog;
+  if (uint64_t quiet = Watchdog::quiet_from_env(10000000000ull))
+    watchdog.emplace(quiet, [](const Watchdog::Stall& st) {
+      std::string text =
+          "ckrr replay: watchdog: no progress for " + std::to_string(st.quiet_ns / 1000000000ull) +
+          " s and no thread runs; ending the replay. The traced threads:\n" + st.report;
+      fputs(text.c_str(), stderr);
+      for (pid_t tid : st.tids) kill(tid, SIGKILL);
+      return true;
+    });
+  watchdog_ = watchdog ? &*watchdog : nullptr;
   struct Forget {
     Watchdog*& w;
     ~Forget() { w = nullptr; }
