@@ -452,6 +452,7 @@ void RecordSession::on_vanished(const TaskGone& gone) {
 }
 
 void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
+  if (s.kind != TaskStop::Kind::Signal) rt.at_handler_entry = false;
   if (rt.state == RecordedTask::State::Vanished && !s.gone()) {
     ptrace(PTRACE_CONT, rt.task->tid(), nullptr, 0);  // on its way out: only its death matters
     return;
@@ -1123,6 +1124,8 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     ready_.push_back(t.tid());
     return;
   }
+  const bool at_entry = rt.at_handler_entry;
+  rt.at_handler_entry = false;
   if (is_stop_signal(sig) && in_group_stop(t.tid())) {
     on_group_stop(rt);
     return;
@@ -1154,7 +1157,8 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   }
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
-  bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  bool boundary = (rt.at_boundary && same_position(regs, rt.last_regs)) ||
+                  (!fault && at_entry && same_position(regs, rt.handler_entry));
   if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
     // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
     // app may rely on it arriving right there, so place it by registers, now. (After
@@ -1194,8 +1198,13 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   rt.at_boundary = !fault && is_stop_signal(sig) && !has_signal_handler(t.tid(), sig);
   if (!fault && has_signal_handler(t.tid(), sig)) {
     // Replay delivers it the same way: the frame's fault words are cleared in both.
-    if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2]))
+    Registers entry;
+    if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2], &entry)) {
       pending_stops_.emplace_front(t.tid(), other->raw_status);
+    } else {
+      rt.at_handler_entry = true;
+      rt.handler_entry = entry;
+    }
     return;
   }
   t.cont(sig);

@@ -72,7 +72,12 @@ struct RecordedTask {
   // Ready only because a wait timed out (futex ETIMEDOUT, a sleep's end): a timer may fire late,
   // so such a thread never forces a preemption soon (replaying one is costly: see ARCHITECTURE).
   bool woke_by_timeout = false;
-  bool stopped_in_syscall = false;  // JobStopped from inside a call: resumed to its exit stop
+  bool stopped_in_syscall = false;
+  // Just delivered a signal to its handler, whose first instruction has not run: another
+  // signal stopping it there (one that was pending too) is delivered at once, nested, as
+  // natively; replay raises it before that same delivery.
+  bool at_handler_entry = false;
+  Registers handler_entry{};  // JobStopped from inside a call: resumed to its exit stop
 };
 
 }  // namespace ckrr
