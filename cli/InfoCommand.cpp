@@ -151,6 +151,7 @@ int cmd_info(const std::vector<std::string>& argv) {
             << human_bytes(dir_size(trace.files_dir())) << ")\n";
   bool complete = meta("complete") == "1";
   std::cout << "complete: " << (complete ? "yes" : "no") << "\n";
+  if (std::string by = meta("ended_by"); !by.empty()) std::cout << "ended by: " << by << "\n";
   if (!complete) {
     std::string why = meta("stopped_because");
     std::cout << "note: "

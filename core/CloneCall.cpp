@@ -40,4 +40,18 @@ CloneCall decode_clone_call(Task& t, long nr, const uint64_t* a) {
   return c;
 }
 
+void strip_clone_untraced(Task& t, long nr, const uint64_t* args) {
+  if (nr == SYS_clone && (args[0] & CLONE_UNTRACED)) {
+    Registers r = t.regs();
+    r.rdi &= ~static_cast<uint64_t>(CLONE_UNTRACED);
+    t.set_regs(r);
+  } else if (nr == SYS_clone3 && args[1] >= sizeof(uint64_t)) {
+    uint64_t flags = 0;
+    if (t.try_read(args[0], &flags, sizeof flags) && (flags & CLONE_UNTRACED)) {
+      flags &= ~static_cast<uint64_t>(CLONE_UNTRACED);
+      t.write(args[0], &flags, sizeof flags);
+    }
+  }
+}
+
 }  // namespace ckrr

@@ -7,6 +7,7 @@
 
 #include "core/Error.h"
 #include "core/SyscallRegisters.h"
+#include "core/TaskGone.h"
 
 namespace ckrr {
 
@@ -37,6 +38,8 @@ long inject_syscall_anywhere(Task& t, uint64_t insn, long nr,
     TaskStop s = t.wait();
     if (s.kind == TaskStop::Kind::SyscallStop)
       ++syscall_stops;
+    else if (s.gone())
+      throw TaskGone(t.tid(), "injected syscall " + std::to_string(nr) + ": " + s.describe());
     else if (s.kind != TaskStop::Kind::Seccomp)
       throw Error("injected syscall " + std::to_string(nr) + ": unexpected " + s.describe());
   }

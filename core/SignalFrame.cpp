@@ -28,10 +28,12 @@ bool has_signal_handler(pid_t tid, int sig) {
   return false;
 }
 
-std::optional<TaskStop> deliver_async_signal(Task& t, int sig, uint64_t interrupted_rip) {
+std::optional<TaskStop> deliver_async_signal(Task& t, int sig, uint64_t interrupted_rip,
+                                             Registers* entry) {
   t.single_step(sig);
   TaskStop s = t.wait();
   if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP) return s;
+  if (entry) *entry = t.regs();
   uint64_t sp = t.regs().rsp;
   uint64_t ip = 0;
   // Only a frame that is the one just built (its saved rip is where the thread was).

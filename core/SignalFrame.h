@@ -15,7 +15,9 @@ namespace ckrr {
 bool has_signal_handler(pid_t tid, int sig);
 // Delivers the asynchronous signal sig (with a handler) and clears the frame's fault words;
 // interrupted_rip is where the thread was. Returns nullopt with the task running in the
-// handler, or the stop that came instead (the task stays stopped there).
-std::optional<TaskStop> deliver_async_signal(Task& t, int sig, uint64_t interrupted_rip);
+// handler, or the stop that came instead (the task stays stopped there). entry, when given,
+// gets the registers at the handler's first instruction.
+std::optional<TaskStop> deliver_async_signal(Task& t, int sig, uint64_t interrupted_rip,
+                                             Registers* entry = nullptr);
 
 }  // namespace ckrr

@@ -13,15 +13,24 @@
 
 #include "core/Error.h"
 #include "core/SyscallRegisters.h"
+#include "core/TaskGone.h"
 
 namespace ckrr {
 
 namespace {
 void check_ptrace(long r, const char* what, pid_t tid) {
-  if (r < 0)
-    throw Error(errno_text(std::string("ptrace ") + what + " of " + std::to_string(tid), errno));
+  if (r >= 0) return;
+  const int err = errno;
+  std::string text = errno_text(std::string("ptrace ") + what + " of " + std::to_string(tid), err);
+  if (err == ESRCH) throw TaskGone(tid, text);
+  throw Error(text);
 }
 }  // namespace
+
+bool task_vanished(pid_t tid) {
+  errno = 0;
+  return ptrace(PTRACE_PEEKUSER, tid, nullptr, nullptr) == -1 && errno == ESRCH;
+}
 
 Task::Task(pid_t tid, pid_t tgid) : tid_(tid), tgid_(tgid) {
   reopen_mem();
@@ -88,8 +97,10 @@ void Task::read(uint64_t addr, void* out, size_t len) {
   if (!try_read(addr, out, len)) {
     char buf[64];
     snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
-    throw Error("cannot read " + std::to_string(len) + " bytes at " + buf + " in task " +
-                std::to_string(tid_));
+    std::string text = "cannot read " + std::to_string(len) + " bytes at " + buf + " in task " +
+                       std::to_string(tid_);
+    if (task_vanished(tid_)) throw TaskGone(tid_, text);
+    throw Error(text);
   }
 }
 
@@ -121,8 +132,10 @@ void Task::write(uint64_t addr, const void* data, size_t len) {
       if (n < 0 && errno == EINTR) continue;
       char buf[64];
       snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr + done));
-      throw Error("cannot write " + std::to_string(len) + " bytes at " + buf + " in task " +
-                  std::to_string(tid_));
+      std::string text = "cannot write " + std::to_string(len) + " bytes at " + buf + " in task " +
+                         std::to_string(tid_);
+      if (task_vanished(tid_)) throw TaskGone(tid_, text);
+      throw Error(text);
     }
     done += n;
   }
@@ -159,7 +172,9 @@ TaskStop Task::wait_interruptible(const std::function<void()>& on_eintr) {
     throw Error(errno_text("waitpid " + std::to_string(tid_), errno));
   }
   invalidate();
-  return TaskStop::decode(tid_, status);
+  TaskStop s = TaskStop::decode(tid_, status);
+  if (s.gone()) death_ = status;
+  return s;
 }
 
 std::optional<TaskStop> Task::wait_unless(const std::function<bool()>& give_up) {
@@ -172,7 +187,9 @@ std::optional<TaskStop> Task::wait_unless(const std::function<bool()>& give_up) 
     throw Error(errno_text("waitpid " + std::to_string(tid_), errno));
   }
   invalidate();
-  return TaskStop::decode(tid_, status);
+  TaskStop s = TaskStop::decode(tid_, status);
+  if (s.gone()) death_ = status;
+  return s;
 }
 
 bool Task::try_regs(Registers* out) {
@@ -239,21 +256,23 @@ long Task::inject_syscall(uint64_t syscall_insn, bool allowed_by_seccomp, long n
         syscall(SYS_tgkill, tgid_, tid_, s.sig);
       }
     }
-    return Error("injected " + std::to_string(nr) + ": unexpected " + s.describe() + from);
+    std::string text = "injected " + std::to_string(nr) + ": unexpected " + s.describe() + from;
+    if (s.gone()) throw TaskGone(tid_, text);
+    throw Error(text);
   };
   long result;
   if (allowed_by_seccomp) {
     cont();
     TaskStop s = wait();
-    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP) throw fail(s);
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP) fail(s);
     result = static_cast<long>(regs().rax);
   } else {
     cont();
     TaskStop s = wait();
-    if (s.kind != TaskStop::Kind::Seccomp) throw fail(s);
+    if (s.kind != TaskStop::Kind::Seccomp) fail(s);
     resume_syscall();
     s = wait();
-    if (s.kind != TaskStop::Kind::SyscallStop) throw fail(s);
+    if (s.kind != TaskStop::Kind::SyscallStop) fail(s);
     result = static_cast<long>(regs().rax);
   }
   set_regs(saved);

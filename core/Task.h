@@ -62,6 +62,14 @@ class Task {
   // task) and waits again.
   TaskStop wait_interruptible(const std::function<void()>& on_eintr);
 
+  // The wait status of the task's death, when one of the waits above consumed it where another
+  // stop was expected (a SIGKILL from outside); taken once, for the main loop to handle.
+  std::optional<int> take_death() {
+    std::optional<int> d = death_;
+    death_.reset();
+    return d;
+  }
+
   siginfo_t siginfo();
   void set_siginfo(const siginfo_t& si);
   unsigned long event_msg();
@@ -84,6 +92,7 @@ class Task {
   void became_leader();
 
  private:
+  std::optional<int> death_;
   void invalidate() { regs_valid_ = false; }
   pid_t tid_, tgid_;
   int mem_fd_ = -1;

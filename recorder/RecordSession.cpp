@@ -35,7 +35,9 @@
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
+#include "recorder/JobStops.h"
 #include "recorder/ProcessRestart.h"
+#include "recorder/RecorderSignals.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -44,14 +46,7 @@ namespace ckrr {
 
 namespace {
 
-volatile sig_atomic_t g_terminate = 0;
 volatile sig_atomic_t g_checkpoint_requested = 0;
-void on_terminate(int) {
-  g_terminate = 1;
-}
-void on_checkpoint_request(int) {
-  g_checkpoint_requested = 1;
-}
 
 std::string interpreter_of(const std::string& exe) {
   int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
@@ -223,6 +218,7 @@ int RecordSession::run() {
                 << " events before that point\n";
     return 125;
   }
+  if (ended_by_signal_) return 128 + ended_by_signal_;
   return exit_code_;
 }
 
@@ -250,16 +246,7 @@ void RecordSession::start() {
   // What the program would have inherited from the shell, before ckrr changes its own handlers.
   uint64_t ignored = 0, blocked = 0;
   current_signal_state(&ignored, &blocked);
-  struct sigaction sa {};
-  sa.sa_handler = on_terminate;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-  struct sigaction ck {};
-  ck.sa_handler = on_checkpoint_request;
-  sigaction(SIGUSR2, &ck, nullptr);  // `ckrr checkpoint TRACE` or kill -USR2: one now
-  signal(SIGINT, SIG_IGN);           // the app, in the same process group, decides what ^C does
-  signal(SIGQUIT, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
+  install_recorder_signal_handlers();  // SIGTERM..., kill -USR2 (a checkpoint), kill(0, sig)
 
   LaunchInfo li;
   if (opt_.restart_from) {
@@ -383,18 +370,25 @@ void RecordSession::start_restarted(LaunchInfo& li) {
 }
 
 void RecordSession::loop() {
+  start_watchdog();
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
   while (!done_) {
     if (tasks_.empty()) {
       done_ = true;
       break;
     }
-    release_parked_writers();
-    if (!runner_) schedule();
-    bool need_tick = tasks_.size() > 1;
+    if (signals_to_recorder_pending()) on_signals_to_recorder();
+    try {
+      release_parked_writers();
+      if (!runner_) schedule();
+    } catch (const TaskGone& g) {
+      on_vanished(g);
+      continue;
+    }
+    bool need_tick = tasks_.size() > 1 || !job_stopped_.empty();
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
-    tick_.set_running(need_tick, 1000000ull);
+    tick_.set_running(need_tick || end_deadline_ns_ || sigint_deadline_ns_, 1000000ull);
 
     pid_t r;
     int status = 0;
@@ -409,7 +403,17 @@ void RecordSession::loop() {
           break;
         }
         if (errno != EINTR) throw Error(errno_text("waitpid", errno));
-        if (g_terminate && failure_.empty()) stop_app("ckrr received SIGTERM/SIGHUP");
+        if (signals_to_recorder_pending()) on_signals_to_recorder();
+        if (orphans_stalled_.exchange(false)) end_stalled_orphans();
+        if (sigint_deadline_ns_ && !ended_by_signal_ && now_ns() >= sigint_deadline_ns_)
+          end_on_signal(SIGINT, sigint_sender_);
+        if (end_deadline_ns_ && now_ns() >= end_deadline_ns_) {
+          // Killed but not dead (an uninterruptible sleep): finish the trace without them.
+          std::cerr << "ckrr: " << tasks_.size()
+                    << " task(s) did not die within 1 s of SIGKILL; the trace ends here\n";
+          done_ = true;
+          break;
+        }
         if (g_checkpoint_requested && tasks_.size() == 1) {
           RecordedTask& rt = tasks_.begin()->second;
           if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty()) {
@@ -417,7 +421,11 @@ void RecordSession::loop() {
             syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
           }
         }
-        if (TickTimer::take()) on_tick();
+        try {
+          if (TickTimer::take()) on_tick();
+        } catch (const TaskGone& g) {
+          on_vanished(g);
+        }
         continue;
       }
     }
@@ -426,11 +434,30 @@ void RecordSession::loop() {
       early_stops_[r] = status;  // a new thread, before its parent's clone event
       continue;
     }
-    dispatch(it->second, TaskStop::decode(r, status));
+    try {
+      dispatch(it->second, TaskStop::decode(r, status));
+    } catch (const TaskGone& g) {
+      on_vanished(g);
+    }
   }
 }
 
+void RecordSession::on_vanished(const TaskGone& gone) {
+  // Killed between its stop and our next ptrace call. Deaths a wait already consumed go back to
+  // the main loop; the others come from waitpid. Until then the task is nobody's runner.
+  for (auto& [tid, rt] : tasks_)
+    if (std::optional<int> st = rt.task->take_death()) pending_stops_.emplace_back(tid, *st);
+  if (runner_ == gone.tid()) runner_ = 0;
+  auto it = tasks_.find(gone.tid());
+  if (it != tasks_.end()) it->second.state = RecordedTask::State::Vanished;
+}
+
 void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
+  if (s.kind != TaskStop::Kind::Signal) rt.at_handler_entry = false;
+  if (rt.state == RecordedTask::State::Vanished && !s.gone()) {
+    ptrace(PTRACE_CONT, rt.task->tid(), nullptr, 0);  // on its way out: only its death matters
+    return;
+  }
   switch (s.kind) {
     case TaskStop::Kind::Seccomp:
       on_syscall(rt);
@@ -490,6 +517,7 @@ void RecordSession::schedule() {
 }
 
 void RecordSession::on_tick() {
+  if (!job_stopped_.empty()) resume_job_stopped();
   if (!runner_ && ready_.empty()) stop_stale_write_holders();
   if (!runner_) return;
   auto it = tasks_.find(runner_);
@@ -522,6 +550,84 @@ void RecordSession::on_tick() {
   }
 }
 
+bool RecordSession::is_recorded_process(pid_t pid) const {
+  for (const auto& [tid, rt] : tasks_)
+    if (rt.task->tgid() == pid) return true;
+  return false;
+}
+
+void RecordSession::on_signals_to_recorder() {
+  for (const SignalToRecorder& s : take_signals_to_recorder()) {
+    if (s.sender && is_recorded_process(s.sender)) continue;  // the program's kill(0, sig)
+    if (s.sig == SIGALRM) continue;                           // a stray tick
+    if (s.sig == SIGUSR2) {  // `ckrr checkpoint TRACE` or kill -USR2: one now
+      g_checkpoint_requested = 1;
+      continue;
+    }
+    if (ended_by_signal_) continue;
+    if (s.sig == SIGINT && !sigint_deadline_ns_) {
+      // Sent to the whole group (kill -INT -PGRP, like the terminal's ^C), the program got it
+      // too and decides: it has half a second to end by itself before ckrr ends the recording.
+      sigint_deadline_ns_ = now_ns() + 500000000ull;
+      sigint_sender_ = s.sender;
+      continue;
+    }
+    ended_by_signal_ = s.sig;
+    end_on_signal(s.sig, s.sender);
+  }
+}
+
+void RecordSession::end_on_signal(int sig, pid_t sender) {
+  ended_by_signal_ = sig;
+  const char* abbrev = sigabbrev_np(sig);
+  std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+  std::string from = sender ? " from pid " + std::to_string(sender) : "";
+  end_recording("ckrr record received " + name + from + ": the program was killed");
+}
+
+void RecordSession::start_watchdog() {
+  // Quiet this long after the main program ended: its leftover processes are done waiting.
+  constexpr uint64_t kOrphanQuietNs = 2000000000ull;
+  const uint64_t report_ns = Watchdog::quiet_from_env(10000000000ull);
+  if (!report_ns) return;  // none (CKRR_WATCHDOG_SECONDS=0): leftover processes are waited for
+  supervisor_tid_ = static_cast<pid_t>(syscall(SYS_gettid));
+  watchdog_ = std::make_unique<Watchdog>(
+      std::min(kOrphanQuietNs, report_ns), [this, report_ns](const Watchdog::Stall& st) {
+        if (main_ended_.load()) {
+          orphans_stalled_.store(true);
+          syscall(SYS_tgkill, getpid(), supervisor_tid_, SIGALRM);  // out of its waitpid
+          return true;
+        }
+        // Waiting in the kernel for input is the program's business; a thread ckrr holds
+        // stopped while nothing moves is ckrr's.
+        if (!st.ckrr_holds || st.quiet_ns < report_ns) return false;
+        std::string text = "ckrr: watchdog: no progress for " +
+                           std::to_string(st.quiet_ns / 1000000000ull) +
+                           " s and no thread runs; the traced threads:\n" + st.report;
+        fputs(text.c_str(), stderr);
+        return true;
+      });
+}
+
+void RecordSession::end_stalled_orphans() {
+  if (!ended_by_.empty() || tasks_.empty()) return;
+  std::set<pid_t> pids;
+  for (const auto& [tid, rt] : tasks_) pids.insert(rt.proc->recorded_pid);
+  std::string list;
+  for (pid_t p : pids) list += " " + std::to_string(p);
+  end_recording("the program ended; the " + std::to_string(pids.size()) +
+                " process(es) it left behind (pid" + list +
+                ") waited 2 s with nothing happening and were killed");
+}
+
+void RecordSession::end_recording(const std::string& why) {
+  if (!ended_by_.empty() || !failure_.empty()) return;
+  ended_by_ = why;
+  end_deadline_ns_ = now_ns() + 1000000000ull;
+  if (!opt_.quiet) std::cerr << "ckrr: " << why << "\n";
+  for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
+}
+
 void RecordSession::stop_app(const std::string& why) {
   if (failure_.empty()) failure_ = why;
   for (auto& [tid, rt] : tasks_) kill(tid, SIGKILL);
@@ -537,6 +643,7 @@ void RecordSession::emit(Event& ev) {
     th->second.last_seq = ev.seq;
   }
   log_->append(ev, summarize_event(ev));
+  if (watchdog_) watchdog_->progress();
   if (log_->failed() && failure_.empty()) stop_app("writing the trace failed: " + log_->error());
 }
 
@@ -648,6 +755,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   Registers for_kernel = regs;
   rt.translated = ids_.translate_args(t, nr, for_kernel);
   if (rt.translated) t.set_regs(for_kernel);
+  if (is_clone_call(nr)) strip_clone_untraced(t, nr, args);
   rt.state = RecordedTask::State::InSyscall;
   // A signal held back for the next syscall boundary is raised again now: a call that would
   // wait (pause, a read) is interrupted by it, and it is delivered at the call's return.
@@ -1017,6 +1125,12 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     ready_.push_back(t.tid());
     return;
   }
+  const bool at_entry = rt.at_handler_entry;
+  rt.at_handler_entry = false;
+  if (is_stop_signal(sig) && in_group_stop(t.tid())) {
+    on_group_stop(rt);
+    return;
+  }
   siginfo_t si = t.siginfo();
   if (sig == SIGSTOP && sent_by_us(si) && rt.interrupt_sent) {
     rt.interrupt_sent = false;
@@ -1032,13 +1146,20 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
       return;
     }
   }
-  if (is_stop_signal(sig)) {  // the app cannot be stopped while recorded
+  if (sig == SIGSTOP && sent_by_us(si)) {  // one of ours that came late: never delivered
+    t.cont();
+    return;
+  }
+  if (sig == SIGTSTP && si.si_code == SI_KERNEL) {
+    // The terminal's ^Z: ckrr cannot be suspended with its program (it ignores SIGTSTP so that
+    // the program's kill(0, SIGTSTP) does not stop it), so the program is not either.
     t.cont();
     return;
   }
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
-  bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  bool boundary = (rt.at_boundary && same_position(regs, rt.last_regs)) ||
+                  (!fault && at_entry && same_position(regs, rt.handler_entry));
   if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
     // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
     // app may rely on it arriving right there, so place it by registers, now. (After
@@ -1073,17 +1194,51 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const bool fatal = fatal_by_default(tgid, sig);
   if (fatal) settle_entered_calls(tgid, &rt);
   emit_for(rt, ev);
-  rt.at_boundary = false;
+  // A stop signal with its default action runs no app code: a SIGCONT that ends the stop comes
+  // at this same point (replay raises it there too), as natively before any instruction.
+  rt.at_boundary = !fault && is_stop_signal(sig) && !has_signal_handler(t.tid(), sig);
   if (!fault && has_signal_handler(t.tid(), sig)) {
     // Replay delivers it the same way: the frame's fault words are cleared in both.
-    if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2]))
+    Registers entry;
+    if (std::optional<TaskStop> other = deliver_async_signal(t, sig, ev.args[2], &entry)) {
       pending_stops_.emplace_front(t.tid(), other->raw_status);
+    } else {
+      rt.at_handler_entry = true;
+      rt.handler_entry = entry;
+    }
     return;
   }
   t.cont(sig);
   if (fatal) {
     runner_ = 0;
     reap_process(tgid);
+  }
+}
+
+void RecordSession::on_group_stop(RecordedTask& rt) {
+  // Stopped for real: the parent's waitpid(WUNTRACED) sees it once every thread is stopped.
+  rt.stopped_in_syscall = rt.state == RecordedTask::State::InSyscall;
+  rt.state = RecordedTask::State::JobStopped;
+  job_stopped_.insert(rt.task->tid());
+  if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+void RecordSession::resume_job_stopped() {
+  std::vector<pid_t> go;
+  for (pid_t tid : job_stopped_)
+    if (sigcont_pending(tid)) go.push_back(tid);
+  for (pid_t tid : go) {
+    job_stopped_.erase(tid);
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end()) continue;
+    RecordedTask& rt = it->second;
+    if (rt.stopped_in_syscall) {  // on to the call's exit stop, as before the stop
+      rt.state = RecordedTask::State::InSyscall;
+      rt.task->resume_syscall();
+    } else {  // its turn comes; SIGCONT is then delivered (an asynchronous signal)
+      rt.state = RecordedTask::State::Ready;
+      ready_.push_back(tid);
+    }
   }
 }
 
@@ -1359,7 +1514,8 @@ bool RecordSession::other_threads_checkpointable(RecordedTask& rt, CheckpointReq
     if (&o == &rt) continue;
     if (o.task->tgid() != rt.task->tgid()) continue;  // other processes: their own request
     if (o.interrupt_sent || o.rewind_on_stop || o.state == RecordedTask::State::Starting ||
-        o.state == RecordedTask::State::Running || !o.deferred.empty())
+        o.state == RecordedTask::State::Running || o.state == RecordedTask::State::Vanished ||
+        !o.deferred.empty())
       return false;
     SavedThread th;
     th.tid = o.rec_tid;
@@ -1623,6 +1779,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   const pid_t rec_pid = rt.proc->recorded_pid;
   const bool leader = tid == tgid;
   if (runner_ == tid) runner_ = 0;
+  job_stopped_.erase(tid);
   tasks_.erase(tid);
   if (!leader) return;
   // The process is gone (its leader is reported last).
@@ -1634,16 +1791,26 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   emit(ev);
   processes_[rec_pid].status = raw_status;
   if (tid == main_tid_) {
+    main_ended_.store(true);
     if (WIFEXITED(raw_status))
       exit_code_ = WEXITSTATUS(raw_status);
     else if (WIFSIGNALED(raw_status))
       exit_code_ = 128 + WTERMSIG(raw_status);
     index_->set_meta("exit_status", std::to_string(raw_status));
+    if (!tasks_.empty() && ended_by_.empty()) {
+      std::set<pid_t> left;
+      for (const auto& [t, o] : tasks_) left.insert(o.proc->recorded_pid);
+      std::cerr << "ckrr: the program ended; still recording the " << left.size()
+                << " process(es) it left behind, until they end or all wait 2 s with nothing"
+                   " happening (then they are killed); kill -TERM "
+                << getpid() << " ends the recording now\n";
+    }
   }
   if (tasks_.empty()) done_ = true;
 }
 
 void RecordSession::finish() {
+  watchdog_.reset();
   uint64_t duration = now_ns();
   log_->close();
   index_->set_meta("duration_ns", std::to_string(duration));
@@ -1672,6 +1839,7 @@ void RecordSession::finish() {
     row.last_seq = th.last_seq;
     index_->add_thread(row);
   }
+  if (!ended_by_.empty()) index_->set_meta("ended_by", ended_by_);
   index_->finalize();       // marks the index complete...
   if (!failure_.empty()) {  // ...but the recording is not
     index_->set_meta("stopped_because", failure_);

@@ -1,6 +1,7 @@
 #pragma once
 // ckrr record: runs the program under ptrace + seccomp, turns every nondeterministic input into
 // an event (dispatching each trapped syscall to the plugin that owns it), and writes the trace.
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include "checkpoint/CheckpointWriter.h"
 #include "core/ExecutionPoint.h"
 #include "core/Task.h"
+#include "core/TaskGone.h"
+#include "core/Watchdog.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -93,6 +96,8 @@ class RecordSession : public SessionServices {
   std::optional<int64_t> virtual_result(const RecordedTask& rt, long nr) const;
   void loop();
   void dispatch(RecordedTask& rt, const TaskStop& s);
+  // A task died under ckrr's hands (TaskGone): its death comes through waitpid like any exit.
+  void on_vanished(const TaskGone& gone);
   void schedule();
   void on_tick();
   void on_syscall(RecordedTask& rt);
@@ -119,6 +124,9 @@ class RecordSession : public SessionServices {
   void note_altstack(RecordedTask& rt, uint64_t ss_addr);
   void on_signal(RecordedTask& rt, int sig);
   void on_interrupted(RecordedTask& rt);
+  // Job control (JobStops.h): a thread entered a group stop / the stop of some ended.
+  void on_group_stop(RecordedTask& rt);
+  void resume_job_stopped();
   // Spin loop check at a stop in app code: the thread runs on to the same rip; true when it
   // comes back with the same registers and stack (it waits for another thread).
   enum class Probe { Spin, NotSpin, OtherStop };
@@ -166,6 +174,17 @@ class RecordSession : public SessionServices {
   bool deliver_deferred(RecordedTask& rt);
   uint64_t now_ns() const;
   void stop_app(const std::string& why);
+  // Signals sent to ckrr itself (RecorderSignals): the program's own kill(0, sig) is ignored,
+  // SIGUSR2 asks for a checkpoint, the others end the recording.
+  void on_signals_to_recorder();
+  // Ends the recording without failing it: the program is killed (its deaths are recorded as
+  // any SIGKILL's) and the trace stays complete, with `why` in its meta `ended_by`.
+  void end_recording(const std::string& why);
+  void end_on_signal(int sig, pid_t sender);
+  bool is_recorded_process(pid_t pid) const;
+  void start_watchdog();
+  // The watchdog saw the leftovers of an ended program all wait: end the recording.
+  void end_stalled_orphans();
   void finish();
   RecordedTask* main_task();
   bool fatal_by_default(pid_t tgid, int sig) const;
@@ -180,6 +199,7 @@ class RecordSession : public SessionServices {
   std::map<pid_t, int> early_stops_;     // new threads that stopped before their parent's event
   std::deque<std::pair<pid_t, int>> pending_stops_;  // collected while waiting for one task
   std::deque<pid_t> ready_;
+  std::set<pid_t> job_stopped_;  // threads in a group stop
   pid_t runner_ = 0;
   pid_t main_tid_ = 0;
   std::map<pid_t, ProcessRecord> processes_;  // by recorded pid
@@ -190,9 +210,20 @@ class RecordSession : public SessionServices {
   uint64_t next_seq_ = 1;
   bool done_ = false;
   int exit_code_ = 0;
-  std::string failure_;  // why the recording stopped early
+  std::string failure_;   // why the recording stopped early
+  std::string ended_by_;  // why ckrr ended a complete recording itself (end_recording)
+  int ended_by_signal_ = 0;
+  uint64_t sigint_deadline_ns_ = 0;  // a SIGINT from outside: the program's chance to end first
+  pid_t sigint_sender_ = 0;
+  uint64_t end_deadline_ns_ = 0;  // tasks not dead by then are left behind (unkillable sleep)
   // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
   std::map<std::string, uint64_t> conservative_;
+  // The main program has ended: what is left (daemons, orphans) is recorded while it makes
+  // progress, and killed once it has all waited kOrphanQuietNs with nothing happening.
+  std::atomic<bool> main_ended_{false};
+  std::atomic<bool> orphans_stalled_{false};
+  pid_t supervisor_tid_ = 0;
+  std::unique_ptr<Watchdog> watchdog_;
   uint64_t deferred_count_ = 0;
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
   uint64_t skipped_checkpoints_ = 0;

@@ -18,10 +18,12 @@ class Plugin;
 
 struct RecordedTask {
   enum class State {
-    Starting,   // created by clone/fork; its first stop has not been seen yet
-    Running,    // the one thread running app code (the runner)
-    InSyscall,  // inside a syscall (the runner while it does not block, else waiting)
-    Ready,      // stopped, waiting for its turn to run
+    Starting,    // created by clone/fork; its first stop has not been seen yet
+    Running,     // the one thread running app code (the runner)
+    InSyscall,   // inside a syscall (the runner while it does not block, else waiting)
+    Ready,       // stopped, waiting for its turn to run
+    Vanished,    // killed under ckrr's hands (TaskGone): only its death is still to come
+    JobStopped,  // in a group stop (SIGSTOP...): left stopped until a SIGCONT is pending
   };
   std::unique_ptr<Task> task;
   std::shared_ptr<ProcessState> proc;  // threads of a process share it
@@ -70,6 +72,12 @@ struct RecordedTask {
   // Ready only because a wait timed out (futex ETIMEDOUT, a sleep's end): a timer may fire late,
   // so such a thread never forces a preemption soon (replaying one is costly: see ARCHITECTURE).
   bool woke_by_timeout = false;
+  bool stopped_in_syscall = false;
+  // Just delivered a signal to its handler, whose first instruction has not run: another
+  // signal stopping it there (one that was pending too) is delivered at once, nested, as
+  // natively; replay raises it before that same delivery.
+  bool at_handler_entry = false;
+  Registers handler_entry{};  // JobStopped from inside a call: resumed to its exit stop
 };
 
 }  // namespace ckrr

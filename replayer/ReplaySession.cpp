@@ -43,6 +43,17 @@
 namespace ckrr {
 
 namespace {
+// A signal stop that is not a fault at an instruction: a signal about to be delivered, or a
+// group stop (no siginfo). Replay drops such stops that it did not cause.
+bool foreign_signal_stop(Task& t, const TaskStop& s) {
+  if (s.kind != TaskStop::Kind::Signal) return false;
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, t.tid(), nullptr, &si) != 0) return errno == EINVAL;
+  return !is_synchronous_fault(s.sig, si);
+}
+}  // namespace
+
+namespace {
 
 std::string call_text(long nr, const uint64_t* a) {
   char buf[256];
@@ -182,6 +193,7 @@ void ReplaySession::start() {
     total_events_ = index_->event_count();
     complete_ = index_->meta("complete").value_or("0") == "1";
     stopped_because_ = index_->meta("stopped_because").value_or("");
+    ended_by_ = index_->meta("ended_by").value_or("");
     for (const MappedFileRow& f : index_->mapped_files()) stored_of_path_[f.path] = f.stored;
   } catch (const TraceError&) {
     index_.reset();  // a crashed recorder's index: replay from the log alone, from the start
@@ -429,6 +441,24 @@ Event* ReplaySession::peek_or_end() {
 
 int ReplaySession::run() {
   start();
+  // Replay never waits for the outside world (calls are emulated): a stretch with no event and
+  // no thread running is a hang. Name what each thread waits for and end it (the killed
+  // process then shows as a divergence).
+  std::optional<Watchdog> watchdog;
+  if (uint64_t quiet = Watchdog::quiet_from_env(10000000000ull))
+    watchdog.emplace(quiet, [](const Watchdog::Stall& st) {
+      std::string text =
+          "ckrr replay: watchdog: no progress for " + std::to_string(st.quiet_ns / 1000000000ull) +
+          " s and no thread runs; ending the replay. The traced threads:\n" + st.report;
+      fputs(text.c_str(), stderr);
+      for (pid_t tid : st.tids) kill(tid, SIGKILL);
+      return true;
+    });
+  watchdog_ = watchdog ? &*watchdog : nullptr;
+  struct Forget {
+    Watchdog*& w;
+    ~Forget() { w = nullptr; }
+  } forget{watchdog_};
   trap_own_tsc();  // ptrace stops cost 2.5x less when both sides trap rdtsc (OwnTscTrap.h)
   // Event-driven: each event names its thread; that thread alone runs until its next stop, which
   // must be that event. Only one thread runs app code at a time, as when recording.
@@ -439,6 +469,8 @@ int ReplaySession::run() {
         std::cerr << "ckrr: warning: the recording ends without the program's exit; replayed "
                      "all of its "
                   << last_seq_ << " events\n";
+      if (!ended_by_.empty())
+        std::cerr << "ckrr replay: the recording ends here, as recorded: " << ended_by_ << "\n";
       return main_status_.value_or(0);
     }
     ReplayTask& rt = task_of(*next);
@@ -447,7 +479,7 @@ int ReplaySession::run() {
       fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
               (unsigned long long)next->seq, next->tid, summarize_event(*next).c_str(), rt.held,
               rt.started, rt.entered.has_value());
-    if (rt.entered && next->kind != EventKind::Exit) {  // else killed in the call
+    if (rt.entered && next->kind != EventKind::Exit) {  // (killed while it waited: no end)
       complete_entered(rt);
       continue;
     }
@@ -500,6 +532,10 @@ void ReplaySession::resume_held(ReplayTask& rt) {
     return;
   }
   rt.pending_async = false;
+  // A stop signal's default action is not taken again: replay needs no stop (the waits that
+  // saw it are answered from the log), and whether the kernel stops the process depends on its
+  // process group, which differs (an orphaned group's SIGTSTP is discarded when recording).
+  if (is_stop_signal(sig) && !has_signal_handler(rt.task->tid(), sig)) sig = 0;
   rt.task->cont(sig);
 }
 
@@ -528,7 +564,7 @@ void ReplaySession::on_enter(ReplayTask& rt) {
   Task& t = *rt.task;
   if (s.kind != TaskStop::Kind::Seccomp) {
     // A foreign signal on the way is dropped; anything else is not what was recorded.
-    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo())) {
+    if (foreign_signal_stop(t, s)) {
       resume_app(t);
       return;
     }
@@ -653,8 +689,7 @@ void ReplaySession::reach_point(ReplayTask& rt) {
       t.cont();
       continue;
     }
-    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo()) &&
-        !(injecting_ && injecting_->si_signo == s.sig)) {
+    if (foreign_signal_stop(t, s) && !(injecting_ && injecting_->si_signo == s.sig)) {
       t.cont();  // from outside the replay (a real child's SIGCHLD): not part of the run
       continue;
     }
@@ -690,14 +725,17 @@ void ReplaySession::finish_process(ReplayTask& rt) {
     return x.tid() != x.tgid();
   });
   int leader_status = 0;
-  const int64_t recorded_status = peek("").result;
-  if (WIFSIGNALED(recorded_status) && WTERMSIG(recorded_status) == SIGKILL)
-    kill(rt.task->tgid(), SIGKILL);  // from another process: nothing in this one makes it
+  // Killed by SIGKILL (from outside, or by ckrr record's own end): no stop ever showed it, so
+  // the process is killed here, where its last event left it.
+  const int recorded = peek("").result;
+  const bool killed = WIFSIGNALED(recorded) && WTERMSIG(recorded) == SIGKILL;
+  if (killed) kill(rt.task->tgid(), SIGKILL);
   // Let the one making the exit (and any other held thread) go on first: the others are killed
   // by it wherever they are stopped.
   for (pid_t rec : members) {
     ReplayTask& m = tasks_.at(rec);
     warn_unfinished_write(m);
+    if (killed && !m.started) continue;  // its first stop may never come: collected below
     if (!m.started) ensure_started(m);
     if (m.held) {
       m.held = false;
@@ -712,7 +750,7 @@ void ReplaySession::finish_process(ReplayTask& rt) {
         if (m.task->tid() == m.task->tgid()) leader_status = s.raw_status;
         break;
       }
-      if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp) {
+      if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp && !killed) {
         Event& ev = peek("");
         throw Divergence(ev.seq, ev.tid, "the process went on where the recording has its end",
                          summarize_event(ev),
@@ -802,6 +840,7 @@ void ReplaySession::on_syscall(Task& t) {
 void ReplaySession::start_clone(Task& t, const Event& ev) {
   // At the call's entry: let the kernel create the thread or process; map it to the recorded
   // tid (the call's recorded result).
+  strip_clone_untraced(t, ev.nr, ev.args);
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.kind != TaskStop::Kind::Clone)
@@ -1116,6 +1155,7 @@ std::optional<int> ReplaySession::on_gone(int raw_status) {
 
 void ReplaySession::after_event(Task& t, const Event& ev) {
   last_seq_ = ev.seq;
+  if (watchdog_) watchdog_->progress();
   if (opt_.progress && (ev.seq & 255) == 0) {
     uint64_t now = monotonic_ns();
     if (now - last_progress_ns_ > 100000000ull) {

@@ -13,6 +13,7 @@
 #include "checkpoint/CheckpointRestorer.h"
 #include "core/MemoryMap.h"
 #include "core/Task.h"
+#include "core/Watchdog.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -185,8 +186,10 @@ class ReplaySession : public SessionServices {
   std::optional<int> main_status_;  // its exit code once its exit event is replayed
   std::optional<Event> lookahead_;
   uint64_t total_events_ = 0;
-  bool complete_ = false;        // the recorder finished (index meta)
-  std::string stopped_because_;  // why a recording stopped early
+  bool complete_ = false;         // the recorder finished (index meta)
+  std::string stopped_because_;   // why a recording stopped early
+  Watchdog* watchdog_ = nullptr;  // run()'s, while it runs
+  std::string ended_by_;          // why the recorder ended a complete recording (SIGTERM...)
   uint64_t last_seq_ = 0;
   bool stopped_ = false;
   bool done_ = false;

@@ -3,6 +3,8 @@
 #include "storage/EventLogWriter.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,7 +64,13 @@ EventLogWriter::EventLogWriter(const std::filesystem::path& file, TimelineIndex*
     offset_ = bytes_written_ = sizeof header;
   }
   open_raw_.reserve(chunk_bytes_ + chunk_bytes_ / 4);
+  // The compressing thread takes none of the process's signals: the supervisor's loop must be
+  // the one they interrupt (SIGTERM to ckrr record, say).
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 EventLogWriter::~EventLogWriter() {
