@@ -90,6 +90,22 @@ class SyscallGroups(ProbeCase):
         trace, rec = self.record_and_replay([prog("app_ptrace")])
         self.assertEqual(rec.stdout, nat.stdout)
 
+    def test_leak_sanitizer_at_exit(self):
+        # A program built with -fsanitize=address: LeakSanitizer's ptrace of the program's
+        # threads is answered by ckrr, so it reports the leak as natively, and replay too.
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1")
+        nat = self.run_native([prog("lsan_leak")], env=env)
+        self.assertIn(b"LeakSanitizer: detected memory leaks", nat.stderr)
+        trace = self.path("lsan")
+        rec = self.record(trace, [prog("lsan_leak")], env=env)
+        self.assertEqual(rec.returncode, nat.returncode, rec.stderr.decode(errors="replace"))
+        self.assertEqual(rec.stdout, nat.stdout)
+        self.assertIn(b"LeakSanitizer: detected memory leaks", rec.stderr)
+        self.assertIn(b"10 byte(s) leaked in 1 allocation(s)", rec.stderr)
+        rep = self.ckrr("replay", trace)
+        self.assertEqual(rep.returncode, rec.returncode, rep.stderr.decode(errors="replace"))
+        self.assertIn(b"10 byte(s) leaked in 1 allocation(s)", rep.stderr)
+
     def test_vdso_parsed_by_the_program(self):
         # The vDSO stays visible (programs like Go's runtime parse it); its clock_gettime makes
         # a real syscall, so the time it returns is recorded and replayed.
