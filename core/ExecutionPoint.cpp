@@ -7,11 +7,16 @@
 namespace ckrr {
 
 uint64_t stack_digest(Task& t, uint64_t rsp) {
+  // From rsp to the end of its page: the live stack only. Below rsp the bytes are dead and
+  // hold leftovers, among them old signal frames whose XSAVE bookkeeping differs between a
+  // recording and its replay (a pipeline's second SIGCHLD in bash was never found again).
   uint8_t page[4096];
-  if (!t.try_read(rsp & ~uint64_t{4095}, page, sizeof page)) return 0;
+  const uint64_t start = rsp & ~uint64_t{4095};
+  const size_t from = rsp - start;
+  if (!t.try_read(rsp, page + from, sizeof page - from)) return 0;
   uint64_t h = 1469598103934665603ull;
-  for (uint8_t b : page) {
-    h ^= b;
+  for (size_t i = from; i < sizeof page; ++i) {
+    h ^= page[i];
     h *= 1099511628211ull;
   }
   return h;
