@@ -456,12 +456,12 @@ class ShellsAndTools(ThreadsTestCase):
         # Each pipeline's SIGCHLD arrives while bash has it blocked and is placed where bash
         # unblocks it. The second was never found again in replay: the stack digest of the
         # point covered dead bytes below rsp holding the first handler's signal frame.
-        for script in ("true | true; true | true",
+        for n, script in enumerate(("true | true; true | true",
                        "for i in 1 2 3; do echo $i | cat; done",
-                       "sleep 0.1 & sleep 0.05 & wait; echo done; echo 1 | cat; echo 2 | cat"):
+                       "sleep 0.1 & sleep 0.05 & wait; echo done; echo 1 | cat; echo 2 | cat")):
             with self.subTest(script=script):
                 nat = self.run_native(["/bin/bash", "-c", script])
-                trace, rec = self.record_replay_ok(["/bin/bash", "-c", script])
+                trace, rec = self.record_replay_ok(["/bin/bash", "-c", script], name=f"bash{n}")
                 self.assertEqual(rec.stdout, nat.stdout)
 
     def test_xz_threads(self):
