@@ -392,6 +392,7 @@ void RecordSession::loop() {
 
     pid_t r;
     int status = 0;
+    if (main_ended_ns_) end_busy_leftovers();
     if (!pending_stops_.empty()) {
       std::tie(r, status) = pending_stops_.front();
       pending_stops_.pop_front();
@@ -513,6 +514,21 @@ void RecordSession::schedule() {
     rt.resume_sig = 0;
     rt.task->cont(sig);
     return;
+  }
+}
+
+void RecordSession::end_busy_leftovers() {
+  // Leftovers that keep busy (a server polling every 0.5 s is never quiet 2 s) end too, after
+  // a bound: natively the user's shell would have returned when the program ended.
+  constexpr uint64_t kLeftoversMaxNs = 10000000000ull;
+  if (main_ended_ns_ && ended_by_.empty() && now_ns() > main_ended_ns_ + kLeftoversMaxNs) {
+    std::set<pid_t> pids;
+    for (const auto& [tid, rt] : tasks_) pids.insert(rt.proc->recorded_pid);
+    std::string list;
+    for (pid_t p : pids) list += " " + std::to_string(p);
+    end_recording("the program ended; the " + std::to_string(pids.size()) +
+                  " process(es) it left behind (pid" + list +
+                  ") still ran 10 s later and were killed");
   }
 }
 
@@ -1792,6 +1808,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   processes_[rec_pid].status = raw_status;
   if (tid == main_tid_) {
     main_ended_.store(true);
+    main_ended_ns_ = now_ns();
     if (WIFEXITED(raw_status))
       exit_code_ = WEXITSTATUS(raw_status);
     else if (WIFSIGNALED(raw_status))
@@ -1801,8 +1818,8 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
       std::set<pid_t> left;
       for (const auto& [t, o] : tasks_) left.insert(o.proc->recorded_pid);
       std::cerr << "ckrr: the program ended; still recording the " << left.size()
-                << " process(es) it left behind, until they end or all wait 2 s with nothing"
-                   " happening (then they are killed); kill -TERM "
+                << " process(es) it left behind, until they end, all wait 2 s with nothing"
+                   " happening, or 10 s have passed (then they are killed); kill -TERM "
                 << getpid() << " ends the recording now\n";
     }
   }

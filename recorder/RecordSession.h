@@ -185,6 +185,8 @@ class RecordSession : public SessionServices {
   void start_watchdog();
   // The watchdog saw the leftovers of an ended program all wait: end the recording.
   void end_stalled_orphans();
+  // The main program ended 10 s ago and what it left behind still runs: end the recording.
+  void end_busy_leftovers();
   void finish();
   RecordedTask* main_task();
   bool fatal_by_default(pid_t tgid, int sig) const;
@@ -221,6 +223,7 @@ class RecordSession : public SessionServices {
   // The main program has ended: what is left (daemons, orphans) is recorded while it makes
   // progress, and killed once it has all waited kOrphanQuietNs with nothing happening.
   std::atomic<bool> main_ended_{false};
+  uint64_t main_ended_ns_ = 0;  // when the main program ended (0: not yet)
   std::atomic<bool> orphans_stalled_{false};
   pid_t supervisor_tid_ = 0;
   std::unique_ptr<Watchdog> watchdog_;

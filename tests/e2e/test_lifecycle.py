@@ -216,6 +216,21 @@ class NeverHang(LifecycleTestCase):
             self.assertEqual(b.read(), a.read())
         self.assertIn("complete: yes", self.info_text(trace))
 
+    def test_busy_leftover_ends_after_a_bound(self):
+        """A leftover that never waits 2 s (a server polling, a loop of sleeps) is killed 10 s
+        after the main program ended; the recording is complete and replays."""
+        trace = self.path("busy")
+        r = self.ckrr("record", "-o", trace, "--", "/bin/sh", "-c",
+                      "(while true; do sleep 0.3; done) & echo started")
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        self.assertEqual(r.stdout, b"started\n")
+        info = self.info_text(trace)
+        self.assertIn("complete: yes", info)
+        self.assertRegex(info, r"ended by: the program ended; .* still ran 10 s later and were killed")
+        rp = self.ckrr("replay", trace)
+        self.assertEqual(rp.returncode, 0, rp.stderr.decode(errors="replace"))
+        self.assertEqual(rp.stdout, b"started\n")
+
     def test_daemon_that_blocks_forever(self):
         """The recording follows the processes the program leaves behind while they make
         progress; once they all wait 2 s with nothing happening it kills them and ends, with a
