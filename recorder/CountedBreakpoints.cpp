@@ -9,9 +9,10 @@ namespace ckrr {
 
 void CountedBreakpoints::begin_slice(pid_t tgid, Task& t, SliceCount& s) {
   s.addr = {};
-  auto it = chosen_.find(tgid);
-  if (it != chosen_.end())
-    for (size_t i = 0; i < it->second.size() && i < kChosen; ++i) s.addr[i] = it->second[i];
+  auto it = procs_.find(tgid);
+  if (it != procs_.end())
+    for (size_t i = 0; i < it->second.chosen.size() && i < kChosen; ++i)
+      s.addr[i] = it->second.chosen[i].addr;
   s.hits = {};
   s.last = {};
   s.temporary = 0;
@@ -23,16 +24,24 @@ unsigned CountedBreakpoints::count(pid_t tgid, Task& t, SliceCount& s, unsigned 
   unsigned out = 0;
   for (int i = 0; i < SliceCount::kSlots; ++i) {
     if (!(dr6_bits & (1u << i)) || !s.addr[i] || !s.valid) continue;
-    if (++s.hits[i] > kMaxHits) {
-      drop(tgid, s.addr[i]);
-      s.addr[i] = 0;
-      s.hits[i] = 0;
-      program(t, s);
-      continue;
-    }
+    ++s.hits[i];
     out |= 1u << i;
+    Process& p = procs_[tgid];
+    auto c = std::find_if(p.chosen.begin(), p.chosen.end(),
+                          [&](const Chosen& x) { return x.addr == s.addr[i]; });
+    if (c == p.chosen.end() || ++c->hits <= c->credit) continue;
+    // Too hot: no longer counted (this hit still is: the caller may take its point).
+    p.too_hot.push_back(c->addr);
+    p.chosen.erase(c);
+    s.addr[i] = 0;
+    program(t, s);
   }
   return out;
+}
+
+void CountedBreakpoints::credit(pid_t tgid, uint64_t addr, uint64_t hits) {
+  for (Chosen& c : procs_[tgid].chosen)
+    if (c.addr == addr) c.credit += hits;
 }
 
 void CountedBreakpoints::set_temporary(Task& t, SliceCount& s, uint64_t addr) {
@@ -41,24 +50,25 @@ void CountedBreakpoints::set_temporary(Task& t, SliceCount& s, uint64_t addr) {
 }
 
 void CountedBreakpoints::choose(pid_t tgid, uint64_t addr) {
-  std::vector<uint64_t>& v = chosen_[tgid];
-  v.erase(std::remove(v.begin(), v.end(), addr), v.end());
-  v.insert(v.begin(), addr);
-  if (v.size() > kChosen) v.resize(kChosen);
+  Process& p = procs_[tgid];
+  if (std::find(p.too_hot.begin(), p.too_hot.end(), addr) != p.too_hot.end()) return;
+  auto c = std::find_if(p.chosen.begin(), p.chosen.end(),
+                        [&](const Chosen& x) { return x.addr == addr; });
+  Chosen keep{addr};
+  if (c != p.chosen.end()) {
+    keep = *c;
+    p.chosen.erase(c);
+  }
+  p.chosen.insert(p.chosen.begin(), keep);
+  if (p.chosen.size() > kChosen) p.chosen.resize(kChosen);
 }
 
 void CountedBreakpoints::forget(pid_t tgid) {
-  chosen_.erase(tgid);
+  procs_.erase(tgid);
 }
 
 bool CountedBreakpoints::armed(const SliceCount& s) const {
   return s.valid && std::any_of(s.addr.begin(), s.addr.end(), [](uint64_t a) { return a != 0; });
-}
-
-void CountedBreakpoints::drop(pid_t tgid, uint64_t addr) {
-  auto it = chosen_.find(tgid);
-  if (it != chosen_.end())
-    it->second.erase(std::remove(it->second.begin(), it->second.end(), addr), it->second.end());
 }
 
 void CountedBreakpoints::program(Task& t, SliceCount& s) {

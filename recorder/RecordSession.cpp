@@ -1165,8 +1165,10 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   }
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
-  bool boundary = (rt.at_boundary && same_position(regs, rt.last_regs)) ||
-                  (!fault && at_entry && same_position(regs, rt.handler_entry));
+  // (A loop can come back to the same registers: counted hits show that it ran.)
+  bool boundary =
+      (rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran()) ||
+      (!fault && at_entry && same_position(regs, rt.handler_entry));
   if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
     // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
     // app may rely on it arriving right there, so place it by registers, now. (After
@@ -1263,6 +1265,9 @@ void RecordSession::emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int 
   rt.last_regs = p.regs;
   rt.at_boundary = true;
   count_point(kind, why == 2);
+  // A point that was needed (a signal, a forced switch) pays for more hits of its address.
+  if (kind == PointKind::Counted && why != 0)
+    counted_.credit(rt.task->tgid(), p.regs.rip, CountedBreakpoints::kPointCredit);
 }
 
 void RecordSession::count_point(PointKind kind, bool signal) {
@@ -1304,10 +1309,13 @@ bool RecordSession::on_counted_trap(RecordedTask& rt) {
       deliver_deferred(rt);
       return true;
     }
+    // A spin loop only after a tick's work, as with the probe: a loop whose state is all in
+    // memory looks the same at every hit, and switching at each would starve the program.
+    const uint64_t now = now_ns();
     const std::optional<ExecutionPoint>& last = rt.slice.last[slot];
-    const bool spin =
-        last && same_point_registers(last->regs, q.regs) && last->stack_digest == q.stack_digest;
-    if (spin || slice_over(rt, now_ns())) {
+    const bool spin = now >= rt.next_probe_ns && last && same_point_registers(last->regs, q.regs) &&
+                      last->stack_digest == q.stack_digest;
+    if (spin || slice_over(rt, now)) {
       ++(spin ? preempt_spin_ : preempt_forced_);
       emit_preempt(rt, q, spin ? 0 : 1, PointKind::Counted, n);
       switch_away(rt);
@@ -1341,7 +1349,8 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
     }
   }
   const Registers regs = t.regs();
-  const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  // (A loop can come back to the same registers: counted hits show that it ran.)
+  const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran();
   const uint64_t now = now_ns();
   if (!boundary && !findable_point(t, regs)) {
     // Inside a rep string instruction: try again at the next tick.
@@ -1385,14 +1394,21 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
       t.cont();
       return;
     }
-    ++preempt_spin_;
     if (slot >= 0) {
+      ++preempt_spin_;
       emit_preempt(rt, capture_point(t), 0, PointKind::Counted, rt.slice.hits[slot]);
     } else {
-      // Found by registers this once (every iteration of a spin loop is the same state); the
-      // loop's address is counted in the process's next slices.
+      // Its address is counted in the process's next slices. This time: the next counted hit
+      // or syscall (a loop whose state is in memory looks like a spin but ends), else, if it
+      // still spins, a point found by registers (every iteration of a real spin loop, waiting
+      // for another thread, is the same state).
       counted_.choose(t.tgid(), p.regs.rip);
-      emit_preempt(rt, p, 0, PointKind::Registers, 0);
+      ExecutionPoint q;
+      PointKind kind;
+      uint64_t n = 0;
+      if (!place_point(rt, &q, &kind, &n, &p)) return;
+      ++preempt_spin_;
+      emit_preempt(rt, q, 0, kind, n);
     }
   } else {
     PointKind kind;
@@ -1405,12 +1421,13 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
 }
 
 bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out, PointKind* kind,
-                                uint64_t* count) {
+                                uint64_t* count, const ExecutionPoint* spin) {
   Task& t = *rt.task;
   TaskStop other;
   int slot = -1;
-  // The next counted hit, or the next syscall (where no point is needed), within 5 ms.
-  switch (run_to_breakpoint(rt, 0, true, 5000000ull, &other, &slot)) {
+  // The next counted hit, or the next syscall (where no point is needed), within 5 ms (20 for
+  // what looked like a spin: a loop whose state is all in memory looks the same).
+  switch (run_to_breakpoint(rt, 0, true, spin ? 20000000ull : 5000000ull, &other, &slot)) {
     case BreakpointWait::Hit:
       *out = capture_point(t);
       *kind = PointKind::Counted;
@@ -1421,6 +1438,26 @@ bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out, PointKind
       return false;
     case BreakpointWait::Interrupted:
       break;
+  }
+  *kind = PointKind::Registers;
+  *count = 0;
+  if (spin) {
+    switch (probe_spin(rt, *spin, &other, &slot)) {
+      case Probe::Spin:
+        *out = capture_point(t);
+        if (slot >= 0) {
+          *kind = PointKind::Counted;
+          *count = rt.slice.hits[slot];
+        }
+        return true;
+      case Probe::OtherStop:
+        dispatch(rt, other);
+        return false;
+      case Probe::NotSpin:
+        rt.next_probe_ns = now_ns() + opt_.spin_check_ns;
+        t.cont();
+        return false;
+    }
   }
   // None: the return sites around here are counted in the process's next slices; this time
   // the point is found by registers.

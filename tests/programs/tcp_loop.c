@@ -27,10 +27,16 @@ static volatile unsigned long state[MAX_CLIENTS + MAX_CLIENTS];
 static volatile long step[MAX_CLIENTS + MAX_CLIENTS];
 static unsigned long samples[MAX_CLIENTS];  // per handler: sum of progress seen
 
+// Changes memory only and leaves every scratch register zero: its return site sees the same
+// registers at every call.
 __attribute__((noinline)) static void mix(volatile unsigned long* s) {
-  *s = *s * 6364136223846793005ul + 1442695040888963407ul;
-  *s ^= *s >> 29;
-  progress++;
+  __atomic_fetch_xor(s, 0x9e3779b97f4a7c15ul, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&progress, 1, __ATOMIC_RELAXED);
+  __asm__ volatile(
+      "xor %%eax, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n xor %%esi, %%esi\n"
+      "xor %%edi, %%edi\n xor %%r8d, %%r8d\n xor %%r9d, %%r9d\n xor %%r10d, %%r10d\n"
+      "xor %%r11d, %%r11d" ::
+          : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc");
 }
 
 // n iterations whose counter lives in memory: registers repeat from one to the next.
