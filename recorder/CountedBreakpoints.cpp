@@ -63,6 +63,12 @@ void CountedBreakpoints::choose(pid_t tgid, uint64_t addr) {
   if (p.chosen.size() > kChosen) p.chosen.resize(kChosen);
 }
 
+bool CountedBreakpoints::too_hot(pid_t tgid, uint64_t addr) const {
+  auto it = procs_.find(tgid);
+  return it != procs_.end() && std::find(it->second.too_hot.begin(), it->second.too_hot.end(),
+                                         addr) != it->second.too_hot.end();
+}
+
 void CountedBreakpoints::forget(pid_t tgid) {
   procs_.erase(tgid);
 }

@@ -51,6 +51,8 @@ class CountedBreakpoints {
   void set_temporary(Task& t, SliceCount& s, uint64_t addr);
   // Chooses addr for the process's next slices (most recent first), unless it proved too hot.
   void choose(pid_t tgid, uint64_t addr);
+  // Dropped as too hot: a loop that looks like a spin there is one whose state is in memory.
+  bool too_hot(pid_t tgid, uint64_t addr) const;
   void forget(pid_t tgid);  // exec: a new address space
   bool armed(const SliceCount& s) const;
 

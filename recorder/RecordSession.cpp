@@ -1413,7 +1413,7 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
   } else {
     PointKind kind;
     uint64_t n = 0;
-    if (!place_point(rt, &p, &kind, &n)) return;
+    if (!place_point(rt, &p, &kind, &n, nullptr, true)) return;
     ++preempt_forced_;
     emit_preempt(rt, p, 1, kind, n);
   }
@@ -1421,7 +1421,7 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
 }
 
 bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out, PointKind* kind,
-                                uint64_t* count, const ExecutionPoint* spin) {
+                                uint64_t* count, const ExecutionPoint* spin, bool forced) {
   Task& t = *rt.task;
   TaskStop other;
   int slot = -1;
@@ -1441,6 +1441,17 @@ bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out, PointKind
   }
   *kind = PointKind::Registers;
   *count = 0;
+  // A point by registers may be ambiguous: none for a loop known to keep its state in memory
+  // (its address proved too hot), nor for a forced switch until the slice is very long (the
+  // thread goes on and is tried again a tick later).
+  const bool guess_later =
+      spin ? counted_.too_hot(t.tgid(), spin->regs.rip)
+           : forced && now_ns() < rt.run_start_ns + opt_.max_slice_ns + 1000000000ull;
+  if (guess_later) {
+    rt.next_probe_ns = now_ns() + opt_.spin_check_ns;
+    t.cont();
+    return false;
+  }
   if (spin) {
     switch (probe_spin(rt, *spin, &other, &slot)) {
       case Probe::Spin:

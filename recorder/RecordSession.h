@@ -148,9 +148,10 @@ class RecordSession : public SessionServices {
   // (within a few ms), else a nearby return site found by registers (and its return sites are
   // counted from then on). False: another stop came first and was dispatched.
   // spin: a spin loop's point (the probe's): after the wait, found again by the probe, not by
-  // a return site (no point when it no longer spins: false then too).
+  // a return site (no point when it no longer spins: false then too). forced: a switch for
+  // fairness only, which may wait for a counted hit or syscall up to max slice + 1 s.
   bool place_point(RecordedTask& rt, ExecutionPoint* out, PointKind* kind, uint64_t* count,
-                   const ExecutionPoint* spin = nullptr);
+                   const ExecutionPoint* spin = nullptr, bool forced = false);
   // A SIGTRAP of the runner: true when it was a counted hit (handled: counted, and the point
   // taken when one is wanted there).
   bool on_counted_trap(RecordedTask& rt);
