@@ -5,7 +5,8 @@ Same method as run_record_replay.py (whose helpers it uses): for each workload, 
 warm-up round, then N rounds of native run -> `ckrr record` -> `ckrr replay`, interleaved;
 the median wall time of each mode; replay's stdout must equal record's, byte for byte, or
 the workload fails. On top of that, from `ckrr info` of the last recording: threads,
-processes, and preemptions (the recorder switching threads that made no syscall), per
+processes, and preemptions (the recorder switching a thread that made no syscall for a tick,
+at its syscall boundary or inside app code), per
 second of recording.
 
     /usr/bin/python3 bench/run_threads.py --ckrr build/cli/ckrr [--runs N] [--quick]

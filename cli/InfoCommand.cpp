@@ -106,10 +106,24 @@ int cmd_info(const std::vector<std::string>& argv) {
                   << t.last_seq << ")\n";
   }
   std::string pre = meta("preemptions");
-  if (!pre.empty())
+  if (!pre.empty() && meta("preemptions_counted").empty()) {  // older recordings
     std::cout << "preemptions: " << pre << " (spin loops " << meta("preemptions_spin")
               << ", forced " << meta("preemptions_forced") << "; signals placed by registers "
               << meta("located_signals") << ")\n";
+  } else if (!pre.empty()) {
+    // How replay finds each: at a syscall (no event needed), by counting breakpoint hits,
+    // or by registers (the first time a place is met; see ARCHITECTURE).
+    std::cout << "preemptions: " << pre << " (at syscall " << meta("preemptions_at_syscall")
+              << ", counted breakpoint " << meta("preemptions_counted") << ", by registers "
+              << meta("preemptions_registers") << "; spin loops " << meta("preemptions_spin")
+              << ", forced " << meta("preemptions_forced") << ")\n";
+    const std::string located = meta("located_signals"), counted = meta("located_counted");
+    std::cout << "signals placed in app code: " << located << " (counted breakpoint " << counted
+              << ", by registers "
+              << std::stoull(located.empty() ? "0" : located) -
+                     std::stoull(counted.empty() ? "0" : counted)
+              << ")\n";
+  }
   std::string waits = meta("write_waits");
   if (!waits.empty() && threads.size() > 1) {
     std::cout << "ordered writes: " << meta("writes_entered")

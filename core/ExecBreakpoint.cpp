@@ -34,6 +34,17 @@ void set_all(pid_t tid, const std::vector<uint64_t>& addrs) {
   poke(tid, 7, dr7);
 }
 
+void program(pid_t tid, const std::array<uint64_t, 4>& addrs) {
+  poke(tid, 7, 0);
+  unsigned long dr7 = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (!addrs[i]) continue;
+    poke(tid, i, addrs[i]);
+    dr7 |= 1ul << (2 * i);
+  }
+  if (dr7) poke(tid, 7, dr7);
+}
+
 void clear(pid_t tid) {
   if (ptrace(PTRACE_POKEUSER, tid, dr_offset(7), 0) != 0 && errno != ESRCH)
     throw Error(errno_text("ptrace(POKEUSER DR7)", errno));

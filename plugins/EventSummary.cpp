@@ -77,6 +77,8 @@ std::string summarize_event(const Event& e) {
     case EventKind::Enter:
       return "enter " + e.name() + " (may block)";
     case EventKind::Preempt:
+      if (static_cast<PointKind>(e.args[2]) == PointKind::Counted)
+        return "preempted at " + hex(e.args[0]) + " (hit " + std::to_string(e.args[3]) + ")";
       return "preempted at " + hex(e.args[0]);
   }
   return e.name();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -666,6 +667,10 @@ void RecordSession::emit(Event& ev) {
 void RecordSession::emit_for(RecordedTask& rt, Event& ev) {
   ev.tid = rt.rec_tid;
   emit(ev);
+  // Each event starts the thread's next slice: its counts start again from here, in replay too.
+  Task& t = *rt.task;
+  if (ev.kind == EventKind::Exec) counted_.forget(t.tgid());
+  if (ev.kind != EventKind::Exit) counted_.begin_slice(t.tgid(), t, rt.slice);
 }
 
 void RecordSession::on_syscall(RecordedTask& rt) {
@@ -1139,6 +1144,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     rt.at_boundary = true;
     if (sig != SIGSTOP) rt.resume_sig = sig;
     ready_.push_back(t.tid());
+    counted_.begin_slice(t.tgid(), t, rt.slice);
     return;
   }
   const bool at_entry = rt.at_handler_entry;
@@ -1147,6 +1153,7 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     on_group_stop(rt);
     return;
   }
+  if (sig == SIGTRAP && on_counted_trap(rt)) return;
   siginfo_t si = t.siginfo();
   if (sig == SIGSTOP && sent_by_us(si) && rt.interrupt_sent) {
     rt.interrupt_sent = false;
@@ -1174,15 +1181,16 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   }
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
-  bool boundary = (rt.at_boundary && same_position(regs, rt.last_regs)) ||
-                  (!fault && at_entry && same_position(regs, rt.handler_entry));
+  // (A loop can come back to the same registers: counted hits show that it ran.)
+  bool boundary =
+      (rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran()) ||
+      (!fault && at_entry && same_position(regs, rt.handler_entry));
   if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
     // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
     // app may rely on it arriving right there, so place it by registers, now. (After
     // rt_sigreturn it is held back like any other: the point would follow a return through a
     // signal frame, which an execution breakpoint may not see.)
-    emit_preempt(rt, capture_point(t), 2);
-    ++located_signals_;
+    emit_preempt(rt, capture_point(t), 2, PointKind::Registers, 0);
     boundary = true;
   }
   if (!fault && !boundary) {
@@ -1258,23 +1266,81 @@ void RecordSession::resume_job_stopped() {
   }
 }
 
-void RecordSession::emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why) {
+void RecordSession::emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why, PointKind kind,
+                                 uint64_t count) {
   Event ev;
   ev.kind = EventKind::Preempt;
   ev.mode = ReplayMode::Emulate;
   ev.nr = why;
   ev.args[0] = p.regs.rip;
   ev.args[1] = p.stack_digest;
+  ev.args[2] = static_cast<uint64_t>(kind);
+  ev.args[3] = count;
   ev.add_blob(blob::kRegs, &p.regs, sizeof p.regs);
   emit_for(rt, ev);
   rt.last_regs = p.regs;
   rt.at_boundary = true;
+  count_point(kind, why == 2);
+  // A point that was needed (a signal, a forced switch) pays for more hits of its address.
+  if (kind == PointKind::Counted && why != 0)
+    counted_.credit(rt.task->tgid(), p.regs.rip, CountedBreakpoints::kPointCredit);
+}
+
+void RecordSession::count_point(PointKind kind, bool signal) {
+  if (signal) {
+    ++located_signals_;
+    if (kind == PointKind::Counted) ++located_counted_;
+  } else {
+    ++(kind == PointKind::Counted ? preempt_counted_ : preempt_registers_);
+  }
 }
 
 void RecordSession::switch_away(RecordedTask& rt) {
   rt.state = RecordedTask::State::Ready;
   ready_.push_back(rt.task->tid());
   if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+bool RecordSession::slice_over(const RecordedTask& rt, uint64_t now) const {
+  bool urgent = false;
+  for (pid_t r : ready_) {
+    auto w = tasks_.find(r);
+    urgent = urgent || (w != tasks_.end() && !w->second.woke_by_timeout);
+  }
+  return now >= rt.run_start_ns + (urgent ? opt_.max_slice_ns : opt_.max_slice_timeout_ns);
+}
+
+bool RecordSession::on_counted_trap(RecordedTask& rt) {
+  Task& t = *rt.task;
+  const unsigned dr6 = exec_breakpoint::take_hits(t.tid());
+  if (!(dr6 & 7)) return false;
+  const unsigned hit = counted_.count(t.tgid(), t, rt.slice, dr6);
+  if (hit && runner_ == t.tid() && rt.state == RecordedTask::State::Running && !rt.interrupt_sent &&
+      (!rt.deferred.empty() || !ready_.empty())) {
+    const int slot = std::countr_zero(hit);
+    const uint64_t n = rt.slice.hits[slot];
+    ExecutionPoint q = capture_point(t);
+    if (!rt.deferred.empty()) {  // a held-back signal: here is a point replay counts its way to
+      emit_preempt(rt, q, 2, PointKind::Counted, n);
+      deliver_deferred(rt);
+      return true;
+    }
+    // A spin loop only after a tick's work, as with the probe: a loop whose state is all in
+    // memory looks the same at every hit, and switching at each would starve the program.
+    const uint64_t now = now_ns();
+    const std::optional<ExecutionPoint>& last = rt.slice.last[slot];
+    const bool spin = now >= rt.next_probe_ns && last && same_point_registers(last->regs, q.regs) &&
+                      last->stack_digest == q.stack_digest;
+    if (spin || slice_over(rt, now)) {
+      ++(spin ? preempt_spin_ : preempt_forced_);
+      emit_preempt(rt, q, spin ? 0 : 1, PointKind::Counted, n);
+      switch_away(rt);
+      return true;
+    }
+    rt.slice.last[slot] = q;
+  }
+  t.cont();
+  return true;
 }
 
 void RecordSession::on_interrupted(RecordedTask& rt) {
@@ -1299,7 +1365,8 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
     }
   }
   const Registers regs = t.regs();
-  const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs);
+  // (A loop can come back to the same registers: counted hits show that it ran.)
+  const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran();
   const uint64_t now = now_ns();
   if (!boundary && !findable_point(t, regs)) {
     // Inside a rep string instruction: try again at the next tick.
@@ -1309,11 +1376,12 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
   }
   if (!rt.deferred.empty() && !boundary) {
     // A signal waited a tick for a syscall that did not come: deliver it at a point replay
-    // finds by registers and stack.
+    // finds (counted, or by registers and stack).
     ExecutionPoint p;
-    if (!place_point(rt, &p)) return;  // another stop came first and was dispatched
-    emit_preempt(rt, p, 2);
-    ++located_signals_;
+    PointKind kind;
+    uint64_t n = 0;
+    if (!place_point(rt, &p, &kind, &n)) return;  // another stop came first and was dispatched
+    emit_preempt(rt, p, 2, kind, n);
   }
   if (!rt.deferred.empty()) {
     deliver_deferred(rt);
@@ -1324,20 +1392,15 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
     return;
   }
   if (boundary) {  // right after its last event: switching needs no event
+    ++preempt_at_syscall_;
     switch_away(rt);
     return;
   }
   ExecutionPoint p = capture_point(t);
-  bool urgent = false;
-  for (pid_t r : ready_) {
-    auto w = tasks_.find(r);
-    urgent = urgent || (w != tasks_.end() && !w->second.woke_by_timeout);
-  }
-  const bool forced =
-      now >= rt.run_start_ns + (urgent ? opt_.max_slice_ns : opt_.max_slice_timeout_ns);
-  if (!forced) {
+  if (!slice_over(rt, now)) {
     TaskStop other;
-    Probe r = probe_spin(rt, p, &other);
+    int slot = -1;
+    Probe r = probe_spin(rt, p, &other, &slot);
     if (r == Probe::OtherStop) {
       dispatch(rt, other);
       return;
@@ -1347,28 +1410,102 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
       t.cont();
       return;
     }
-    ++preempt_spin_;
-    emit_preempt(rt, p, 0);
+    if (slot >= 0) {
+      ++preempt_spin_;
+      emit_preempt(rt, capture_point(t), 0, PointKind::Counted, rt.slice.hits[slot]);
+    } else {
+      // Its address is counted in the process's next slices. This time: the next counted hit
+      // or syscall (a loop whose state is in memory looks like a spin but ends), else, if it
+      // still spins, a point found by registers (every iteration of a real spin loop, waiting
+      // for another thread, is the same state).
+      counted_.choose(t.tgid(), p.regs.rip);
+      ExecutionPoint q;
+      PointKind kind;
+      uint64_t n = 0;
+      if (!place_point(rt, &q, &kind, &n, &p)) return;
+      ++preempt_spin_;
+      emit_preempt(rt, q, 0, kind, n);
+    }
   } else {
-    if (!place_point(rt, &p)) return;
+    PointKind kind;
+    uint64_t n = 0;
+    if (!place_point(rt, &p, &kind, &n, nullptr, true)) return;
     ++preempt_forced_;
-    emit_preempt(rt, p, 1);
+    emit_preempt(rt, p, 1, kind, n);
   }
   switch_away(rt);
 }
 
-bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out) {
+bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out, PointKind* kind,
+                                uint64_t* count, const ExecutionPoint* spin, bool forced) {
+  Task& t = *rt.task;
   TaskStop other;
-  switch (seek_return_site(rt, out, &other)) {
+  int slot = -1;
+  // The next counted hit, or the next syscall (where no point is needed), within 5 ms (20 for
+  // what looked like a spin: a loop whose state is all in memory looks the same).
+  switch (run_to_breakpoint(rt, 0, true, spin ? 20000000ull : 5000000ull, &other, &slot)) {
+    case BreakpointWait::Hit:
+      *out = capture_point(t);
+      *kind = PointKind::Counted;
+      *count = rt.slice.hits[slot];
+      return true;
+    case BreakpointWait::Other:
+      dispatch(rt, other);
+      return false;
+    case BreakpointWait::Interrupted:
+      break;
+  }
+  *kind = PointKind::Registers;
+  *count = 0;
+  // A point by registers may be ambiguous: none for a loop known to keep its state in memory
+  // (its address proved too hot), nor for a forced switch until the slice is very long (the
+  // thread goes on and is tried again a tick later).
+  const bool guess_later =
+      spin ? counted_.too_hot(t.tgid(), spin->regs.rip)
+           : forced && now_ns() < rt.run_start_ns + opt_.max_slice_ns + 1000000000ull;
+  if (guess_later) {
+    rt.next_probe_ns = now_ns() + opt_.spin_check_ns;
+    t.cont();
+    return false;
+  }
+  if (spin) {
+    switch (probe_spin(rt, *spin, &other, &slot)) {
+      case Probe::Spin:
+        *out = capture_point(t);
+        if (slot >= 0) {
+          *kind = PointKind::Counted;
+          *count = rt.slice.hits[slot];
+        }
+        return true;
+      case Probe::OtherStop:
+        dispatch(rt, other);
+        return false;
+      case Probe::NotSpin:
+        rt.next_probe_ns = now_ns() + opt_.spin_check_ns;
+        t.cont();
+        return false;
+    }
+  }
+  // None: the return sites around here are counted in the process's next slices; this time
+  // the point is found by registers.
+  std::vector<uint64_t> sites = return_sites(t, t.regs(), CountedBreakpoints::kChosen);
+  for (auto it = sites.rbegin(); it != sites.rend(); ++it) counted_.choose(t.tgid(), *it);
+  *kind = PointKind::Registers;
+  *count = 0;
+  switch (seek_return_site(rt, out, &other, &slot)) {
     case Probe::Spin:  // found
+      if (slot >= 0) {
+        *kind = PointKind::Counted;
+        *count = rt.slice.hits[slot];
+      }
       return true;
     case Probe::OtherStop:
       dispatch(rt, other);
       return false;
     case Probe::NotSpin:
-      *out = capture_point(*rt.task);
-      if (!findable_point(*rt.task, out->regs)) {  // inside rep movs: let it run a little more
-        rt.task->cont();
+      *out = capture_point(t);
+      if (!findable_point(t, out->regs)) {  // inside rep movs: let it run a little more
+        t.cont();
         return false;
       }
       return true;
@@ -1376,10 +1513,13 @@ bool RecordSession::place_point(RecordedTask& rt, ExecutionPoint* out) {
   return false;
 }
 
-RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt, uint64_t within_ns,
-                                                               TaskStop* other) {
+RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt, uint64_t temporary,
+                                                               bool at_counted, uint64_t within_ns,
+                                                               TaskStop* other, int* slot) {
   Task& t = *rt.task;
+  *slot = -1;
   exec_breakpoint::take_hits(t.tid());
+  if (temporary) counted_.set_temporary(t, rt.slice, temporary);
   t.cont();
   const uint64_t deadline = now_ns() + within_ns;
   BreakpointWait result = BreakpointWait::Interrupted;
@@ -1396,10 +1536,19 @@ RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt,
       continue;
     }
     TaskStop s = TaskStop::decode(r, st);
-    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
-        exec_breakpoint::take_hits(t.tid())) {
-      result = BreakpointWait::Hit;
-      break;
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP) {
+      const unsigned dr6 = exec_breakpoint::take_hits(t.tid());
+      const unsigned hit = counted_.count(t.tgid(), t, rt.slice, dr6);
+      if (hit) *slot = std::countr_zero(hit);
+      if ((temporary && (dr6 & 8)) || (at_counted && hit)) {
+        result = BreakpointWait::Hit;
+        break;
+      }
+      *slot = -1;
+      if (dr6 & 15) {
+        t.cont();
+        continue;
+      }
     }
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGSTOP && rt.interrupt_sent) {
       siginfo_t si = t.siginfo();
@@ -1408,21 +1557,31 @@ RecordSession::BreakpointWait RecordSession::run_to_breakpoint(RecordedTask& rt,
         break;
       }
     }
+    if (s.kind == TaskStop::Kind::Signal && s.sig != SIGTRAP && !is_stop_signal(s.sig)) {
+      // An asynchronous signal while app code runs is held back as on_signal would; going back
+      // to the main loop for it would start the wait over (a 1 ms timer would never let it end).
+      siginfo_t si = t.siginfo();
+      if (!sent_by_us(si) && !is_synchronous_fault(s.sig, si) &&
+          static_cast<long>(t.regs().orig_rax) != SYS_rt_sigprocmask) {
+        hold_back(rt, si);
+        t.cont();
+        continue;
+      }
+    }
     *other = s;
     result = BreakpointWait::Other;
     break;
   }
-  exec_breakpoint::clear(t.tid());
+  if (temporary) counted_.set_temporary(t, rt.slice, 0);
   return result;
 }
 
 RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, ExecutionPoint* out,
-                                                     TaskStop* other) {
+                                                     TaskStop* other, int* slot) {
   Task& t = *rt.task;
-  std::vector<uint64_t> sites = return_sites(t, t.regs(), 4);
+  std::vector<uint64_t> sites = return_sites(t, t.regs(), 1);
   if (sites.empty()) return Probe::NotSpin;
-  exec_breakpoint::set_all(t.tid(), sites);
-  switch (run_to_breakpoint(rt, 5000000ull, other)) {
+  switch (run_to_breakpoint(rt, sites[0], false, 5000000ull, other, slot)) {
     case BreakpointWait::Hit:
       *out = capture_point(t);
       return Probe::Spin;
@@ -1434,18 +1593,29 @@ RecordSession::Probe RecordSession::seek_return_site(RecordedTask& rt, Execution
   return Probe::NotSpin;
 }
 
+bool RecordSession::step_off(RecordedTask& rt, TaskStop* other) {
+  Task& t = *rt.task;
+  for (;;) {
+    t.single_step();
+    TaskStop s = t.wait();
+    if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP) {
+      *other = s;
+      return false;
+    }
+    const unsigned dr6 = exec_breakpoint::take_hits(t.tid());
+    if (!(dr6 & 7)) return true;
+    // A counted address here fired before the instruction ran (as it does in replay): count
+    // it and step again.
+    counted_.count(t.tgid(), t, rt.slice, dr6);
+  }
+}
+
 RecordSession::Probe RecordSession::probe_spin(RecordedTask& rt, const ExecutionPoint& p,
-                                               TaskStop* other) {
+                                               TaskStop* other, int* slot) {
   Task& t = *rt.task;
   // Step off the instruction first: a breakpoint at the current rip fires before it runs.
-  t.single_step();
-  TaskStop first = t.wait();
-  if (first.kind != TaskStop::Kind::Signal || first.sig != SIGTRAP) {
-    *other = first;
-    return Probe::OtherStop;
-  }
-  exec_breakpoint::set(t.tid(), p.regs.rip);
-  switch (run_to_breakpoint(rt, 1000000ull, other)) {
+  if (!step_off(rt, other)) return Probe::OtherStop;
+  switch (run_to_breakpoint(rt, p.regs.rip, false, 1000000ull, other, slot)) {
     case BreakpointWait::Hit: {
       ExecutionPoint q = capture_point(t);
       bool same = same_point_registers(q.regs, p.regs) && q.stack_digest == p.stack_digest;
@@ -1833,10 +2003,15 @@ void RecordSession::finish() {
   index_->set_meta("duration_ns", std::to_string(duration));
   index_->set_meta("events", std::to_string(next_seq_ - 1));
   index_->set_meta("deferred_signals", std::to_string(deferred_count_));
-  index_->set_meta("preemptions", std::to_string(preempt_spin_ + preempt_forced_));
+  index_->set_meta("preemptions",
+                   std::to_string(preempt_spin_ + preempt_forced_ + preempt_at_syscall_));
+  index_->set_meta("preemptions_at_syscall", std::to_string(preempt_at_syscall_));
+  index_->set_meta("preemptions_counted", std::to_string(preempt_counted_));
+  index_->set_meta("preemptions_registers", std::to_string(preempt_registers_));
   index_->set_meta("preemptions_spin", std::to_string(preempt_spin_));
   index_->set_meta("preemptions_forced", std::to_string(preempt_forced_));
   index_->set_meta("located_signals", std::to_string(located_signals_));
+  index_->set_meta("located_counted", std::to_string(located_counted_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));
   index_->set_meta("writes_entered", std::to_string(writes_.entered()));

@@ -128,19 +128,38 @@ class RecordSession : public SessionServices {
   void on_group_stop(RecordedTask& rt);
   void resume_job_stopped();
   // Spin loop check at a stop in app code: the thread runs on to the same rip; true when it
-  // comes back with the same registers and stack (it waits for another thread).
+  // comes back with the same registers and stack (it waits for another thread). *slot: the
+  // counted address it came back to (-1: not counted).
   enum class Probe { Spin, NotSpin, OtherStop };
-  Probe probe_spin(RecordedTask& rt, const ExecutionPoint& p, TaskStop* other);
-  // Lets the thread run with its breakpoints armed until one fires (Hit), another stop comes
+  Probe probe_spin(RecordedTask& rt, const ExecutionPoint& p, TaskStop* other, int* slot);
+  // Single-steps one instruction (a counted address there is counted, as replay meets it too).
+  bool step_off(RecordedTask& rt, TaskStop* other);
+  // Lets the thread run with DR3 at temporary (0: none) until it fires, or a counted address
+  // is hit when at_counted (Hit; *slot: the counted slot hit, -1 none), another stop comes
   // (Other, in *other), or within_ns passes and it is stopped wherever it is (Interrupted).
+  // Counted addresses hit meanwhile are counted.
   enum class BreakpointWait { Hit, Other, Interrupted };
-  BreakpointWait run_to_breakpoint(RecordedTask& rt, uint64_t within_ns, TaskStop* other);
-  // Runs the thread on to the next return site on its stack (a point cheap to find in replay):
-  // Found (out set), Other (a stop to dispatch; other set), or NotFound (stopped elsewhere).
-  Probe seek_return_site(RecordedTask& rt, ExecutionPoint* out, TaskStop* other);
-  // The point to record for a thread stopped in app code: a nearby return site when possible.
-  bool place_point(RecordedTask& rt, ExecutionPoint* out);
-  void emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why);
+  BreakpointWait run_to_breakpoint(RecordedTask& rt, uint64_t temporary, bool at_counted,
+                                   uint64_t within_ns, TaskStop* other, int* slot);
+  // Runs the thread on to the next return site on its stack: Found (out set, *slot as above),
+  // Other (a stop to dispatch; other set), or NotFound (stopped elsewhere).
+  Probe seek_return_site(RecordedTask& rt, ExecutionPoint* out, TaskStop* other, int* slot);
+  // The point to record for a thread stopped in app code: the next counted hit or syscall
+  // (within a few ms), else a nearby return site found by registers (and its return sites are
+  // counted from then on). False: another stop came first and was dispatched.
+  // spin: a spin loop's point (the probe's): after the wait, found again by the probe, not by
+  // a return site (no point when it no longer spins: false then too). forced: a switch for
+  // fairness only, which may wait for a counted hit or syscall up to max slice + 1 s.
+  bool place_point(RecordedTask& rt, ExecutionPoint* out, PointKind* kind, uint64_t* count,
+                   const ExecutionPoint* spin = nullptr, bool forced = false);
+  // A SIGTRAP of the runner: true when it was a counted hit (handled: counted, and the point
+  // taken when one is wanted there).
+  bool on_counted_trap(RecordedTask& rt);
+  // Whether the runner's slice has lasted long enough to preempt it wherever it is.
+  bool slice_over(const RecordedTask& rt, uint64_t now) const;
+  void emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int why, PointKind kind,
+                    uint64_t count);
+  void count_point(PointKind kind, bool signal);
   void switch_away(RecordedTask& rt);
   void on_gone(RecordedTask& rt, int raw_status);
   // The process of rt is dying (exit_group, fatal signal): collect all its threads.
@@ -229,6 +248,9 @@ class RecordSession : public SessionServices {
   std::unique_ptr<Watchdog> watchdog_;
   uint64_t deferred_count_ = 0;
   uint64_t preempt_spin_ = 0, preempt_forced_ = 0, located_signals_ = 0;
+  uint64_t preempt_at_syscall_ = 0, preempt_counted_ = 0, preempt_registers_ = 0;
+  uint64_t located_counted_ = 0;
+  CountedBreakpoints counted_;
   uint64_t skipped_checkpoints_ = 0;
   WriteOrder writes_;
   // Writers stopped by settle_entered_calls before a SIGKILL: they go on if it fails.

@@ -10,6 +10,7 @@
 
 #include "core/Task.h"
 #include "plugins/ProcessState.h"
+#include "recorder/CountedBreakpoints.h"
 #include "storage/Event.h"
 
 namespace ckrr {
@@ -78,6 +79,7 @@ struct RecordedTask {
   // natively; replay raises it before that same delivery.
   bool at_handler_entry = false;
   Registers handler_entry{};  // JobStopped from inside a call: resumed to its exit stop
+  SliceCount slice;  // hits of the process's counted addresses since its last event
 };
 
 }  // namespace ckrr

@@ -655,6 +655,10 @@ void ReplaySession::reach_point(ReplayTask& rt) {
   const uint64_t digest = ev.args[1];
   ensure_started(rt);
   Task& t = *rt.task;
+  if (static_cast<PointKind>(ev.args[2]) == PointKind::Counted) {
+    reach_counted_point(rt, want, digest);
+    return;
+  }
   // Already there (nothing ran since it was recorded, or a spin loop's point)?
   if (rt.held && rt.pending_sig == 0 && same_point_registers(t.regs(), want) &&
       stack_digest(t, want.rsp) == digest) {
@@ -708,6 +712,57 @@ void ReplaySession::reach_point(ReplayTask& rt) {
   exec_breakpoint::clear(t.tid());
   Event e = take("");
   after_event(t, e);
+  if (!stopped_) resume_app(t);
+}
+
+void ReplaySession::reach_counted_point(ReplayTask& rt, const Registers& want, uint64_t digest) {
+  // The recorder counted the hits of this address from the thread's previous event (where it
+  // is held now) and stopped at the args[3]-th: stop at the same one, then check the state.
+  Event& ev = peek("");
+  Task& t = *rt.task;
+  const uint64_t target = ev.args[3];
+  char e[96];
+  snprintf(e, sizeof e, "preempted at 0x%llx, hit %llu", (unsigned long long)want.rip,
+           (unsigned long long)target);
+  exec_breakpoint::set(t.tid(), want.rip);
+  exec_breakpoint::take_hit(t.tid());
+  resume_held(rt);
+  uint64_t hits = 0;
+  for (;;) {
+    TaskStop s = wait_task(rt);
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
+        exec_breakpoint::take_hit(t.tid())) {
+      if (++hits == target) break;
+      t.cont();
+      continue;
+    }
+    if (s.kind == TaskStop::Kind::Signal && !is_synchronous_fault(s.sig, t.siginfo()) &&
+        !(injecting_ && injecting_->si_signo == s.sig)) {
+      t.cont();  // from outside the replay (a real child's SIGCHLD): not part of the run
+      continue;
+    }
+    exec_breakpoint::clear(t.tid());
+    std::string actual = s.describe();
+    if (s.kind == TaskStop::Kind::Seccomp) {
+      const Registers& r = t.regs();
+      actual = syscall_display_name(static_cast<long>(r.orig_rax)) + " at " +
+               std::to_string(r.rip) + " after " + std::to_string(hits) + " hits";
+      throw Divergence(ev.seq, ev.tid, "the thread made a syscall before its preemption point", e,
+                       actual);
+    }
+    throw Divergence(ev.seq, ev.tid, "the thread stopped before its preemption point", e, actual);
+  }
+  exec_breakpoint::clear(t.tid());
+  if (!same_point_registers(t.regs(), want) || stack_digest(t, want.rsp) != digest) {
+    const Registers& r = t.regs();
+    char a[160];
+    snprintf(a, sizeof a, "rip 0x%llx rsp 0x%llx rax 0x%llx stack digest %s",
+             (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rax,
+             stack_digest(t, want.rsp) == digest ? "same" : "different");
+    throw Divergence(ev.seq, ev.tid, "another state at the preemption point's count", e, a);
+  }
+  Event taken = take("");
+  after_event(t, taken);
   if (!stopped_) resume_app(t);
 }
 

@@ -149,6 +149,8 @@ class ReplaySession : public SessionServices {
   void on_enter(ReplayTask& rt);
   void complete_entered(ReplayTask& rt);
   void reach_point(ReplayTask& rt);
+  // A Preempt event of PointKind::Counted: the same hit count of its rip, then the same state.
+  void reach_counted_point(ReplayTask& rt, const Registers& want, uint64_t digest);
   void finish_process(ReplayTask& rt);
   void ensure_started(ReplayTask& rt);
   void resume_held(ReplayTask& rt);

@@ -17,6 +17,11 @@ enum class EventKind : uint16_t {
   Preempt = 6,  // a thread was preempted between syscalls (multi-threading)
   Enter = 7,    // a thread entered a syscall that may block; its Syscall event comes later
 };
+// How replay finds a Preempt event's point (its args[2]; args[3] is the count).
+enum class PointKind : uint64_t {
+  Registers = 0,  // the first hit of rip (DR0) with the recorded registers and stack digest
+  Counted = 1,    // the args[3]-th hit of rip since the thread's last event (then checked)
+};
 const char* event_kind_name(EventKind k);
 std::optional<EventKind> event_kind_from_name(std::string_view name);
 
