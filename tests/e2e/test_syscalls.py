@@ -9,7 +9,7 @@ from ckrr_testlib import CkrrTestCase, prog
 
 # Groups whose output is the same natively and under ckrr.
 NATIVE_GROUPS = ["sysv", "mqueue", "pidfd", "splice", "mmsg", "xattr", "notify", "fds", "sched",
-                 "arch", "admin", "sandbox", "namespaces", "mountapi", "ioctl", "unknown"]
+                 "arch", "admin", "sandbox", "namespaces", "mountapi", "bpf", "ioctl", "unknown"]
 
 
 class ProbeCase(CkrrTestCase):
@@ -59,6 +59,15 @@ class SyscallGroups(ProbeCase):
             r = self.ckrr("replay", trace, "--from-checkpoint", str(cid))
             self.assertEqual(r.returncode, 0, f"from checkpoint {cid}: {r.stderr.decode(errors='replace')}")
             self.assertTrue(rec.stdout.endswith(r.stdout), r.stdout)
+
+    def test_bpf_lookup_through_a_pointer_in_its_attributes(self):
+        # The kernel writes the looked-up value through a pointer inside union bpf_attr:
+        # captured conservatively, one level down, and named in ckrr info.
+        trace, rec = self.probe("bpf")
+        if b"map create: ok" not in rec.stdout:
+            self.skipTest("no bpf maps here: " + rec.stdout.decode())
+        self.assertIn(b"value: 1234abcd", rec.stdout)
+        self.assertIn("bpf command 1", self.info(trace)["recorded conservatively"])
 
     def test_unknown_numbers_recorded_conservatively(self):
         trace, rec = self.probe("unknown")

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <linux/perf_event.h>
+#include <linux/bpf.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
@@ -620,6 +621,31 @@ static void perf(void) {
   }
 }
 
+// A BPF array map: created, updated and looked up. The kernel writes the value through a
+// pointer inside the attribute struct, which ckrr captures conservatively (one level down).
+static void bpf_map(void) {
+  union bpf_attr a;
+  memset(&a, 0, sizeof a);
+  a.map_type = BPF_MAP_TYPE_ARRAY;
+  a.key_size = 4;
+  a.value_size = 8;
+  a.max_entries = 4;
+  int fd = syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof a);
+  printf("map create: %s\n", fd < 0 ? strerrorname_np(errno) : "ok");
+  if (fd < 0) return;
+  uint32_t key = 2;
+  uint64_t value = 0x1234abcd, got = 0;
+  memset(&a, 0, sizeof a);
+  a.map_fd = fd;
+  a.key = (uintptr_t)&key;
+  a.value = (uintptr_t)&value;
+  CHECK("map update", syscall(SYS_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof a));
+  a.value = (uintptr_t)&got;
+  CHECK("map lookup", syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof a));
+  printf("value: %llx\n", (unsigned long long)got);
+  close(fd);
+}
+
 static void unknown(void) {
   printf("syscall(-1): %s\n", syscall(-1) < 0 ? strerrorname_np(errno) : "?");
   printf("syscall(999): %s\n", syscall(999) < 0 ? strerrorname_np(errno) : "?");
@@ -640,7 +666,8 @@ int main(int argc, char** argv) {
       {"sched", sched},   {"arch", arch},     {"admin", admin}, {"sandbox", sandbox},
       {"ioctl", ioctls},  {"unknown", unknown}, {"ptrace", ptrace_self},
       {"refused", refused},  {"vdso", vdso},     {"namespaces", namespaces},
-      {"perf", perf},       {"mountapi", mountapi},       {"sysv_checkpoints", sysv_checkpoints},
+      {"perf", perf},       {"mountapi", mountapi},
+      {"bpf", bpf_map},       {"sysv_checkpoints", sysv_checkpoints},
   };
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     if (strcmp(argv[1], groups[i].name) == 0) {
