@@ -156,6 +156,10 @@ int cmd_info(const std::vector<std::string>& argv) {
     std::cout << "recorded conservatively: " << conservative
               << " (ckrr does not know exactly what memory these calls write: it kept the bytes"
                  " that changed near their pointer arguments)\n";
+  std::string not_emulated = meta("not_emulated_calls");
+  if (!not_emulated.empty())
+    std::cout << "not emulated: " << not_emulated
+              << " (answered with an error where the kernel would have served them)\n";
   std::cout << "mapped files: " << index->mapped_files().size() << "\n";
   uint64_t total = dir_size(trace.dir());
   std::error_code ec;

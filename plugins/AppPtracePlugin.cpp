@@ -9,7 +9,9 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace ckrr {
 
@@ -21,6 +23,34 @@ constexpr int kInterrupted = (PTRACE_EVENT_STOP << 16) | (SIGTRAP << 8) | 0x7f;
 void give(SyscallContext& ctx, uint64_t addr, const void* data, size_t len) {
   ctx.task.write(addr, data, len);
   ctx.capture(addr, len);
+}
+
+std::string request_name(long req) {
+  switch (req) {
+    case PTRACE_POKETEXT:
+      return "PTRACE_POKETEXT";
+    case PTRACE_POKEDATA:
+      return "PTRACE_POKEDATA";
+    case PTRACE_POKEUSER:
+      return "PTRACE_POKEUSER";
+    case PTRACE_SINGLESTEP:
+      return "PTRACE_SINGLESTEP";
+    case PTRACE_SYSCALL:
+      return "PTRACE_SYSCALL";
+    case PTRACE_SETREGS:
+      return "PTRACE_SETREGS";
+    case PTRACE_SETFPREGS:
+      return "PTRACE_SETFPREGS";
+    case PTRACE_SETREGSET:
+      return "PTRACE_SETREGSET";
+    case PTRACE_SETSIGINFO:
+      return "PTRACE_SETSIGINFO";
+    case PTRACE_KILL:
+      return "PTRACE_KILL";
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "0x%lx", req);
+  return buf;
 }
 
 void answer(SyscallContext& ctx, int64_t result) {
@@ -74,7 +104,11 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
     case PTRACE_POKEDATA:
       // A write into the tracer's own address space replays as the kernel's write; one into
       // another process would not be reproduced: refused.
-      if (target->tgid() != ctx.task.tgid()) return answer(ctx, -EIO);
+      if (target->tgid() != ctx.task.tgid()) {
+        ctx.session.note_not_emulated("ptrace request " + request_name(req) +
+                                      " into another process");
+        return answer(ctx, -EIO);
+      }
       give(ctx, a[2], &a[3], 8);
       return answer(ctx, 0);
     case PTRACE_GETREGS: {
@@ -144,6 +178,7 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
   }
   // Stepping, syscall stops, and writing registers or another process's memory would need
   // ckrr to make the target do it, in replay too: not emulated.
+  ctx.session.note_not_emulated("ptrace request " + request_name(req));
   return answer(ctx, -EIO);
 }
 

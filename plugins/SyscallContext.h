@@ -40,6 +40,9 @@ class SessionServices {
   virtual void finish_skipped(Task& t) = 0;
   // Record: a call whose memory effects were guessed (ConservativeCapture), named for `ckrr info`.
   virtual void note_conservative(const std::string&) {}
+  // Record: a request ckrr answers as unsupported (EIO...) where the kernel would have served
+  // it, named once on stderr and in `ckrr info`.
+  virtual void note_not_emulated(const std::string&) {}
   // Record: the recorded thread with this tid (as the app knows it), as a tracer of it would
   // see it stopped now. False when there is no such thread.
   virtual bool recorded_thread(pid_t, ThreadView&) { return false; }

@@ -140,7 +140,18 @@ std::string RecordSession::stored_file_path(const std::string& stored) {
 void RecordSession::note_conservative(const std::string& what) {
   uint64_t& n = conservative_[what];
   // Written at once the first time (a killed recorder still says so), counts at the end.
-  if (n++ == 0) index_->set_meta("conservative_calls", conservative_text());
+  if (n++ == 0) index_->set_meta("conservative_calls", counts_text(conservative_));
+}
+
+void RecordSession::note_not_emulated(const std::string& what) {
+  uint64_t& n = not_emulated_[what];
+  if (n++ == 0) {
+    index_->set_meta("not_emulated_calls", counts_text(not_emulated_));
+    if (!opt_.quiet)
+      std::cerr << "ckrr: the program's " << what
+                << " is not emulated under ckrr record (it gets an error the kernel would not"
+                   " give)\n";
+  }
 }
 
 bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
@@ -163,9 +174,9 @@ bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
   return false;
 }
 
-std::string RecordSession::conservative_text() const {
+std::string RecordSession::counts_text(const std::map<std::string, uint64_t>& counts) {
   std::string out;
-  for (const auto& [what, n] : conservative_)
+  for (const auto& [what, n] : counts)
     out += (out.empty() ? "" : "; ") + what + " x" + std::to_string(n);
   return out;
 }
@@ -1182,9 +1193,8 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
   const Registers& regs = t.regs();
   bool fault = is_synchronous_fault(sig, si);
   // (A loop can come back to the same registers: counted hits show that it ran.)
-  bool boundary =
-      (rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran()) ||
-      (!fault && at_entry && same_position(regs, rt.handler_entry));
+  bool boundary = (rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran()) ||
+                  (!fault && at_entry && same_position(regs, rt.handler_entry));
   if (!fault && !boundary && regs.orig_rax == SYS_rt_sigprocmask && findable_point(t, regs)) {
     // Made deliverable by sigprocmask unblocking it (the filter lets the call through): the
     // app may rely on it arriving right there, so place it by registers, now. (After
@@ -2017,7 +2027,8 @@ void RecordSession::finish() {
   index_->set_meta("writes_entered", std::to_string(writes_.entered()));
   index_->set_meta("write_holders_stopped", std::to_string(stopped_write_holders_));
   index_->set_meta("processes", std::to_string(processes_.size()));
-  if (!conservative_.empty()) index_->set_meta("conservative_calls", conservative_text());
+  if (!conservative_.empty()) index_->set_meta("conservative_calls", counts_text(conservative_));
+  if (!not_emulated_.empty()) index_->set_meta("not_emulated_calls", counts_text(not_emulated_));
   for (const auto& [pid, p] : processes_)
     index_->set_meta(
         "process." + std::to_string(pid),

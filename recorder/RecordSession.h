@@ -66,8 +66,9 @@ class RecordSession : public SessionServices {
   void echo(int, const void*, size_t) override {}
   void finish_skipped(Task&) override;
   void note_conservative(const std::string& what) override;
+  void note_not_emulated(const std::string& what) override;
   bool recorded_thread(pid_t rec_tid, ThreadView& out) override;
-  std::string conservative_text() const;
+  static std::string counts_text(const std::map<std::string, uint64_t>& counts);
 
  private:
   struct ProcessCapture {  // one process of a checkpoint of several
@@ -239,6 +240,7 @@ class RecordSession : public SessionServices {
   uint64_t end_deadline_ns_ = 0;  // tasks not dead by then are left behind (unkillable sleep)
   // Calls recorded conservatively (their memory effects guessed), by description, for `ckrr info`.
   std::map<std::string, uint64_t> conservative_;
+  std::map<std::string, uint64_t> not_emulated_;  // requests answered as unsupported
   // The main program has ended: what is left (daemons, orphans) is recorded while it makes
   // progress, and killed once it has all waited kOrphanQuietNs with nothing happening.
   std::atomic<bool> main_ended_{false};

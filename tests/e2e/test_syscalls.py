@@ -91,6 +91,20 @@ class SyscallGroups(ProbeCase):
         trace, rec = self.probe("ptrace", native=False)
         self.assertIn(b"ptrace traceme: EPERM\nptrace seize child: ok\n", rec.stdout)
 
+    def test_strace_under_ckrr_is_told_what_is_not_emulated(self):
+        # strace needs syscall stops of its child, which ckrr does not emulate yet: strace gets
+        # EIO and gives up; the recording ends complete, names the request, and replays.
+        trace = self.path("strace")
+        rec = self.ckrr("record", "-o", trace, "--", "/usr/bin/strace", "-f", "-o", "/dev/null",
+                        "/bin/true")
+        self.assertNotEqual(rec.returncode, 125, rec.stderr.decode(errors="replace"))
+        self.assertIn(b"ptrace request PTRACE_SYSCALL is not emulated", rec.stderr)
+        info = self.info(trace)
+        self.assertEqual(info["complete"], "yes")
+        self.assertIn("ptrace request PTRACE_SYSCALL", info["not emulated"])
+        rep = self.ckrr("replay", trace)
+        self.assertEqual(rep.returncode, rec.returncode, rep.stderr.decode(errors="replace"))
+
     def test_ptrace_of_the_main_thread_like_leak_sanitizer(self):
         # tests/programs/app_ptrace.c: attach, wait for the stop, registers, a word of memory,
         # detach; the same as natively, and replayed.
