@@ -1,5 +1,9 @@
 #include "plugins/SyscallContext.h"
 
+#include <cstdio>
+
+#include "core/Error.h"
+
 namespace ckrr {
 
 void SyscallContext::capture(uint64_t addr, uint64_t len) {
@@ -19,6 +23,18 @@ void SyscallContext::capture(uint64_t addr, uint64_t len) {
     if (ok == 0) return;
   }
   event.writes.push_back(std::move(w));
+}
+
+void SyscallContext::expect_recorded_address(int64_t got, const char* call) const {
+  if (got == event.result) return;
+  char e[32], g[32];
+  snprintf(e, sizeof e, "0x%llx", static_cast<unsigned long long>(event.result));
+  snprintf(g, sizeof g, "0x%llx", static_cast<unsigned long long>(got));
+  throw Divergence(event.seq, event.tid, std::string(call) + " result differs", e, g);
+}
+
+void SyscallContext::write_recorded_memory() {
+  for (const MemWrite& w : event.writes) task.write(w.addr, w.bytes.data(), w.bytes.size());
 }
 
 }  // namespace ckrr

@@ -69,6 +69,10 @@ struct SyscallContext {
   bool failed() const { return result < 0 && result >= -4095; }
   // Record: copy len bytes the kernel wrote at addr into the event.
   void capture(uint64_t addr, uint64_t len);
+  // Replay, for a plugin that re-makes a mapping call itself: the address it got must be the
+  // recorded one (else a Divergence naming `call`); then the recorded bytes are written.
+  void expect_recorded_address(int64_t got, const char* call) const;
+  void write_recorded_memory();
 };
 
 struct FaultContext {

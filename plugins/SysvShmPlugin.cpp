@@ -115,13 +115,8 @@ void SysvShmPlugin::replay_entry(SyscallContext& ctx) {
   int real = replay_segment(ctx, static_cast<int>(ctx.args[0]), size);
   ctx.session.finish_skipped(t);
   long r = remote_syscall(t, SYS_shmat, {uint64_t(real), ctx.args[1], ctx.args[2]});
-  if (r != ctx.event.result) {
-    char e[32], g[32];
-    snprintf(e, sizeof e, "0x%llx", static_cast<unsigned long long>(ctx.event.result));
-    snprintf(g, sizeof g, "0x%llx", static_cast<unsigned long long>(r));
-    throw Divergence(ctx.event.seq, ctx.event.tid, "shmat result differs", e, g);
-  }
-  for (const MemWrite& w : ctx.event.writes) t.write(w.addr, w.bytes.data(), w.bytes.size());
+  ctx.expect_recorded_address(r, "shmat");
+  ctx.write_recorded_memory();
   Registers regs = t.regs();
   regs.rax = static_cast<uint64_t>(r);
   t.set_regs(regs);

@@ -534,13 +534,8 @@ void RecordSession::end_busy_leftovers() {
   // a bound: natively the user's shell would have returned when the program ended.
   constexpr uint64_t kLeftoversMaxNs = 10000000000ull;
   if (main_ended_ns_ && ended_by_.empty() && now_ns() > main_ended_ns_ + kLeftoversMaxNs) {
-    std::set<pid_t> pids;
-    for (const auto& [tid, rt] : tasks_) pids.insert(rt.proc->recorded_pid);
-    std::string list;
-    for (pid_t p : pids) list += " " + std::to_string(p);
-    end_recording("the program ended; the " + std::to_string(pids.size()) +
-                  " process(es) it left behind (pid" + list +
-                  ") still ran 10 s later and were killed");
+    end_recording("the program ended; " + leftovers_text() +
+                  " still ran 10 s later and were killed");
   }
 }
 
@@ -637,15 +632,18 @@ void RecordSession::start_watchdog() {
       });
 }
 
-void RecordSession::end_stalled_orphans() {
-  if (!ended_by_.empty() || tasks_.empty()) return;
+std::string RecordSession::leftovers_text() const {
   std::set<pid_t> pids;
   for (const auto& [tid, rt] : tasks_) pids.insert(rt.proc->recorded_pid);
   std::string list;
   for (pid_t p : pids) list += " " + std::to_string(p);
-  end_recording("the program ended; the " + std::to_string(pids.size()) +
-                " process(es) it left behind (pid" + list +
-                ") waited 2 s with nothing happening and were killed");
+  return "the " + std::to_string(pids.size()) + " process(es) it left behind (pid" + list + ")";
+}
+
+void RecordSession::end_stalled_orphans() {
+  if (!ended_by_.empty() || tasks_.empty()) return;
+  end_recording("the program ended; " + leftovers_text() +
+                " waited 2 s with nothing happening and were killed");
 }
 
 void RecordSession::end_recording(const std::string& why) {

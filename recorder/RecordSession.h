@@ -207,6 +207,8 @@ class RecordSession : public SessionServices {
   void end_stalled_orphans();
   // The main program ended 10 s ago and what it left behind still runs: end the recording.
   void end_busy_leftovers();
+  // "the N process(es) it left behind (pid ...)": what an ended program left running.
+  std::string leftovers_text() const;
   void finish();
   RecordedTask* main_task();
   bool fatal_by_default(pid_t tgid, int sig) const;

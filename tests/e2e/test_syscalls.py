@@ -33,6 +33,17 @@ class ProbeCase(CkrrTestCase):
         return trace, rec
 
 
+    def record_with_checkpoints(self, group):
+        """Records one group with a checkpoint every 50 ms; returns (trace, recording)."""
+        work = self.path("work-" + group)
+        os.mkdir(work)
+        trace = self.path(group)
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
+                        prog(self.PROGRAM), group, work)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        return trace, rec
+
+
 class SyscallGroups(ProbeCase):
     PROGRAM = "syscall_groups"
 
@@ -44,12 +55,7 @@ class SyscallGroups(ProbeCase):
     def test_sysv_shared_memory_from_checkpoints(self):
         # A restored segment is plain shared memory: shmdt unmaps it, a new attach gets the
         # bytes the recording saw.
-        work = self.path("work")
-        os.mkdir(work)
-        trace = self.path("shm")
-        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
-                        prog("syscall_groups"), "sysv_checkpoints", work)
-        self.assertEqual(rec.returncode, 0, rec.stderr)
+        trace, rec = self.record_with_checkpoints("sysv_checkpoints")
         self.assertIn(b"attached again: child wrote", rec.stdout)
         self.assert_replays(trace, rec, times=1)
         rows = self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]
@@ -171,12 +177,7 @@ class MemoryEdges(ProbeCase):
     def test_sparse_reservation(self):
         # 96 GiB reserved, 33 pages touched: the trace, its checkpoints and the state printed at
         # an event cost what was touched (the state digest once read all 32 GiB: 55 s).
-        work = self.path("work")
-        os.mkdir(work)
-        trace = self.path("sparse")
-        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
-                        prog("memory_edges"), "sparse", work)
-        self.assertEqual(rec.returncode, 0, rec.stderr)
+        trace, rec = self.record_with_checkpoints("sparse")
         self.assert_replays(trace, rec, times=1)
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(trace) for f in fs)
         self.assertLess(size, 64 << 20)
