@@ -32,7 +32,6 @@
 #include "core/SyscallRegisters.h"
 #include "core/ThreadedExec.h"
 #include "plugins/BlockingSyscalls.h"
-#include "plugins/EventSummary.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
@@ -668,7 +667,7 @@ void RecordSession::emit(Event& ev) {
     if (!th->second.first_seq) th->second.first_seq = ev.seq;
     th->second.last_seq = ev.seq;
   }
-  log_->append(ev, summarize_event(ev));
+  log_->append(ev);
   if (watchdog_) watchdog_->progress();
   if (log_->failed() && failure_.empty()) stop_app("writing the trace failed: " + log_->error());
 }

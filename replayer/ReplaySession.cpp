@@ -32,7 +32,7 @@
 #include "core/SyscallRegisters.h"
 #include "core/ThreadedExec.h"
 #include "plugins/BlockingSyscalls.h"
-#include "plugins/EventSummary.h"
+#include "decoder/EventDecoder.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
@@ -127,7 +127,7 @@ ReplaySession::ReplayTask& ReplaySession::task_of(const Event& ev) {
   }
   if (it == tasks_.end())
     throw Divergence(ev.seq, ev.tid, "an event of a thread the replay does not have",
-                     summarize_event(ev), "no thread " + std::to_string(ev.tid));
+                     describe_event(ev), "no thread " + std::to_string(ev.tid));
   return it->second;
 }
 
@@ -477,7 +477,7 @@ int ReplaySession::run() {
     cur_ = &rt;
     if (trace_events_)
       fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
-              (unsigned long long)next->seq, next->tid, summarize_event(*next).c_str(), rt.held,
+              (unsigned long long)next->seq, next->tid, describe_event(*next).c_str(), rt.held,
               rt.started, rt.entered.has_value());
     if (rt.entered && next->kind != EventKind::Exit) {  // (killed while it waited: no end)
       complete_entered(rt);
@@ -570,7 +570,7 @@ void ReplaySession::on_enter(ReplayTask& rt) {
     }
     Event& ev = peek("");
     throw Divergence(ev.seq, ev.tid, "the thread stopped elsewhere before its syscall",
-                     summarize_event(ev), s.describe());
+                     describe_event(ev), s.describe());
   }
   const Registers regs = t.regs();
   Event ev = take("a syscall");
@@ -606,7 +606,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
   }
   if (ev.kind != EventKind::Syscall || ev.nr != rt.entered->nr)
     throw Divergence(ev.seq, ev.tid, "the end of another syscall",
-                     syscall_display_name(rt.entered->nr), summarize_event(ev));
+                     syscall_display_name(rt.entered->nr), describe_event(ev));
   rt.entered.reset();
   Registers regs;
   if (rt.call_running) {
@@ -614,7 +614,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     TaskStop s = t.wait();
     if (s.kind != TaskStop::Kind::SyscallStop)
       throw Divergence(ev.seq, ev.tid, "a syscall that did not end as recorded",
-                       summarize_event(ev), s.describe());
+                       describe_event(ev), s.describe());
     if (is_clone_call(ev.nr)) {
       finish_clone(t, ev);
       after_event(t, ev);
@@ -629,7 +629,7 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
       // Made for real while others ran (a recording from before such calls were kept from
       // others: a file mapping made from the app's fd, which replay emulates).
       throw Divergence(ev.seq, ev.tid, "a call made again returned another result",
-                       summarize_event(ev), std::to_string(static_cast<int64_t>(r.rax)));
+                       describe_event(ev), std::to_string(static_cast<int64_t>(r.rax)));
     }
     r.rax = static_cast<uint64_t>(ev.result);
     t.set_regs(r);
@@ -808,7 +808,7 @@ void ReplaySession::finish_process(ReplayTask& rt) {
       if (rec == rt.rec_tid && s.kind == TaskStop::Kind::Seccomp && !killed) {
         Event& ev = peek("");
         throw Divergence(ev.seq, ev.tid, "the process went on where the recording has its end",
-                         summarize_event(ev),
+                         describe_event(ev),
                          syscall_display_name(static_cast<long>(m.task->regs().orig_rax)));
       }
       ptrace(PTRACE_CONT, m.task->tid(), nullptr, 0);
@@ -849,7 +849,7 @@ void ReplaySession::check_call(Task& t, const Event& ev, const Registers& regs) 
     throw Divergence(ev.seq, ev.tid,
                      "the program made a syscall where the recording has " +
                          std::string(event_kind_name(ev.kind)),
-                     summarize_event(ev), did);
+                     describe_event(ev), did);
   if (ev.nr != nr)
     throw Divergence(ev.seq, ev.tid, "a different syscall", call_text(ev.nr, ev.args), did);
   if (is_exec) {
@@ -899,7 +899,7 @@ void ReplaySession::start_clone(Task& t, const Event& ev) {
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.kind != TaskStop::Kind::Clone)
-    throw Divergence(ev.seq, ev.tid, "no new thread or process", summarize_event(ev), s.describe());
+    throw Divergence(ev.seq, ev.tid, "no new thread or process", describe_event(ev), s.describe());
   pid_t real = static_cast<pid_t>(t.event_msg());
   CloneCall c = decode_clone_call(t, ev.nr, ev.args);
   pid_t rec = static_cast<pid_t>(ev.result);
@@ -946,7 +946,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     TaskStop s = t.wait();
     if (s.kind != TaskStop::Kind::SyscallStop)
       throw Divergence(ev.seq, ev.tid, "the new thread's creation did not end as recorded",
-                       summarize_event(ev), s.describe());
+                       describe_event(ev), s.describe());
     finish_clone(t, ev);
     after_event(t, ev);
     if (stopped_) return;
@@ -973,7 +973,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
       t.resume_syscall();
       TaskStop s = t.wait();
       if (s.kind != TaskStop::Kind::SyscallStop)
-        throw Divergence(ev.seq, ev.tid, "the wait did not end on its signal", summarize_event(ev),
+        throw Divergence(ev.seq, ev.tid, "the wait did not end on its signal", describe_event(ev),
                          s.describe());
       r = t.regs();
       r.rax = static_cast<uint64_t>(ev.result);
@@ -1028,7 +1028,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
         t.resume_syscall();
         TaskStop s = t.wait();
         if (s.gone())
-          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", summarize_event(ev),
+          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", describe_event(ev),
                            s.describe());
         int64_t got = static_cast<int64_t>(t.regs().rax);
         if (got != ev.result)
@@ -1041,7 +1041,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
         t.resume_syscall();
         TaskStop s = t.wait();
         if (s.gone())
-          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", summarize_event(ev),
+          throw Divergence(ev.seq, ev.tid, "the program ended in a syscall", describe_event(ev),
                            s.describe());
         Registers r = t.regs();
         r.rax = static_cast<uint64_t>(ev.result);
@@ -1180,7 +1180,7 @@ void ReplaySession::on_signal(Task& t, int sig) {
     Event ev = take(did);
     if (ev.kind != EventKind::Signal || ev.nr != sig || ev.args[2] != regs.rip) {
       char exp[96];
-      snprintf(exp, sizeof exp, "%s at 0x%llx", summarize_event(ev).c_str(),
+      snprintf(exp, sizeof exp, "%s at 0x%llx", describe_event(ev).c_str(),
                (unsigned long long)ev.args[2]);
       throw Divergence(ev.seq, ev.tid, "a fault the recording does not have", exp, did);
     }
@@ -1198,7 +1198,7 @@ std::optional<int> ReplaySession::on_gone(int raw_status) {
   snprintf(did, sizeof did, "exit with wait status 0x%x", raw_status);
   Event ev = take(did);
   if (ev.kind != EventKind::Exit || ev.result != raw_status)
-    throw Divergence(ev.seq, ev.tid, "the program ended differently", summarize_event(ev), did);
+    throw Divergence(ev.seq, ev.tid, "the program ended differently", describe_event(ev), did);
   after_event(task(), ev);
   if (opt_.progress && ev.seq == total_events_)
     fprintf(stderr, "ckrr-progress: %llu/%llu\n", (unsigned long long)ev.seq,
@@ -1315,7 +1315,7 @@ void ReplaySession::stop_here(Task& t, const Event& ev) {
     std::string text;
     if (ev.kind == EventKind::Exit) {
       text = "event: " + std::to_string(ev.seq) + "\nthread: " + std::to_string(ev.tid) +
-             "\nexited: " + summarize_event(ev) + "\n";
+             "\nexited: " + describe_event(ev) + "\n";
     } else {
       DeadRanges others;  // the other threads of the process, stopped where they are
       std::set<int32_t> waiting;

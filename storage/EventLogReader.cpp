@@ -91,6 +91,7 @@ bool EventLogReader::load_chunk(uint64_t offset) {
     case HeaderStatus::Ok:
       break;
   }
+  loaded_count_ = 0;  // raw_ is about to change
   std::vector<uint8_t> compressed(h.compressed_len);
   ssize_t n =
       pread_all(fd_, compressed.data(), compressed.size(), off_t(offset + chunk::kHeaderSize));
@@ -110,6 +111,7 @@ bool EventLogReader::load_chunk(uint64_t offset) {
   pos_ = 0;
   index_ = 0;
   remaining_ = h.count;
+  loaded_count_ = h.count;
   return true;
 }
 
@@ -127,13 +129,20 @@ bool EventLogReader::next(Event& e) {
 }
 
 void EventLogReader::seek(uint64_t chunk_offset, uint32_t chunk_index) {
-  if (chunk_offset < chunk::kFileHeaderSize || !load_chunk(chunk_offset)) {
+  // Lookups of neighbouring events (a table's visible rows) reuse the decompressed chunk.
+  if (loaded_count_ && chunk_offset == chunk_offset_) {
+    if (chunk_index < index_) {
+      pos_ = 0;
+      index_ = 0;
+      remaining_ = loaded_count_;
+    }
+  } else if (chunk_offset < chunk::kFileHeaderSize || !load_chunk(chunk_offset)) {
     throw TraceError(path_.string() + ": no complete chunk at offset " +
                      std::to_string(chunk_offset));
   }
-  if (chunk_index >= remaining_) {
+  if (chunk_index >= loaded_count_) {
     throw TraceError(path_.string() + ": chunk at offset " + std::to_string(chunk_offset) +
-                     " has " + std::to_string(remaining_) + " events, not " +
+                     " has " + std::to_string(loaded_count_) + " events, not " +
                      std::to_string(chunk_index + 1));
   }
   Event skipped;

@@ -53,6 +53,7 @@ class EventLogReader {
   size_t pos_ = 0;
   uint32_t remaining_ = 0;  // events of the loaded chunk not yet returned
   uint32_t index_ = 0;      // position in the chunk of the next event
+  uint32_t loaded_count_ = 0;  // events in the chunk held in raw_ (0: none held)
   bool truncated_ = false;
 };
 

@@ -77,7 +77,7 @@ EventLogWriter::~EventLogWriter() {
   close();
 }
 
-void EventLogWriter::append(const Event& e, std::string summary) {
+void EventLogWriter::append(const Event& e) {
   std::unique_lock lk(mu_);
   if (failed_ || closed_) return;
   if (open_rows_.empty()) {
@@ -93,7 +93,6 @@ void EventLogWriter::append(const Event& e, std::string summary) {
   r.result = e.result;
   r.time_ns = e.time_ns;
   r.chunk_index = uint32_t(open_rows_.size() - 1);
-  r.summary = std::move(summary);
   if (open_raw_.size() >= chunk_bytes_) {
     done_cv_.wait(lk, [&] { return queue_.size() < kMaxQueued || failed_; });
     seal_locked();

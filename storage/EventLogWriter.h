@@ -32,8 +32,9 @@ class EventLogWriter {
                  size_t chunk_bytes = 256 * 1024);
   ~EventLogWriter();  // close()
 
-  // Hot path. summary is the short text stored in the index row.
-  void append(const Event& e, std::string summary);
+  // Hot path. The index row holds what locates and filters the event; text is rendered from
+  // the log by the decoder when someone looks.
+  void append(const Event& e);
   // Seals the open chunk and waits until everything appended so far is on disk and indexed.
   void flush();
   // flush() then stops the thread. Idempotent.

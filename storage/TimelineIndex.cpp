@@ -17,13 +17,14 @@ namespace ckrr {
 
 namespace {
 
-constexpr const char* kSchemaVersion = "1";
+// 2: events rows no longer hold a summary text (the decoder renders events from the log).
+// Version 1 indexes are still read (their summary column is ignored).
+constexpr const char* kSchemaVersion = "2";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER, kind INTEGER, name TEXT,
-                    result INTEGER, time_ns INTEGER, chunk_offset INTEGER, chunk_index INTEGER,
-                    summary TEXT);
+                    result INTEGER, time_ns INTEGER, chunk_offset INTEGER, chunk_index INTEGER);
 CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT, first_seq INTEGER,
                      last_seq INTEGER);
 CREATE TABLE mapped_files(id INTEGER PRIMARY KEY, path TEXT, stored TEXT, size INTEGER,
@@ -35,7 +36,7 @@ CREATE TABLE seeks(id INTEGER PRIMARY KEY, seq INTEGER, at TEXT);
 )sql";
 
 constexpr const char* kEventColumns =
-    "SELECT seq, tid, kind, name, result, time_ns, chunk_offset, chunk_index, summary FROM events";
+    "SELECT seq, tid, kind, name, result, time_ns, chunk_offset, chunk_index FROM events";
 
 // Owns a prepared statement for the duration of one call.
 class Stmt {
@@ -82,7 +83,6 @@ EventRow read_event_row(sqlite3_stmt* s) {
   r.time_ns = uint64_t(sqlite3_column_int64(s, 5));
   r.chunk_offset = uint64_t(sqlite3_column_int64(s, 6));
   r.chunk_index = uint32_t(sqlite3_column_int64(s, 7));
-  r.summary = column_text(s, 8);
   return r;
 }
 
@@ -190,7 +190,7 @@ std::unique_ptr<TimelineIndex> TimelineIndex::open(const std::filesystem::path& 
     sqlite3_finalize(s);
   }
   if (version.empty()) throw TraceError(db.string() + ": not a ckrr timeline index (no version)");
-  if (version != kSchemaVersion) {
+  if (version != kSchemaVersion && version != "1") {
     throw TraceError(db.string() + ": timeline index schema version " + version +
                      ", this ckrr reads version " + kSchemaVersion);
   }
@@ -204,7 +204,7 @@ void TimelineIndex::add_events(std::span<const EventRow> rows) {
     sqlite3_stmt*& s = impl_->insert_event;
     if (!s && sqlite3_prepare_v2(db_,
                                  "INSERT INTO events(seq, tid, kind, name, result, time_ns, "
-                                 "chunk_offset, chunk_index, summary) VALUES(?,?,?,?,?,?,?,?,?)",
+                                 "chunk_offset, chunk_index) VALUES(?,?,?,?,?,?,?,?)",
                                  -1, &s, nullptr) != SQLITE_OK) {
       fail("prepare");
     }
@@ -218,7 +218,6 @@ void TimelineIndex::add_events(std::span<const EventRow> rows) {
       bind_u64(s, 6, r.time_ns);
       bind_u64(s, 7, r.chunk_offset);
       sqlite3_bind_int64(s, 8, r.chunk_index);
-      bind_text(s, 9, r.summary);
       if (sqlite3_step(s) != SQLITE_DONE) {
         std::string seq = std::to_string(r.seq);
         sqlite3_reset(s);

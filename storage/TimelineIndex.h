@@ -26,7 +26,6 @@ struct EventRow {
   uint64_t time_ns = 0;
   uint64_t chunk_offset = 0;  // file offset of the chunk in events.log
   uint32_t chunk_index = 0;   // position of the event inside the chunk
-  std::string summary;        // short human text: "openat(\"/etc/passwd\") = 3"
 };
 
 struct ThreadRow {

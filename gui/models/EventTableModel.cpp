@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "decoder/EventDecoder.h"
+#include "gui/models/EventSource.h"
 #include "gui/models/TimeFormat.h"
 #include "gui/models/TimelineModel.h"
 #include "gui/models/TraceDb.h"
@@ -14,10 +16,12 @@ namespace ckrr::gui {
 
 EventTableModel::EventTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void EventTableModel::setSource(const TimelineModel* model, const TraceDb* db) {
+void EventTableModel::setSource(const TimelineModel* model, const TraceDb* db,
+                                EventSource* events) {
   beginResetModel();
   model_ = model;
   db_ = db;
+  events_ = events;
   cache_.clear();
   rebuild();
   endResetModel();
@@ -98,8 +102,12 @@ const EventTableModel::Detail* EventTableModel::detail(uint32_t event_index) con
   if (db_) {
     if (auto row = db_->event(model_->seq(event_index))) {
       d->result = row->result;
-      d->summary = QString::fromStdString(row->summary);
+      d->summary = QString::fromStdString(row->name);
     }
+  }
+  if (events_) {
+    if (auto ev = events_->load(model_->seq(event_index), nullptr))
+      d->summary = QString::fromStdString(describe_event(*ev));
   }
   cache_.insert(event_index, d);
   return d;

@@ -1,7 +1,7 @@
 #pragma once
 // The events matching a filter (syscall names, thread, errors only, time range) as a table. The
-// filter runs over TimelineModel's in-memory columns; only the visible rows' result and summary
-// are read from timeline.db, with a small cache.
+// filter runs over TimelineModel's in-memory columns; only the visible rows' result (timeline.db)
+// and call text (decoded from events.log through EventSource) are read, with a small cache.
 #include <QAbstractTableModel>
 #include <QCache>
 #include <QString>
@@ -10,6 +10,7 @@
 
 namespace ckrr::gui {
 
+class EventSource;
 class TimelineModel;
 class TraceDb;
 
@@ -29,7 +30,8 @@ class EventTableModel : public QAbstractTableModel {
   static constexpr int SeqRole = Qt::UserRole + 1;
 
   explicit EventTableModel(QObject* parent = nullptr);
-  void setSource(const TimelineModel* model, const TraceDb* db);
+  // events (may be null: no call text) gives the Summary column its decoded calls.
+  void setSource(const TimelineModel* model, const TraceDb* db, EventSource* events = nullptr);
   void setFilter(const EventFilter& f);
   const EventFilter& filter() const { return filter_; }
 
@@ -53,6 +55,7 @@ class EventTableModel : public QAbstractTableModel {
 
   const TimelineModel* model_ = nullptr;
   const TraceDb* db_ = nullptr;
+  EventSource* events_ = nullptr;
   EventFilter filter_;
   bool all_ = true;              // no filter: row == event index, no list needed
   std::vector<uint32_t> match_;  // event indexes, ascending (so ascending seq)

@@ -59,7 +59,7 @@ TraceDb::TraceDb(const std::filesystem::path& db) : path_(db) {
     }
     if (sqlite3_prepare_v2(db_,
                            "SELECT seq, tid, kind, name, result, time_ns, chunk_offset, "
-                           "chunk_index, summary FROM events WHERE seq=?",
+                           "chunk_index FROM events WHERE seq=?",
                            -1, &event_stmt_, nullptr) != SQLITE_OK)
       throw TraceError(db.string() + ": " + sqlite3_errmsg(db_));
   } catch (...) {
@@ -119,7 +119,6 @@ std::optional<DbEventRow> TraceDb::event(uint64_t seq) const {
   r.time_ns = sqlite3_column_int64(event_stmt_, 5);
   r.chunk_offset = sqlite3_column_int64(event_stmt_, 6);
   r.chunk_index = sqlite3_column_int(event_stmt_, 7);
-  r.summary = text(8);
   sqlite3_reset(event_stmt_);
   return r;
 }

@@ -21,7 +21,6 @@ struct DbEventRow {
   uint64_t time_ns = 0;
   uint64_t chunk_offset = 0;
   uint32_t chunk_index = 0;
-  std::string summary;
 };
 
 struct DbThread {

@@ -79,7 +79,7 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
   for (const auto& c : kCalls) total_weight += c.weight;
 
   sqlite3_stmt* ins = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?)", -1, &ins, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?)", -1, &ins, nullptr);
   std::vector<uint64_t> first(nthreads, 0), last(nthreads, 0);
   uint64_t time = 0;
   int cur = 0;
@@ -102,35 +102,28 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
     int kind = 1;
     std::string name;
     int64_t result = 0;
-    std::string summary;
     const uint64_t r = rng() % 1000;
     if (first[t] == 0) {
       if (t % per_proc == 0) {
         kind = 4;
         name = "execve";
-        summary = "execve(\"/usr/bin/synth\") = 0";
       } else {
         name = "clone";
         result = tid_of(t);
-        summary = "clone(CLONE_VM|CLONE_THREAD) = " + std::to_string(result);
       }
     } else if (seq == p.events) {
       kind = 5;
       name = "exit";
-      summary = "exit status 0";
     } else if (r < 3) {
       kind = 2;
       name = r == 0 ? "SIGSEGV" : "SIGCHLD";
-      summary = name + " delivered";
     } else if (r < 20) {
       kind = 3;
       name = "rdtsc";
       result = static_cast<int64_t>(time * 3);
-      summary = "rdtsc = " + std::to_string(result);
     } else if (r < 30) {
       kind = 6;
       name = "preempt";
-      summary = "preempted";
     } else {
       int w = static_cast<int>(rng() % total_weight);
       const Call* c = &kCalls[0];
@@ -146,7 +139,6 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
         result = c->err;
       else
         result = static_cast<int64_t>(rng() % 4096);
-      summary = name + "(...) = " + std::to_string(result);
     }
     if (first[t] == 0) first[t] = seq;
     last[t] = seq;
@@ -158,7 +150,6 @@ void writeSynthTrace(const std::filesystem::path& dir, const SynthParams& p) {
     sqlite3_bind_int64(ins, 6, static_cast<int64_t>(time));
     sqlite3_bind_int64(ins, 7, static_cast<int64_t>(8 + (seq / 1000) * 4096));  // fake chunks
     sqlite3_bind_int64(ins, 8, static_cast<int64_t>(seq % 1000));
-    sqlite3_bind_text(ins, 9, summary.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_step(ins);
     sqlite3_reset(ins);
   }

@@ -4,8 +4,9 @@
 #include <QVBoxLayout>
 #include <cstring>
 
+#include "decoder/ConstantNames.h"
+#include "decoder/EventDecoder.h"
 #include "gui/models/HexDump.h"
-#include "gui/models/SyscallDecoder.h"
 #include "gui/models/TimeFormat.h"
 #include "gui/models/TimelineModel.h"
 
@@ -113,14 +114,16 @@ void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row,
   kv(tr("thread"), thread.toHtmlEscaped());
   kv(tr("time"),
      formatNs(static_cast<double>(row->time_ns)) + QStringLiteral(" (%1 ns)").arg(row->time_ns));
-  kv(tr("summary"), esc(row->summary));
+  const DecodedEvent decoded = ev ? EventDecoder(DecodeOptions{64, false}).decode(*ev)
+                                  : DecodedEvent{};
+  kv(tr("call"), esc(ev ? decoded.text : name));
   if (ev)
     kv(tr("replay"), ev->mode == ReplayMode::Emulate     ? tr("emulated from the log")
                      : ev->mode == ReplayMode::Reexecute ? tr("re-executed")
                                                          : tr("re-executed, result forced"));
 
   if (ev && ev->kind == EventKind::Syscall) {
-    const DecodedCall d = decodeSyscall(*ev, name);
+    const DecodedEvent& d = decoded;
     kv(tr("result"), QStringLiteral("<b style='color:%1'>%2</b>")
                          .arg(d.error ? "#c02020" : "#000", esc(d.result)));
     h += QStringLiteral("</table>");
@@ -135,7 +138,7 @@ void EventDetailsPane::setEvent(const std::optional<DbEventRow>& row,
     QString res = QString::number(row->result);
     if (isErrorResult(row->kind, row->result))
       res = QStringLiteral("<b style='color:#c02020'>%1</b>")
-                .arg(esc("-1 " + errnoText(static_cast<int>(-row->result))));
+                .arg(esc("-1 " + errno_text(static_cast<int>(-row->result))));
     kv(tr("result"), res);
     h += QStringLiteral("</table>");
   }

@@ -1,5 +1,7 @@
 #include "gui/widgets/MainWindow.h"
 
+#include "decoder/EventDecoder.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -286,7 +288,7 @@ void MainWindow::openTrace(const std::filesystem::path& dir) {
   timeline_->setModel(&model_);
   overview_->setModel(&model_);
   overview_->setVisibleRange(timeline_->axis().start(), timeline_->axis().end());
-  table_model_->setSource(&model_, db_.get());
+  table_model_->setSource(&model_, db_.get(), events_.get());
   thread_model_->setSource(&model_);
   thread_view_->expandAll();
   for (int c = 0; c < ThreadModel::ColumnCount; ++c) thread_view_->resizeColumnToContents(c);
@@ -329,11 +331,14 @@ QString MainWindow::hoverText(uint64_t seq) const {
   if (!db_) return {};
   auto row = db_->event(seq);
   if (!row) return tr("event #%1").arg(seq);
+  std::string text = row->name;
+  if (events_)
+    if (auto ev = events_->load(seq, nullptr)) text = describe_event(*ev);
   return tr("#%1  thread %2  %3\n%4")
       .arg(row->seq)
       .arg(row->tid)
       .arg(formatNs(static_cast<double>(row->time_ns)))
-      .arg(QString::fromStdString(row->summary.empty() ? row->name : row->summary));
+      .arg(QString::fromStdString(text));
 }
 
 void MainWindow::selectEvent(quint64 seq) {

@@ -59,7 +59,7 @@ std::vector<EventRow> write_log(const std::filesystem::path& dir, uint64_t count
                                 size_t chunk_bytes = 4096) {
   auto idx = TimelineIndex::create(dir / "timeline.db");
   EventLogWriter w(dir / "events.log", idx.get(), chunk_bytes);
-  for (uint64_t s = 1; s <= count; ++s) w.append(make_event(s), "summary " + std::to_string(s));
+  for (uint64_t s = 1; s <= count; ++s) w.append(make_event(s));
   w.close();
   EXPECT_FALSE(w.failed()) << w.error();
   return idx->events({});
@@ -87,7 +87,6 @@ TEST(EventLog, RoundTrip100kEventsAcrossChunksWithIndex) {
   EXPECT_EQ(rows[49].name, "SIGSEGV");
   EXPECT_EQ(rows[49].kind, EventKind::Signal);
   EXPECT_EQ(rows[0].name, "write");  // nr 1
-  EXPECT_EQ(rows[0].summary, "summary 1");
   EXPECT_EQ(rows[6].result, int64_t(7 % 11) - 5);
 
   EventLogReader r(tmp / "events.log");
@@ -142,8 +141,8 @@ TEST(EventLog, EventLargerThanAChunk) {
   std::mt19937 rng(1);
   for (auto& b : data) b = uint8_t(rng());
   big.add_blob(blob::kData, data.data(), data.size());
-  w.append(big, "");
-  w.append(make_event(2), "");
+  w.append(big);
+  w.append(make_event(2));
   w.close();
   ASSERT_FALSE(w.failed()) << w.error();
   EXPECT_GT(w.bytes_written(), data.size());
@@ -161,7 +160,7 @@ TEST(EventLog, FlushMakesEventsVisibleWhileWriting) {
   TempDir tmp;
   auto idx = TimelineIndex::create(tmp / "timeline.db");
   EventLogWriter w(tmp / "events.log", idx.get());
-  for (uint64_t s = 1; s <= 10; ++s) w.append(make_event(s), "");
+  for (uint64_t s = 1; s <= 10; ++s) w.append(make_event(s));
   w.flush();
   EXPECT_EQ(idx->event_count(), 10u);
   EventLogReader r(tmp / "events.log");
@@ -171,13 +170,13 @@ TEST(EventLog, FlushMakesEventsVisibleWhileWriting) {
   EXPECT_EQ(n, 10);
   EXPECT_FALSE(r.truncated());
   // More events after a flush land in the next chunk and the same reader picks them up.
-  w.append(make_event(11), "");
+  w.append(make_event(11));
   w.flush();
   ASSERT_TRUE(r.next(e));
   EXPECT_EQ(e.seq, 11u);
   w.close();
   w.close();                     // idempotent
-  w.append(make_event(12), "");  // dropped after close
+  w.append(make_event(12));  // dropped after close
   EXPECT_EQ(idx->event_count(), 11u);
 }
 
@@ -307,7 +306,7 @@ TEST(EventLog, LogIsPrivateWhateverTheUmask) {
   mode_t old = ::umask(0);
   {
     EventLogWriter w(tmp / "events.log", nullptr);
-    w.append(make_event(1), "");
+    w.append(make_event(1));
   }
   ::umask(old);
   EXPECT_EQ(test::mode_of(tmp / "events.log"), 0600u);
@@ -326,7 +325,7 @@ TEST(EventLog, SecondWriterIsRefused) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("another recorder"), std::string::npos) << e.what();
   }
-  w.append(make_event(1), "");  // the first writer is unharmed
+  w.append(make_event(1));  // the first writer is unharmed
   w.close();
   EXPECT_FALSE(w.failed());
 }
@@ -337,7 +336,7 @@ TEST(EventLog, WriteToFullDeviceFails) {
   std::filesystem::create_symlink("/dev/full", log);
   EventLogWriter w(log, nullptr);
   EXPECT_TRUE(w.failed());
-  for (uint64_t s = 1; s <= 100; ++s) w.append(make_event(s), "");  // dropped, no crash
+  for (uint64_t s = 1; s <= 100; ++s) w.append(make_event(s));  // dropped, no crash
   w.flush();
   w.close();
   EXPECT_TRUE(w.failed());
@@ -368,7 +367,7 @@ TEST(EventLog, DiskFullMidRecordingKeepsAReadablePrefix) {
       Event e = make_event(s);
       for (auto& b : noise) b = uint8_t(rng());
       e.add_blob(blob::kData, noise.data(), noise.size());
-      w.append(e, "");
+      w.append(e);
       appended = s;
       if (s % 8 == 0) w.flush();
     }
