@@ -8,29 +8,33 @@ namespace ckrr {
 namespace {
 
 const std::set<std::string>& memory_calls() {
-  static const std::set<std::string> k = {"mmap",   "munmap",  "mprotect", "brk",
-                                          "mremap", "madvise", "msync",    "mlock",
-                                          "munlock", "mincore", "shmat",   "shmdt"};
+  static const std::set<std::string> k = {"mmap",    "munmap",  "mprotect", "brk",
+                                          "mremap",  "madvise", "msync",    "mlock",
+                                          "munlock", "mincore", "shmat",    "shmdt"};
   return k;
 }
 const std::set<std::string>& process_calls() {
-  static const std::set<std::string> k = {"clone", "clone3", "fork",  "vfork", "execve",
-                                          "execveat", "exit", "exit_group", "wait4", "waitid",
-                                          "kill", "tgkill", "tkill"};
+  static const std::set<std::string> k = {"clone",    "clone3", "fork",       "vfork", "execve",
+                                          "execveat", "exit",   "exit_group", "wait4", "waitid",
+                                          "kill",     "tgkill", "tkill"};
   return k;
 }
 const std::set<std::string>& signal_calls() {
-  static const std::set<std::string> k = {
-      "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigpending",
-      "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack", "kill",
-      "tgkill", "tkill", "pause", "signalfd", "signalfd4"};
+  static const std::set<std::string> k = {"rt_sigaction",    "rt_sigprocmask",
+                                          "rt_sigreturn",    "rt_sigsuspend",
+                                          "rt_sigpending",   "rt_sigtimedwait",
+                                          "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+                                          "sigaltstack",     "kill",
+                                          "tgkill",          "tkill",
+                                          "pause",           "signalfd",
+                                          "signalfd4"};
   return k;
 }
 const std::set<std::string>& network_calls() {
   static const std::set<std::string> k = {
-      "socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "getsockname",
-      "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
-      "shutdown", "setsockopt", "getsockopt"};
+      "socket",  "socketpair",  "bind",        "listen",   "accept",     "accept4",
+      "connect", "getsockname", "getpeername", "sendto",   "recvfrom",   "sendmsg",
+      "recvmsg", "sendmmsg",    "recvmmsg",    "shutdown", "setsockopt", "getsockopt"};
   return k;
 }
 
@@ -65,7 +69,8 @@ void EventSelection::set_trace(const std::string& spec_in) {
   size_t start = 0;
   while (start <= spec.size()) {
     size_t comma = spec.find(',', start);
-    std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!item.empty()) {
       if (item[0] == '%') {
         static const std::set<std::string> kClasses = {"file",    "desc",   "memory",

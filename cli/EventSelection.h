@@ -33,8 +33,8 @@ class EventSelection {
   }
 
  private:
-  std::set<std::string> names_;   // empty: any
-  std::set<std::string> classes_; // "file", "desc"...
+  std::set<std::string> names_;    // empty: any
+  std::set<std::string> classes_;  // "file", "desc"...
   bool negate_ = false;
   std::optional<std::regex> grep_;
 };

@@ -48,9 +48,9 @@ const char* kHelp =
 bool changes_fds(EventKind k, const std::string& name) {
   if (k == EventKind::Exec || k == EventKind::Exit) return true;
   if (k != EventKind::Syscall) return false;
-  static const char* kNames[] = {"open",  "openat", "creat",      "close",  "dup",   "dup2",
-                                 "dup3",  "fcntl",  "pipe",       "pipe2",  "socket", "accept",
-                                 "accept4", "socketpair", "clone", "clone3", "fork",  "vfork"};
+  static const char* kNames[] = {"open",    "openat",     "creat", "close",  "dup",    "dup2",
+                                 "dup3",    "fcntl",      "pipe",  "pipe2",  "socket", "accept",
+                                 "accept4", "socketpair", "clone", "clone3", "fork",   "vfork"};
   for (const char* n : kNames)
     if (name == n) return true;
   return false;
@@ -106,8 +106,9 @@ int cmd_events(const std::vector<std::string>& argv) {
   std::string color = args.get("--color").value_or("auto");
   if (color != "auto" && color != "always" && color != "never")
     throw Error("--color takes auto, always or never");
-  const bool use_color = !json && (color == "always" ||
-                                   (color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR")));
+  const bool use_color =
+      !json &&
+      (color == "always" || (color == "auto" && isatty(STDOUT_FILENO) && !getenv("NO_COLOR")));
   Colors c;
   if (use_color) c = {"\033[1m", "\033[31m", "\033[33m", "\033[2m", "\033[0m"};
 

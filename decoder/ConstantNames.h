@@ -9,31 +9,31 @@
 namespace ckrr {
 
 enum class ConstantFamily {
-  Open,        // open/openat flags (access mode + O_*)
-  Prot,        // PROT_*
-  Map,         // MAP_*
-  Clone,       // CLONE_* with the exit signal in the low byte
-  Futex,       // FUTEX_* operation (+_PRIVATE, |FUTEX_CLOCK_REALTIME)
-  At,          // AT_* flags (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW...)
-  Access,      // F_OK or R_OK|W_OK|X_OK
-  Whence,      // SEEK_*
-  Clock,       // CLOCK_*
-  Madvise,     // MADV_*
-  Domain,      // AF_*
-  SockType,    // SOCK_* | SOCK_NONBLOCK|SOCK_CLOEXEC
-  Fcntl,       // F_* commands
-  Ioctl,       // ioctl requests (tty, FIO*)
-  SigHow,      // SIG_BLOCK...
-  ArchPrctl,   // ARCH_*
-  Mremap,      // MREMAP_*
-  EpollCtl,    // EPOLL_CTL_*
-  Random,      // GRND_*
-  Resource,    // RLIMIT_*
-  MsgFlags,    // MSG_*
-  FdFlags,     // O_NONBLOCK|O_CLOEXEC style flags of pipe2, eventfd2, dup3...
-  Prctl,       // PR_* options
-  Signal,      // SIG* number
-  WaitOptions, // WNOHANG|WUNTRACED...
+  Open,         // open/openat flags (access mode + O_*)
+  Prot,         // PROT_*
+  Map,          // MAP_*
+  Clone,        // CLONE_* with the exit signal in the low byte
+  Futex,        // FUTEX_* operation (+_PRIVATE, |FUTEX_CLOCK_REALTIME)
+  At,           // AT_* flags (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW...)
+  Access,       // F_OK or R_OK|W_OK|X_OK
+  Whence,       // SEEK_*
+  Clock,        // CLOCK_*
+  Madvise,      // MADV_*
+  Domain,       // AF_*
+  SockType,     // SOCK_* | SOCK_NONBLOCK|SOCK_CLOEXEC
+  Fcntl,        // F_* commands
+  Ioctl,        // ioctl requests (tty, FIO*)
+  SigHow,       // SIG_BLOCK...
+  ArchPrctl,    // ARCH_*
+  Mremap,       // MREMAP_*
+  EpollCtl,     // EPOLL_CTL_*
+  Random,       // GRND_*
+  Resource,     // RLIMIT_*
+  MsgFlags,     // MSG_*
+  FdFlags,      // O_NONBLOCK|O_CLOEXEC style flags of pipe2, eventfd2, dup3...
+  Prctl,        // PR_* options
+  Signal,       // SIG* number
+  WaitOptions,  // WNOHANG|WUNTRACED...
 };
 
 std::string constant_text(ConstantFamily family, uint64_t value);

@@ -1,16 +1,16 @@
 #include "decoder/EventDecoder.h"
 
 #include <dirent.h>
-#include <linux/futex.h>
-#include <sys/socket.h>
-#include <sys/sysmacros.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/stat.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -33,9 +33,13 @@ std::string hex(uint64_t v) {
   return v ? b : "0";
 }
 
-std::string ptr(uint64_t v) { return v ? hex(v) : "NULL"; }
+std::string ptr(uint64_t v) {
+  return v ? hex(v) : "NULL";
+}
 
-bool is_error(int64_t r) { return r < 0 && r >= -4095; }
+bool is_error(int64_t r) {
+  return r < 0 && r >= -4095;
+}
 
 // The bytes the kernel wrote at `addr` during the event, if they were captured from there.
 const MemWrite* written_at(const Event& e, uint64_t addr) {
@@ -54,7 +58,7 @@ bool struct_at(const Event& e, uint64_t addr, S* out) {
 
 std::string mode_text(uint64_t m) {
   char b[16];
-  std::snprintf(b, sizeof b, "0%03llo", static_cast<unsigned long long>(m & 07777));
+  std::snprintf(b, sizeof b, "%#03llo", static_cast<unsigned long long>(m & 07777));
   return b;
 }
 
@@ -86,8 +90,8 @@ std::string stat_text(const struct stat& st) {
 }
 
 std::string statx_text(const struct statx& st) {
-  std::string s = "{stx_mask=" + hex(st.stx_mask) + ", stx_attributes=" +
-                  hex(st.stx_attributes) + ", stx_mode=" + file_mode(st.stx_mode);
+  std::string s = "{stx_mask=" + hex(st.stx_mask) + ", stx_attributes=" + hex(st.stx_attributes) +
+                  ", stx_mode=" + file_mode(st.stx_mode);
   return s + ", stx_size=" + std::to_string(st.stx_size) + ", ...}";
 }
 
@@ -114,8 +118,7 @@ std::string poll_text(const Event& e, uint64_t addr, uint64_t nfds) {
     pollfd p;
     std::memcpy(&p, w->bytes.data() + i * sizeof p, sizeof p);
     if (i) s += ", ";
-    s += "{fd=" + std::to_string(p.fd) + ", revents=" + hex(static_cast<uint16_t>(p.revents)) +
-         "}";
+    s += "{fd=" + std::to_string(p.fd) + ", revents=" + hex(static_cast<uint16_t>(p.revents)) + "}";
   }
   return s + "]";
 }
@@ -170,8 +173,13 @@ size_t visible_args(std::string_view name, const Event& e, size_t n) {
   }
   if (name == "fcntl") {
     switch (static_cast<int>(e.args[1])) {
-      case F_GETFD: case F_GETFL: case F_GETOWN: case F_GETSIG: case F_GETLEASE:
-      case F_GETPIPE_SZ: case F_GET_SEALS:
+      case F_GETFD:
+      case F_GETFL:
+      case F_GETOWN:
+      case F_GETSIG:
+      case F_GETLEASE:
+      case F_GETPIPE_SZ:
+      case F_GET_SEALS:
         return 2;
       default:
         return 3;
@@ -179,10 +187,15 @@ size_t visible_args(std::string_view name, const Event& e, size_t n) {
   }
   if (name == "futex") {
     switch (static_cast<int>(e.args[1] & FUTEX_CMD_MASK)) {
-      case FUTEX_WAKE: return 3;
-      case FUTEX_WAIT: return 4;
-      case FUTEX_WAIT_BITSET: case FUTEX_WAKE_BITSET: return 6;
-      default: return 6;
+      case FUTEX_WAKE:
+        return 3;
+      case FUTEX_WAIT:
+        return 4;
+      case FUTEX_WAIT_BITSET:
+      case FUTEX_WAKE_BITSET:
+        return 6;
+      default:
+        return 6;
     }
   }
   return n;
@@ -193,7 +206,8 @@ size_t visible_args(std::string_view name, const Event& e, size_t n) {
 std::string DecodedEvent::named_text() const {
   if (!call) return text;
   std::string s = name + "(";
-  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].name + "=" + args[i].value;
+  for (size_t i = 0; i < args.size(); ++i)
+    s += (i ? ", " : "") + args[i].name + "=" + args[i].value;
   return s + ")" + (result.empty() ? "" : " = " + result);
 }
 
@@ -245,8 +259,8 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
       return d;
     case EventKind::Preempt:
       if (static_cast<PointKind>(e.args[2]) == PointKind::Counted)
-        d.text = "--- preempted at " + hex(e.args[0]) + " (hit " + std::to_string(e.args[3]) +
-                 ") ---";
+        d.text =
+            "--- preempted at " + hex(e.args[0]) + " (hit " + std::to_string(e.args[3]) + ") ---";
       else
         d.text = "--- preempted at " + hex(e.args[0]) + " ---";
       return d;
@@ -301,16 +315,20 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
           val = fd_text(e.tid, static_cast<int32_t>(v));
           break;
         case ArgType::AtFd:
-          val = static_cast<int32_t>(v) == AT_FDCWD ? "AT_FDCWD" : fd_text(e.tid, static_cast<int32_t>(v));
+          val = static_cast<int32_t>(v) == AT_FDCWD ? "AT_FDCWD"
+                                                    : fd_text(e.tid, static_cast<int32_t>(v));
           break;
-        case ArgType::Path: {
-          const Blob* b = e.find_blob(blob::kPath);
+        case ArgType::Path:
+        case ArgType::Path2: {
+          const Blob* b = e.find_blob(a.type == ArgType::Path ? blob::kPath : blob::kPath2);
           val = b ? quote_string(b->text(), 4096) : ptr(v);
           break;
         }
         case ArgType::OutBuf: {
           const MemWrite* w = written_at(e, v);
-          if (failed || !w) {
+          if (!failed && r == 0) {
+            val = "\"\"";
+          } else if (failed || !w) {
             val = ptr(v);
           } else {
             const size_t got = std::min<size_t>(w->bytes.size(), static_cast<uint64_t>(r));
@@ -406,10 +424,9 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
           auto lim_text = [](rlim_t x) {
             return x == RLIM_INFINITY ? std::string("RLIM64_INFINITY") : std::to_string(x);
           };
-          val = !failed && struct_at(e, v, &rl)
-                    ? "{rlim_cur=" + lim_text(rl.rlim_cur) + ", rlim_max=" + lim_text(rl.rlim_max) +
-                          "}"
-                    : ptr(v);
+          val = !failed && struct_at(e, v, &rl) ? "{rlim_cur=" + lim_text(rl.rlim_cur) +
+                                                      ", rlim_max=" + lim_text(rl.rlim_max) + "}"
+                                                : ptr(v);
           break;
         }
         case ArgType::SigsetOut: {
@@ -443,6 +460,8 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
     d.result = (err >= 512 && err <= 516 ? "? " : "-1 ") + errno_text(err);
   } else if (style == ResultStyle::None) {
     d.result = "?";
+  } else if (style == ResultStyle::Octal) {
+    d.result = mode_text(static_cast<uint64_t>(r));
   } else if (style == ResultStyle::Hex) {
     d.result = hex(static_cast<uint64_t>(r));
   } else {
@@ -461,18 +480,22 @@ void EventDecoder::observe(const Event& e) {
   const int32_t proc = process(e.tid);
   if (e.kind == EventKind::Exit) {
     // The last thread's exit ends the fd table; a thread's own exit event carries its tid.
-    if (proc == e.tid) fds_.erase(fds_.lower_bound({proc, INT32_MIN}), fds_.lower_bound({proc + 1, INT32_MIN}));
+    if (proc == e.tid)
+      fds_.erase(fds_.lower_bound({proc, INT32_MIN}), fds_.lower_bound({proc + 1, INT32_MIN}));
     return;
   }
   if (e.kind == EventKind::Exec) {
-    for (auto it = fds_.lower_bound({proc, INT32_MIN}); it != fds_.end() && it->first.first == proc;)
+    for (auto it = fds_.lower_bound({proc, INT32_MIN});
+         it != fds_.end() && it->first.first == proc;)
       it = it->second.cloexec ? fds_.erase(it) : std::next(it);
     return;
   }
   if (e.kind != EventKind::Syscall || is_error(e.result)) return;
   const std::string name = e.name();
   const int64_t r = e.result;
-  auto set = [&](int32_t fd, std::string n, bool cloexec) { fds_[{proc, fd}] = {std::move(n), cloexec}; };
+  auto set = [&](int32_t fd, std::string n, bool cloexec) {
+    fds_[{proc, fd}] = {std::move(n), cloexec};
+  };
   auto get = [&](int32_t fd) -> const FdName* {
     auto it = fds_.find({proc, fd});
     return it == fds_.end() ? nullptr : &it->second;
@@ -497,7 +520,8 @@ void EventDecoder::observe(const Event& e) {
   } else if (name == "pipe" || name == "pipe2" || name == "socketpair") {
     int fds[2];
     const uint64_t at = name == "socketpair" ? e.args[3] : e.args[0];
-    const bool cloexec = name == "pipe2" ? (e.args[1] & O_CLOEXEC) : name == "socketpair" && (e.args[1] & SOCK_CLOEXEC);
+    const bool cloexec = name == "pipe2" ? (e.args[1] & O_CLOEXEC)
+                                         : name == "socketpair" && (e.args[1] & SOCK_CLOEXEC);
     if (struct_at(e, at, &fds)) {
       const char* kind = name == "socketpair" ? "socket" : "pipe";
       set(fds[0], kind, cloexec);
@@ -513,7 +537,8 @@ void EventDecoder::observe(const Event& e) {
       std::memcpy(&child, b->data.data(), 4);
     const int32_t child_proc = process(child);
     std::vector<std::pair<int32_t, FdName>> copy;
-    for (auto it = fds_.lower_bound({proc, INT32_MIN}); it != fds_.end() && it->first.first == proc; ++it)
+    for (auto it = fds_.lower_bound({proc, INT32_MIN}); it != fds_.end() && it->first.first == proc;
+         ++it)
       copy.emplace_back(it->first.second, it->second);
     for (auto& [fd, n] : copy) fds_[{child_proc, fd}] = n;
   }

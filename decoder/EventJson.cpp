@@ -8,11 +8,21 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           // Decoded text is ASCII (the quoting escapes the rest); names never hold such bytes.
@@ -32,8 +42,7 @@ std::string event_json(uint64_t seq, uint64_t time_ns, int32_t tid, int32_t pid,
                        int64_t result) {
   char head[160];
   std::snprintf(head, sizeof head, "{\"seq\":%llu,\"time\":%.9f,\"tid\":%d,\"pid\":%d,",
-                static_cast<unsigned long long>(seq), static_cast<double>(time_ns) / 1e9, tid,
-                pid);
+                static_cast<unsigned long long>(seq), static_cast<double>(time_ns) / 1e9, tid, pid);
   std::string s = head;
   s += "\"kind\":" + json_string(kind) + ",\"name\":" + json_string(d.name);
   if (ev) {

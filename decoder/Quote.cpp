@@ -4,18 +4,35 @@ namespace ckrr {
 
 namespace {
 
-bool octal_digit(char c) { return c >= '0' && c <= '7'; }
+bool octal_digit(char c) {
+  return c >= '0' && c <= '7';
+}
 
 void escape_into(std::string& out, unsigned char c, bool next_is_octal) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\v': out += "\\v"; return;
-    default: break;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\v':
+      out += "\\v";
+      return;
+    default:
+      break;
   }
   if (c >= 0x20 && c < 0x7f) {
     out += static_cast<char>(c);

@@ -67,6 +67,23 @@ int path_arg(int nr) {
   return -1;
 }
 
+// The other path of calls that name two (the first is path_arg's): display only.
+int second_path_arg(int nr) {
+  switch (nr) {
+    case SYS_rename:
+    case SYS_link:
+      return 1;
+    case SYS_symlink:
+    case SYS_symlinkat:
+      return 0;
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_linkat:
+      return 3;
+  }
+  return -1;
+}
+
 bool is_write(int nr) {
   return nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_pwritev ||
          nr == SYS_pwritev2;
@@ -107,6 +124,8 @@ std::vector<uint8_t> gather_iovec(Task& t, uint64_t iov, uint64_t count, uint64_
 void FilesPlugin::record_entry(SyscallContext& ctx) {
   int pa = path_arg(ctx.nr);
   if (pa >= 0) ctx.event.add_text(blob::kPath, ctx.task.read_string(ctx.args[pa]));
+  if (int pb = second_path_arg(ctx.nr); pb >= 0)
+    ctx.event.add_text(blob::kPath2, ctx.task.read_string(ctx.args[pb]));
   if (ctx.nr == SYS_sendfile || ctx.nr == SYS_copy_file_range || ctx.nr == SYS_splice ||
       ctx.nr == SYS_tee) {
     int out_fd = static_cast<int>(ctx.nr == SYS_sendfile ? ctx.args[0]

@@ -63,6 +63,8 @@ constexpr uint16_t kConservative = 10;  // text: why the call's memory effects w
 constexpr uint16_t kBeforeCall = 11;
 constexpr uint16_t kNewTid = 13;  // i32: a clone's new thread as ckrr knows it (the result may be
                                   // its id in another pid namespace)
+constexpr uint16_t kPath2 = 14;   // the other path of a two-path call (rename's new path,
+                                  // symlink's target), for display
 constexpr uint16_t kFileId = 12;  // u64 st_dev, u64 st_ino of a mapped file (shared mappings)
 }  // namespace blob
 
