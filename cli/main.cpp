@@ -61,8 +61,9 @@ int main(int argc, char** argv) {
 #ifdef CKRR_HAVE_GUI
       return ckrr::gui::run_gui(argc, argv);
 #else
-      std::cerr << "ckrr gui: this ckrr was built without the GUI (configure with "
-                   "-DCKRR_BUILD_GUI=ON)\n";
+      std::cerr << "ckrr gui: this ckrr was built without the GUI: Qt 6 Widgets or Capstone was "
+                   "not found when it was built (scripts/install-deps.sh --gui installs them; "
+                   "then rebuild)\n";
       return 2;
 #endif
     }
