@@ -14,5 +14,8 @@ int cmd_events(const std::vector<std::string>& args);
 int cmd_checkpoint(const std::vector<std::string>& args);
 int cmd_checkpoints(const std::vector<std::string>& args);
 int cmd_restart(const std::vector<std::string>& args);
+int cmd_ls(const std::vector<std::string>& args);
+int cmd_rm(const std::vector<std::string>& args);
+int cmd_pack(const std::vector<std::string>& args);
 
 }  // namespace ckrr

@@ -8,6 +8,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/TraceFacts.h"
 #include "core/Error.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
@@ -21,30 +22,6 @@ const char* kHelp =
     "\n"
     "Summary of a recording, from its index: command, environment size, duration, number of\n"
     "events, threads and processes, exit status, checkpoints, size on disk.\n";
-
-uint64_t dir_size(const std::filesystem::path& p) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
-  }
-  return total;
-}
-
-std::string human_bytes(uint64_t b) {
-  char buf[32];
-  if (b >= (1ull << 30))
-    snprintf(buf, sizeof buf, "%.1f GiB", b / double(1ull << 30));
-  else if (b >= (1ull << 20))
-    snprintf(buf, sizeof buf, "%.1f MiB", b / double(1ull << 20));
-  else if (b >= 1024)
-    snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
-  else
-    snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-  return buf;
-}
 
 }  // namespace
 
@@ -65,12 +42,7 @@ int cmd_info(const std::vector<std::string>& argv) {
   std::cout << "cwd: " << meta("cwd") << "\n";
   std::cout << "environment: " << meta("env_count") << " variables\n";
   std::string start = meta("start_unix_ns");
-  if (!start.empty()) {
-    time_t secs = static_cast<time_t>(std::stoull(start) / 1000000000ull);
-    char buf[64];
-    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", gmtime(&secs));
-    std::cout << "recorded: " << buf << "\n";
-  }
+  if (!start.empty()) std::cout << "recorded: " << utc_time_text(start) << "\n";
   std::string dur = meta("duration_ns");
   if (!dur.empty()) printf("duration: %.3f s\n", std::stoull(dur) / 1e9), fflush(stdout);
   std::cout << "events: " << index->event_count() << "\n";

@@ -2,6 +2,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/CpuCheck.h"
 #include "cli/GdbStub.h"
 #include "core/Error.h"
 #include "replayer/ReplaySession.h"
@@ -28,6 +29,7 @@ const char* kHelp =
     "                   stopped at the program's first instruction or at --to; host\n"
     "                   127.0.0.1 by default, port 0 picks one (printed on stderr).\n"
     "                   Forward and reverse execution; see also 'ckrr debug'.\n"
+    "  --ignore-cpu-features  replay although this CPU lacks features the recording's had\n"
     "\n"
     "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
     "is missing or corrupt is reported and the next earlier one is used).\n"
@@ -38,12 +40,14 @@ const char* kHelp =
 
 int cmd_replay(const std::vector<std::string>& argv) {
   Args args(argv, {"--to", "--state-out", "--from-checkpoint", "--gdb"},
-            {"--print-state", "--progress", "--from-start", "--help"}, {{"-h", "--help"}});
+            {"--print-state", "--progress", "--from-start", "--ignore-cpu-features", "--help"},
+            {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
   ReplayOptions opt;
   opt.trace_dir = args.positional()[0];
   opt.to = args.get_uint("--to");

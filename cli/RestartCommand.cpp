@@ -2,6 +2,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/CpuCheck.h"
 #include "core/Duration.h"
 #include "core/Error.h"
 #include "recorder/LiveSession.h"
@@ -23,6 +24,7 @@ const char* kHelp =
     "  --record -o TRACE2  record the restarted program into a new trace; TRACE2 starts with\n"
     "                   a checkpoint of the restored state (replay of TRACE2 starts there)\n"
     "  --checkpoint-interval, --force  as for 'ckrr record' (with --record)\n"
+    "  --ignore-cpu-features  restart although this CPU lacks features the recording's had\n"
     "\n"
     "The program keeps the pid it had when recorded (getpid, gettid, kill, /proc/PID paths are\n"
     "translated to its new real pid), its files are reopened at their checkpointed offsets, and\n"
@@ -41,12 +43,14 @@ const char* kHelp =
 
 int cmd_restart(const std::vector<std::string>& argv) {
   Args args(argv, {"--checkpoint", "--output", "--checkpoint-interval"},
-            {"--record", "--force", "--help"}, {{"-h", "--help"}, {"-o", "--output"}});
+            {"--record", "--force", "--ignore-cpu-features", "--help"},
+            {{"-h", "--help"}, {"-o", "--output"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
   std::optional<uint32_t> checkpoint;
   if (auto k = args.get_uint("--checkpoint")) {
     if (*k > UINT32_MAX) throw Error("--checkpoint: no such checkpoint");

@@ -23,11 +23,16 @@ const char* kUsage =
     "  replay TRACE --gdb [HOST:]PORT                       ... and serve it to gdb (reverse too)\n"
     "  debug TRACE [--to EVENT]                             replay under gdb\n"
     "  info TRACE                                           summary of a recording\n"
-    "  events TRACE [--from N] [--to M] [--kind K] [--tid T] list events from the index\n"
+    "  events TRACE [--from N] [--to M] [-e trace=SET] [--json]  the events, as strace shows "
+    "calls\n"
     "  checkpoint TRACE                                     ask a running recorder for one now\n"
     "  checkpoints TRACE                                    list a recording's checkpoints\n"
     "  restart TRACE [--checkpoint K]                       resume it live from a checkpoint\n"
     "  gui TRACE                                            timeline GUI (Qt 6)\n"
+    "  ls [DIR]                                             the recordings in ./ckrr-traces or "
+    "DIR\n"
+    "  rm TRACE...                                          delete recordings\n"
+    "  pack TRACE                                           make a recording self-contained\n"
     "\n"
     "Run 'ckrr <command> --help' for the options of a command.\n";
 
@@ -57,6 +62,9 @@ int main(int argc, char** argv) {
     if (cmd == "checkpoint") return ckrr::cmd_checkpoint(rest);
     if (cmd == "checkpoints") return ckrr::cmd_checkpoints(rest);
     if (cmd == "restart") return ckrr::cmd_restart(rest);
+    if (cmd == "ls") return ckrr::cmd_ls(rest);
+    if (cmd == "rm") return ckrr::cmd_rm(rest);
+    if (cmd == "pack") return ckrr::cmd_pack(rest);
     if (cmd == "gui") {
 #ifdef CKRR_HAVE_GUI
       return ckrr::gui::run_gui(argc, argv);

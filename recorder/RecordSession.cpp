@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/CpuFeatures.h"
 #include "core/CloneCall.h"
 #include "core/Error.h"
 #include "core/ExecBreakpoint.h"
@@ -314,6 +315,7 @@ void RecordSession::start() {
                                       .count()));
   index_->set_meta("complete", "0");
   index_->set_meta("recorder_pid", std::to_string(getpid()));
+  index_->set_meta("cpu_features", cpu_features_text());  // replay elsewhere checks them
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
   RecordedTask& rt = *main_task();
