@@ -124,6 +124,7 @@ std::string poll_text(const Event& e, uint64_t addr, uint64_t nfds) {
 }
 
 std::string dirents_text(const Event& e, uint64_t addr) {
+  if (e.result == 0) return ptr(addr) + " /* 0 entries */";
   const MemWrite* w = written_at(e, addr);
   if (!w || is_error(e.result)) return ptr(addr);
   size_t count = 0;
