@@ -95,7 +95,7 @@ TEST(TimelineIndex, CreateAddQueryFinalizeReopen) {
     EXPECT_EQ(bm[0].note, "there");
   }
   auto idx = TimelineIndex::open(db, true);
-  EXPECT_EQ(idx->meta("schema_version"), "1");
+  EXPECT_EQ(idx->meta("schema_version"), "2");
   EXPECT_EQ(idx->meta("complete"), "1");
   EXPECT_EQ(idx->meta("program"), "/bin/true");
   auto all = idx->all_meta();
@@ -234,6 +234,34 @@ TEST(TimelineIndex, OpenErrorsNameTheFile) {
     idx->set_meta("schema_version", "99");
   }
   expect_error(tmp / "future.db", "schema version 99");
+}
+
+// Version 1 indexes (events rows with a summary column) are still read.
+TEST(TimelineIndex, ReadsVersion1) {
+  TempDir tmp;
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open((tmp / "v1.db").c_str(), &h), SQLITE_OK);
+  const char* sql =
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+      "CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER, kind INTEGER, name TEXT,"
+      " result INTEGER, time_ns INTEGER, chunk_offset INTEGER, chunk_index INTEGER, summary TEXT);"
+      "CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT, first_seq INTEGER,"
+      " last_seq INTEGER);"
+      "CREATE TABLE mapped_files(id INTEGER PRIMARY KEY, path TEXT, stored TEXT, size INTEGER,"
+      " first_seq INTEGER);"
+      "CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, seq INTEGER, time_ns INTEGER, rss INTEGER,"
+      " bytes_added INTEGER, path TEXT);"
+      "CREATE TABLE bookmarks(id INTEGER PRIMARY KEY, seq INTEGER, note TEXT);"
+      "CREATE TABLE seeks(id INTEGER PRIMARY KEY, seq INTEGER, at TEXT);"
+      "INSERT INTO meta VALUES('schema_version', '1');"
+      "INSERT INTO events VALUES(1, 7, 1, 'read', 3, 100, 8, 0, 'read(...) = 3');";
+  ASSERT_EQ(sqlite3_exec(h, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(h);
+  auto idx = TimelineIndex::open(tmp / "v1.db", true);
+  auto e = idx->event(1);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->name, "read");
+  EXPECT_EQ(e->result, 3);
 }
 
 TEST(TimelineIndex, ConcurrentWritersKeepTransactionsWhole) {
