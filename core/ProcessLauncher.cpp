@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "core/Error.h"
+#include "core/PathOverlay.h"
 #include "core/SeccompFilter.h"
 
 namespace ckrr {
@@ -111,6 +112,10 @@ pid_t launch_traced(const LaunchOptions& opt) {
   if (pipe2(errpipe, O_CLOEXEC) != 0) throw Error(errno_text("pipe", errno));
   std::vector<char*> argv = c_strings(opt.argv);
   std::vector<char*> envp = c_strings(opt.envp);
+  // Targets missing here (a trace replayed on another machine) get an overlay to mount over.
+  std::vector<std::string> targets;
+  for (const auto& m : opt.bind_mounts) targets.push_back(m.second);
+  const PathOverlay overlay(targets);
 
   pid_t pid = fork();
   if (pid < 0) throw Error(errno_text("fork", errno));
@@ -122,6 +127,8 @@ pid_t launch_traced(const LaunchOptions& opt) {
       if (unshare(CLONE_NEWNS) != 0) child_fail(efd, "unshare(CLONE_NEWNS)", errno);
       if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         child_fail(efd, "mount(MS_PRIVATE)", errno);
+      const char* step = "";
+      if (int err = overlay.apply(&step)) child_fail(efd, step, err);
       for (const auto& [src, dst] : opt.bind_mounts)
         if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND, nullptr) != 0)
           child_fail(efd, ("bind-mount " + src + " over " + dst).c_str(), errno);

@@ -176,9 +176,8 @@ std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executab
     // stored is files/<sha256>/<name>: the digest is in the name.
     std::string want = stored->substr(6, 64);
     if (file_digest(*path) == want) continue;
-    if (access(path->c_str(), F_OK) != 0)
-      throw Error("the recorded executable " + *path +
-                  " no longer exists; replay needs a file at that path to start the program");
+    // A path missing here (a trace from another machine) is created in the replay's own mount
+    // namespace (core/PathOverlay).
     mounts.emplace_back(stored_file_path(*stored), *path);
   }
   return mounts;

@@ -63,11 +63,12 @@ class TracesTest(CkrrTestCase):
         r = self.ckrr("pack", trace)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(b"restored " + stored.encode(), r.stdout)
+        # Self-contained: the program itself is no longer needed.
+        os.unlink(exe)
         self.assertEqual(self.ckrr("replay", trace).stdout, rec.stdout)
-        # The original is gone too: nothing to restore from.
+        # Damaged again, and the original is gone: nothing to restore from.
         with open(copy, "r+b") as f:
             f.write(b"\0" * 64)
-        os.unlink(exe)
         r = self.ckrr("pack", trace)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(b"missing or damaged: " + stored.encode(), r.stdout)
