@@ -80,8 +80,13 @@ int cmd_pack(const std::vector<std::string>& argv) {
       std::filesystem::permissions(copy.parent_path(), std::filesystem::perms::owner_all, ec);
       std::filesystem::copy_file(original, copy, std::filesystem::copy_options::overwrite_existing,
                                  ec);
-      std::filesystem::permissions(
-          copy, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+      // As the store keeps them: 0700 for executables (replay binds and execs the copy).
+      namespace fs = std::filesystem;
+      const bool exec = (fs::status(original, ec).permissions() & fs::perms::owner_exec) !=
+                        fs::perms::none;
+      fs::permissions(copy,
+                      exec ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
+                      ec);
       if (!ec && sha256_of_file(copy) == want) {
         std::cout << "restored " << stored << " from " << original << "\n";
         ++repaired;
