@@ -47,7 +47,6 @@ int cmd_replay(const std::vector<std::string>& argv) {
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
-  require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
   ReplayOptions opt;
   opt.trace_dir = args.positional()[0];
   opt.to = args.get_uint("--to");
@@ -59,6 +58,7 @@ int cmd_replay(const std::vector<std::string>& argv) {
   opt.from_start = args.has("--from-start");
   if (opt.from_start && opt.from_checkpoint)
     throw Error("--from-start and --from-checkpoint exclude each other");
+  require_recorded_cpu(opt.trace_dir, args.has("--ignore-cpu-features"));
   if (auto gdb = args.get("--gdb")) {
     if (opt.print_state) throw Error("--print-state and --gdb exclude each other");
     serve_replay_to_gdb(opt, *gdb);

@@ -50,7 +50,6 @@ int cmd_restart(const std::vector<std::string>& argv) {
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
-  require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
   std::optional<uint32_t> checkpoint;
   if (auto k = args.get_uint("--checkpoint")) {
     if (*k > UINT32_MAX) throw Error("--checkpoint: no such checkpoint");
@@ -68,6 +67,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
       if (!ns) throw Error("--checkpoint-interval: '" + *iv + "' is not a duration");
       opt.checkpoint_interval_ns = *ns;
     }
+    require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
     RecordSession session(opt);
     return session.run();
   }
@@ -76,6 +76,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
   LiveOptions opt;
   opt.trace_dir = args.positional()[0];
   opt.checkpoint = checkpoint;
+  require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
   LiveSession session(opt);
   return session.run();
 }
