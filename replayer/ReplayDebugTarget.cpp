@@ -1,634 +1,61 @@
 #include "replayer/ReplayDebugTarget.h"
 
-#include <signal.h>
-#include <sys/syscall.h>
-#include <time.h>
-
-#include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
-#include "core/Error.h"
 #include "replayer/gdb/Svr4Libraries.h"
-#include "storage/EventLogReader.h"
-#include "storage/TraceDirectory.h"
 
 namespace ckrr {
 
 namespace {
 
-using gdb::StopReason;
-using K = StopReason::Kind;
-
-// Thrown out of a replay toward a position when gdb's Ctrl-C arrives; we stay where we got.
-struct InterruptedRun {};
-
-constexpr uint64_t kSnapshotEveryNs = 20'000'000;  // of replay time
-constexpr size_t kMaxSnapshots = 32;
-
-uint64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-void wake_up(int) {}  // only there to make the tracer's waitpid return EINTR
-
-// Signals gdb stops for by default ("handle" table): the others it would pass on silently.
-bool gdb_stops_for(int sig) {
-  switch (sig) {
-    case SIGALRM:
-    case SIGURG:
-    case SIGCHLD:
-    case SIGWINCH:
-    case SIGIO:
-    case SIGPROF:
-    case SIGVTALRM:
-      return false;
-    default:
-      return true;
+gdb::StopReason to_gdb(const TimelineStop& t) {
+  using TK = TimelineStop::Kind;
+  using GK = gdb::StopReason::Kind;
+  gdb::StopReason r;
+  r.thread = t.thread;
+  r.signal = t.signal;
+  r.exit_code = t.exit_code;
+  switch (t.kind) {
+    case TK::Signal:
+      r.kind = GK::Signal;
+      break;
+    case TK::SwBreakpoint:
+      r.kind = GK::SwBreakpoint;
+      break;
+    case TK::Watchpoint:
+      r.kind = GK::Watchpoint;
+      r.watch_kind = t.watch.kind;
+      r.watch_addr = t.watch.addr;
+      break;
+    case TK::Step:
+      r.kind = GK::Step;
+      break;
+    case TK::Interrupted:
+      r.kind = GK::Interrupted;
+      break;
+    case TK::Exited:
+      r.kind = GK::Exited;
+      break;
+    case TK::Killed:
+      r.kind = GK::Killed;
+      break;
+    case TK::ReplayBegin:
+      r.kind = GK::ReplayBegin;
+      break;
+    case TK::ReplayEnd:
+      r.kind = GK::ReplayEnd;
+      break;
   }
+  return r;
 }
 
 }  // namespace
 
-ReplayDebugTarget::ReplayDebugTarget(ReplayOptions base) : base_(std::move(base)) {
-  tracer_thread_ = pthread_self();  // the ptrace tracer: every other call comes from it too
-  struct sigaction sa {};
-  sa.sa_handler = wake_up;  // no SA_RESTART: waitpid returns EINTR
-  sigaction(SIGURG, &sa, nullptr);
-  base_.hold_events = true;
-  base_.print_state = false;
-  std::optional<uint64_t> to = base_.to;
-  load_exec_info();
-  restart(to.value_or(0));
-  base_.from_checkpoint.reset();  // only for the first start
-  if (to) {
-    if (*to < start_event_)
-      throw Error("event " + std::to_string(*to) + " is before the program's start (event " +
-                  std::to_string(start_event_) + ")");
-    forward_to(Position{*to, {}, false}, nullptr);
-  }
-}
-
-ReplayDebugTarget::~ReplayDebugTarget() = default;
-
-void ReplayDebugTarget::load_exec_info() {
-  TraceDirectory dir = TraceDirectory::open(base_.trace_dir);
-  EventLogReader reader(dir.events_log());
-  Event e;
-  while (reader.next(e)) {
-    if (e.kind != EventKind::Exec) continue;
-    if (const Blob* b = e.find_blob(blob::kAuxv)) auxv_ = b->data;
-    if (const Blob* b = e.find_blob(blob::kPath)) exe_ = std::string(b->text());
-    break;
-  }
-  try {
-    auto index = TimelineIndex::open(dir.index_db(), true);
-    if (auto exe = index->meta("exe")) exe_ = *exe;
-  } catch (const TraceError&) {
-  }
-}
-
-void ReplayDebugTarget::maybe_snapshot(bool force) {
-  if (!snapshots_ || !s_ || exited_ || pos_.end || !pos_.path.empty() || !s_->can_save()) return;
-  if (snaps_.count(pos_.event)) return;
-  uint64_t now = mono_ns();
-  if (!force && now - last_snap_ns_ < kSnapshotEveryNs) return;
-  Task& t = s_->task();
-  bps_.sync(t, {});  // the copy must not carry int3s
-  MemSnapshot m;
-  m.regs = t.regs();
-  m.xstate = t.xstate();
-  m.state = s_->save_state();
-  try {
-    m.copy = std::make_unique<ProcessSnapshot>(t);
-  } catch (const Error&) {
-    snapshots_ = false;  // going back still works, from checkpoints
-    return;
-  }
-  last_snap_ns_ = mono_ns();
-  snaps_[pos_.event] = std::move(m);
-  if (snaps_.size() > kMaxSnapshots) snaps_.erase(std::next(snaps_.begin()));  // keep the start
-}
-
-void ReplayDebugTarget::resume_snapshot(MemSnapshot& m) {
-  ProcessSnapshot fresh(m.copy->task());
-  std::unique_ptr<Task> t = fresh.release();
-  t->set_regs(m.regs);
-  t->set_xstate(m.xstate);
-  s_->set_quiet_through(furthest_);
-  s_->adopt(std::move(t), m.state);
-  bps_.forget();
-  drs_.forget();
-  exec_seen_ = s_->exec_count();
-  exited_ = false;
-  pos_ = Position{m.state.seq, {}, false};
-}
-
-void ReplayDebugTarget::restart(uint64_t event) {
-  if (s_ && !snaps_.empty()) {
-    // The nearest start: an in-memory snapshot, or a checkpoint if one is later.
-    auto it = snaps_.upper_bound(event);
-    if (it != snaps_.begin()) {
-      --it;
-      uint64_t ckpt = 0;
-      if (TimelineIndex* index = s_->index())
-        for (const CheckpointRow& c : index->checkpoints())
-          if (c.seq <= event) ckpt = std::max(ckpt, c.seq);
-      if (it->first >= ckpt) {
-        resume_snapshot(it->second);
-        return;
-      }
-    }
-  }
-  s_.reset();  // kills the old process
-  ReplayOptions o = base_;
-  o.to = event ? std::optional<uint64_t>(event) : std::nullopt;
-  o.progress = false;
-  o.quiet_through = furthest_;
-  s_ = std::make_unique<ReplaySession>(o);
-  s_->begin();
-  bps_.forget();
-  drs_.forget();
-  exec_seen_ = s_->exec_count();
-  exited_ = false;
-  recorded_pid_ = s_->launch().pid;
-  pos_ = Position{s_->last_event(), {}, false};
-  if (s_->last_event() == 0) {
-    // Launched from the start: the process is still ckrr's launcher until the first exec,
-    // a short way that Ctrl-C does not cut (there is no position before it to go back to).
-    bool ignoring = ignore_interrupt_;
-    ignore_interrupt_ = true;
-    while (s_->exec_count() == 0) {
-      Outcome out = advance(false, {});
-      if (out.kind == Outcome::Kind::Exited || out.kind == Outcome::Kind::End) {
-        ignore_interrupt_ = ignoring;
-        throw Error("the recorded program ended before its first exec");
-      }
-    }
-    ignore_interrupt_ = ignoring;
-    start_event_ = s_->last_event();
-  }
-  maybe_snapshot(true);  // the next hop back here starts from memory, not from disk
-}
-
-std::vector<DebugSlot> ReplayDebugTarget::slots_for(const BreakSet& set) {
-  std::vector<DebugSlot> slots;
-  if (!plan_debug_slots(set.hw, slots)) throw Error("too many hardware watchpoints");
-  return slots;
-}
-
-ReplayDebugTarget::Outcome ReplayDebugTarget::advance(bool step, const BreakSet& set) {
-  for (;;) {
-    if (exited_) return {Outcome::Kind::Exited};
-    if (pos_.end) return {Outcome::Kind::End};
-    Task& t = s_->task();
-    if (s_->exec_count() != exec_seen_) {
-      // exec replaced the address space and cleared the debug registers.
-      bps_.forget();
-      drs_.forget();
-      exec_seen_ = s_->exec_count();
-    }
-    // Right after an event the process sits in a syscall (or signal) stop and has not run.
-    bool at_event = pos_.path.empty();
-    int sig = s_->held() ? s_->pending_signal() : 0;
-    s_->release();
-    uint64_t pc0 = t.regs().rip;
-    std::vector<DebugSlot> slots = slots_for(set);
-    drs_.apply(t.tid(), slots);
-    if (step) {
-      bps_.sync(t, {});  // a step needs no int3; landing on a breakpoint is checked by address
-      t.single_step(sig);
-      TaskStop st = t.wait();
-      if (at_event && st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP &&
-          t.regs().rip == pc0) {
-        // Stepping out of a syscall stop: the kernel reports the syscall's return as a step
-        // before any instruction ran. Step again so a step always executes one instruction.
-        drs_.take_status(t.tid());
-        t.single_step(0);
-        st = t.wait();
-      }
-      Outcome out = classify(st, true, set);
-      if (out.kind == Outcome::Kind::Step) pos_.add_step();
-      if (out.kind == Outcome::Kind::Again) continue;
-      return out;
-    }
-    if (!at_event && set.sw.count(pc0)) {
-      // Stopped on one of the set's breakpoints: step off it before arming it again.
-      bps_.sync(t, {});
-      t.single_step(sig);
-      sig = 0;
-      TaskStop st = t.wait();
-      Outcome out = classify(st, true, set);
-      if (out.kind == Outcome::Kind::Step) {
-        if (out.sw_hit || out.watch >= 0) {
-          out.kind = Outcome::Kind::Hit;
-          pos_.add_continue(set);
-          return out;
-        }
-      } else if (out.kind == Outcome::Kind::Again) {
-        continue;  // not an event: go on
-      } else {
-        return out;
-      }
-    }
-    bps_.sync(t, set.sw);
-    t.cont(sig);
-    running_.store(true);
-    std::optional<TaskStop> st = t.wait_unless([this] { return interrupted(); });
-    running_.store(false);
-    if (!st) return {Outcome::Kind::Interrupted};
-    Outcome out = classify(*st, false, set);
-    if (out.kind == Outcome::Kind::Hit) pos_.add_continue(set);
-    if (out.kind == Outcome::Kind::Again) continue;
-    return out;
-  }
-}
-
-ReplayDebugTarget::Outcome ReplayDebugTarget::classify(const TaskStop& st, bool step,
-                                                       const BreakSet& set) {
-  Task& t = s_->task();
-  Outcome out;
-  if (st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP) {
-    DebugRegisters::Status ds = drs_.take_status(t.tid());
-    std::vector<DebugSlot> slots = slots_for(set);
-    for (size_t i = 0; i < slots.size(); ++i)
-      if (ds.slots & (1u << i)) {
-        out.watch = static_cast<int>(slots[i].watch);
-        break;
-      }
-    Registers r = t.regs();
-    if (!step && bps_.inserted(r.rip - 1) && set.sw.count(r.rip - 1)) {
-      // int3 leaves pc after itself; the stop is at the breakpoint's address.
-      r.rip -= 1;
-      t.set_regs(r);
-      out.kind = Outcome::Kind::Hit;
-      out.sw_hit = true;
-      return out;
-    }
-    if (!step && out.watch >= 0) {
-      out.kind = Outcome::Kind::Hit;
-      return out;
-    }
-    // A step over a syscall that seccomp lets through ends with the kernel's syscall-exit step
-    // report (TRAP_BRKPT, no DR6.BS); only an int3 in the app gives SI_KERNEL.
-    if (step && (ds.single_step || out.watch >= 0 || t.siginfo().si_code != SI_KERNEL)) {
-      out.kind = Outcome::Kind::Step;
-      // Landing on a breakpoint of the set is arriving there (an instruction breakpoint
-      // would fire only when the next resume executes it).
-      out.sw_hit = set.sw.count(r.rip) > 0 ||
-                   std::any_of(set.hw.begin(), set.hw.end(),
-                               [&](const HwWatch& w) { return w.exec && w.addr == r.rip; });
-      return out;
-    }
-    out.watch = -1;
-  }
-  if (st.kind == TaskStop::Kind::Seccomp) {
-    long nr = static_cast<long>(t.regs().orig_rax);
-    if (nr == SYS_exit_group || nr == SYS_exit) {
-      // Leave the exit unreplayed: the process stays inspectable, and gdb can go back.
-      pos_.end = true;
-      out.kind = Outcome::Kind::End;
-      return out;
-    }
-  }
-  uint64_t before = s_->last_event();
-  std::optional<int> status = s_->handle_stop(st);
-  if (status || s_->gone()) {
-    exited_ = true;
-    exit_status_ = st.raw_status;
-    out.kind = Outcome::Kind::Exited;
-    return out;
-  }
-  out.kind = s_->last_event() == before ? Outcome::Kind::Again : Outcome::Kind::Event;
-  if (out.kind == Outcome::Kind::Again) return out;
-  pos_ = Position{s_->last_event(), {}, false};
-  furthest_ = std::max(furthest_, pos_.event);
-  return out;
-}
-
-bool ReplayDebugTarget::interrupted() const {
-  return !ignore_interrupt_ && interrupt_flag_ && interrupt_flag_->load(std::memory_order_acquire);
-}
-
-void ReplayDebugTarget::interrupt() {
-  // Called from the socket reader thread. A process running between two events cannot be
-  // stopped at a place a path could name; wake the tracer instead, which then puts back the
-  // last position the run went through.
-  if (running_.load()) pthread_kill(tracer_thread_, SIGURG);
-}
-
-void ReplayDebugTarget::recover_from_interrupt() {
-  Position p = pos_;
-  p.end = false;
-  ignore_interrupt_ = true;
-  try {
-    go_to(p, nullptr);
-  } catch (...) {
-    ignore_interrupt_ = false;
-    throw;
-  }
-  ignore_interrupt_ = false;
-}
-
-void ReplayDebugTarget::go_to(const Position& p, Collector* c) {
-  restart(p.event);
-  forward_to(p, c);
-}
-
-void ReplayDebugTarget::note(Collector* c, const Outcome& o, const BreakSet& u) {
-  if (!c) return;
-  c->last = pos_;
-  c->reason = hit_reason(o, u);
-}
-
-void ReplayDebugTarget::forward_to(const Position& p, Collector* c) {
-  BreakSet extra = c ? c->set : BreakSet{};
-  while (pos_.event < p.event) {
-    if (interrupted()) throw InterruptedRun{};
-    Outcome o = advance(false, extra);
-    if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
-    if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
-    if (o.kind == Outcome::Kind::Event) maybe_snapshot();
-    if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) {
-      if (p.event >= s_->total_events() || p.end) return;  // asked for the end
-      throw Error("event " + std::to_string(p.event) + " is past the end of the replay");
-    }
-  }
-  if (pos_.event != p.event || !pos_.path.empty())
-    throw Error("replay passed " + p.describe() + " without stopping there");
-  for (size_t i = 0; i < p.path.size(); ++i) {
-    const PathAction& a = p.path[i];
-    bool last_action = i + 1 == p.path.size() && !p.end;
-    if (a.kind == PathAction::Kind::Step) {
-      for (uint64_t k = 1; k <= a.count; ++k) {
-        Outcome o = advance(true, extra);
-        if (o.kind != Outcome::Kind::Step)
-          throw Error("replay to " + p.describe() + ": a step met an event or the end");
-        if ((o.sw_hit || o.watch >= 0) && !(last_action && k == a.count)) note(c, o, extra);
-      }
-      continue;
-    }
-    BreakSet u = a.set.unite(extra);
-    uint64_t left = a.count;
-    while (left > 0) {
-      if (interrupted()) throw InterruptedRun{};
-      Outcome o = advance(false, u);
-      if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
-      if (o.kind != Outcome::Kind::Hit)
-        throw Error("replay to " + p.describe() + ": did not meet the same breakpoint stops");
-      uint64_t pc = s_->task().regs().rip;
-      auto has = [&](const BreakSet& s) {
-        if (o.sw_hit && s.sw.count(pc)) return true;
-        return o.watch >= 0 && std::find(s.hw.begin(), s.hw.end(), u.hw[o.watch]) != s.hw.end();
-      };
-      bool mine = has(a.set);
-      if (mine) --left;
-      if (has(extra) && !(last_action && left == 0 && mine)) note(c, o, u);
-    }
-  }
-  if (p.end) {
-    for (;;) {
-      if (interrupted()) throw InterruptedRun{};
-      Outcome o = advance(false, extra);
-      if (o.kind == Outcome::Kind::Interrupted) throw InterruptedRun{};
-      if (o.kind == Outcome::Kind::End || o.kind == Outcome::Kind::Exited) break;
-      if (o.kind == Outcome::Kind::Hit) note(c, o, extra);
-      if (o.kind == Outcome::Kind::Event) throw Error("replay to the end: an event on the way");
-    }
-  }
-  pos_ = p;
-}
-
-std::optional<Position> ReplayDebugTarget::before(Position p) {
-  if (p.path.empty() && !p.end) {
-    if (p.event <= start_event_) return std::nullopt;
-    // The instruction before an event boundary is the one that made the event (the syscall):
-    // step through the previous stretch and stop one short of the event.
-    std::optional<uint64_t> here_pc;
-    if (p == pos_ && !exited_) here_pc = s_->task().regs().rip;
-    Position q{p.event - 1, {}, false};
-    go_to(q, nullptr);
-    uint64_t m = 0;
-    uint64_t pc_last = s_->task().regs().rip;
-    for (;;) {
-      if (interrupted()) throw InterruptedRun{};
-      Outcome o = advance(true, {});
-      ++m;
-      if (o.kind == Outcome::Kind::Event) break;
-      if (o.kind != Outcome::Kind::Step)
-        throw Error("stepping to event " + std::to_string(p.event) + " failed");
-      pc_last = s_->task().regs().rip;
-    }
-    // A fault's event leaves pc on the faulting instruction, where the step before it stood
-    // too: that would look like no move at all, so go one more back.
-    uint64_t steps = m - 1;
-    if (steps >= 1 && here_pc && pc_last == *here_pc) --steps;
-    for (uint64_t i = 0; i < steps; ++i) q.add_step();
-    return q;
-  }
-  if (!p.end && p.path.back().kind == PathAction::Kind::Step) return p.drop_last();
-  // The last unit is a continue stop (or the exit): step from the stop before it.
-  Position prev = p.end ? p : p.drop_last();
-  prev.end = false;
-  BreakSet set = p.end ? BreakSet{} : p.path.back().set;
-  go_to(prev, nullptr);
-  if (!p.end && prev.path.empty() && set.sw.count(s_->task().regs().rip))
-    return before(prev);  // stopped on an int3 right at the event: the same instant as prev
-  if (!p.end)
-    if (auto q = before_by_candidates(p, prev, set)) return q;
-  go_to(prev, nullptr);
-  uint64_t m = 0;
-  for (;;) {
-    if (interrupted()) throw InterruptedRun{};
-    Outcome o = advance(true, set);
-    ++m;
-    if (p.end && o.kind == Outcome::Kind::End) break;
-    if (o.kind != Outcome::Kind::Step) throw Error("stepping back to " + p.describe() + " failed");
-    if (!p.end && (o.sw_hit || o.watch >= 0)) break;
-  }
-  Position q = prev;
-  for (uint64_t i = 1; i < m; ++i) q.add_step();
-  return q;
-}
-
-std::optional<Position> ReplayDebugTarget::before_by_candidates(const Position& p,
-                                                                const Position& prev,
-                                                                const BreakSet& set) {
-  size_t free_slots = 4 - std::min<size_t>(4, slots_for(set).size());
-  if (free_slots == 0) return std::nullopt;
-  go_to(p, nullptr);
-  Task& t = s_->task();
-  Registers r = t.regs();
-  std::vector<uint64_t> cands;
-  auto add = [&](uint64_t a) {
-    if (std::find(cands.begin(), cands.end(), a) == cands.end()) cands.push_back(a);
-  };
-  // At a function's entry [rsp] is the return address, right after the call.
-  uint64_t ret = 0;
-  uint8_t b[8];
-  if (t.try_read(r.rsp, &ret, 8) && ret > 8 && t.try_read(ret - 8, b, 8)) {
-    auto at = [&](int k) { return b[8 - k]; };  // the byte at ret - k
-    if (at(5) == 0xe8) add(ret - 5);            // call rel32
-    for (int k = 2; k <= 7; ++k)
-      if (at(k) == 0xff && ((at(k - 1) >> 3) & 7) == 2) {           // call r/m64 (FF /2)
-        if (k < 8 && (at(k + 1) & 0xf0) == 0x40) add(ret - k - 1);  // with a REX prefix
-        add(ret - k);
-      }
-  }
-  for (uint64_t k = 1; k <= 15; ++k) add(r.rip - k);  // the instruction falling through to p
-  for (size_t first = 0; first < cands.size(); first += free_slots) {
-    go_to(prev, nullptr);
-    BreakSet cs;
-    for (size_t i = first; i < std::min(cands.size(), first + free_slots); ++i)
-      cs.hw.push_back({cands[i], 1, gdb::WatchKind::Write, true});
-    BreakSet u = set.unite(cs);
-    for (;;) {
-      if (interrupted()) throw InterruptedRun{};
-      Outcome o = advance(false, u);
-      if (o.kind != Outcome::Kind::Hit) break;
-      // p's own set may hold instruction breakpoints too (p found by an earlier search).
-      bool in_set =
-          o.watch >= 0 && std::find(set.hw.begin(), set.hw.end(), u.hw[o.watch]) != set.hw.end();
-      bool reached_p = (o.sw_hit && set.sw.count(s_->task().regs().rip)) || in_set;
-      if (reached_p) break;  // none of these candidates comes right before p
-      if (o.watch < 0) continue;
-      Position q = pos_;
-      Outcome step = advance(true, set);
-      if (step.kind != Outcome::Kind::Step) break;
-      if (step.sw_hit || step.watch >= 0) return q;  // one step from q is p's stop
-    }
-  }
-  return std::nullopt;
-}
-
-StopReason ReplayDebugTarget::hit_reason(const Outcome& o, const BreakSet& set) {
-  if (o.watch >= 0 && static_cast<size_t>(o.watch) < set.hw.size())
-    return StopReason::watchpoint(pid(), set.hw[o.watch].kind, set.hw[o.watch].addr);
-  return StopReason::with(K::SwBreakpoint, pid());
-}
-
-StopReason ReplayDebugTarget::exited_reason() {
-  if (WIFSIGNALED(exit_status_)) return StopReason::with(K::Killed, 0, WTERMSIG(exit_status_));
-  return StopReason::exited(WEXITSTATUS(exit_status_));
-}
-
-StopReason ReplayDebugTarget::reverse_continue(const gdb::ResumeRequest&) {
-  if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
-  Collector c;
-  c.set = user_;
-  Position upto = pos_;
-  uint64_t limit = pos_.event;
-  for (;;) {
-    restart(limit);
-    uint64_t from = pos_.event;
-    forward_to(upto, &c);
-    if (c.last) break;
-    if (from <= start_event_) {
-      restart(start_event_);
-      return StopReason::with(K::ReplayBegin, pid());
-    }
-    // Nothing between that checkpoint and here: search the stretch before it.
-    upto = Position{from, {}, false};
-    limit = from - 1;
-  }
-  Position hit = *c.last;
-  StopReason r = c.reason;
-  if (r.kind == K::Watchpoint) {
-    // Going backward, gdb expects to stop before the write (the instruction that did it).
-    if (auto b = before(hit)) hit = *b;
-  }
-  go_to(hit, nullptr);
-  return r;
-}
-
-StopReason ReplayDebugTarget::reverse_step() {
-  if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
-  std::optional<Position> b = before(pos_);
-  if (!b) {
-    if (!(pos_ == Position{start_event_, {}, false})) restart(start_event_);
-    return StopReason::with(K::ReplayBegin, pid());
-  }
-  go_to(*b, nullptr);
-  return StopReason::with(K::Step, pid());
-}
-
-StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
-  interrupt_flag_ = req.interrupt_flag;
-  if (req.direction == gdb::Direction::Backward) {
-    try {
-      return req.step ? reverse_step() : reverse_continue(req);
-    } catch (const InterruptedRun&) {
-      // We stopped somewhere before where we were: pos_, the last position the search went
-      // through (put back if the process was cut short between two of them).
-      recover_from_interrupt();
-      return StopReason::interrupted(pid());
-    }
-  }
-  if (exited_) return exited_reason();
-  // A recorded signal about to be delivered (a fault, a kill) stops the program first, as it
-  // would under gdb natively; the position is right after the signal's event, so one can go
-  // back from a crash. gdb's resume signal is ignored: the recorded one is delivered.
-  auto signal_stop = [this]() -> std::optional<StopReason> {
-    if (s_->held() && s_->pending_signal() && gdb_stops_for(s_->pending_signal()) &&
-        !reported_signal_)
-      return StopReason::with(K::Signal, pid(), s_->pending_signal());
-    return std::nullopt;
-  };
-  reported_signal_ = false;
-  if (req.step) {
-    Outcome o = advance(true, user_);
-    if (o.kind == Outcome::Kind::Event)
-      if (auto r = signal_stop()) {
-        reported_signal_ = true;
-        return *r;
-      }
-    switch (o.kind) {
-      case Outcome::Kind::End:
-        return StopReason::with(K::ReplayEnd, pid());
-      case Outcome::Kind::Exited:
-        return exited_reason();
-      default:
-        if (o.watch >= 0) return hit_reason(o, user_);
-        return StopReason::with(K::Step, pid());
-    }
-  }
-  for (;;) {
-    if (req.interrupt_requested()) return StopReason::interrupted(pid());
-    Outcome o = advance(false, user_);
-    switch (o.kind) {
-      case Outcome::Kind::Interrupted:
-        recover_from_interrupt();
-        return StopReason::interrupted(pid());
-      case Outcome::Kind::Hit:
-        return hit_reason(o, user_);
-      case Outcome::Kind::End:
-        return StopReason::with(K::ReplayEnd, pid());
-      case Outcome::Kind::Exited:
-        return exited_reason();
-      default:
-        if (auto r = signal_stop()) {
-          reported_signal_ = true;
-          return *r;
-        }
-        maybe_snapshot();
-        break;
-    }
-  }
-}
-
-int ReplayDebugTarget::pid() {
-  return recorded_pid_;
-}
-
 std::vector<gdb::ThreadInfo> ReplayDebugTarget::threads() {
-  if (exited_) return {};
-  std::ifstream comm("/proc/" + std::to_string(s_->task().tid()) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return {{pid(), name}};
+  std::vector<gdb::ThreadInfo> out;
+  for (const TimelineThread& t : tl_.threads()) out.push_back({t.tid, t.name});
+  return out;
 }
 
 bool ReplayDebugTarget::has_avx() {
@@ -637,75 +64,48 @@ bool ReplayDebugTarget::has_avx() {
 }
 
 std::optional<gdb::X86RegisterFile> ReplayDebugTarget::registers(gdb::ThreadId tid) {
-  if (exited_ || tid != pid()) return std::nullopt;
-  Task& t = s_->task();
+  Task* t = tl_.task(tid);
+  if (!t) return std::nullopt;
   auto off = has_avx() ? gdb::cpu_avx_xsave_offset() : std::nullopt;
-  gdb::X86RegisterFile f = gdb::x86_registers_from_ptrace(t.regs(), t.xstate(), off);
+  gdb::X86RegisterFile f = gdb::x86_registers_from_ptrace(t->regs(), t->xstate(), off);
   if (f.avx() != has_avx()) return std::nullopt;
   return f;
-}
-
-size_t ReplayDebugTarget::read_memory(uint64_t addr, void* out, size_t len) {
-  if (exited_) return 0;
-  auto* p = static_cast<uint8_t*>(out);
-  size_t done = 0;
-  while (done < len) {
-    uint64_t a = addr + done;
-    size_t chunk = std::min<size_t>(len - done, 4096 - (a & 4095));
-    if (!s_->task().try_read(a, p + done, chunk)) break;
-    done += chunk;
-  }
-  bps_.hide(addr, p, done);
-  return done;
 }
 
 gdb::TargetResult ReplayDebugTarget::insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
                                                        size_t len) {
   using BT = gdb::BreakpointType;
+  bool ok;
   if (type == BT::Software || type == BT::Hardware) {
-    uint8_t b;
-    if (exited_ || !s_->task().try_read(addr, &b, 1)) return gdb::TargetResult::Error;
-    user_.sw.insert(addr);
-    return gdb::TargetResult::Ok;
+    ok = tl_.add_breakpoint(addr);
+  } else {
+    ok = tl_.add_watch({addr, len,
+                        type == BT::WriteWatch  ? gdb::WatchKind::Write
+                        : type == BT::ReadWatch ? gdb::WatchKind::Read
+                                                : gdb::WatchKind::Access});
   }
-  HwWatch w{addr, len,
-            type == BT::WriteWatch  ? gdb::WatchKind::Write
-            : type == BT::ReadWatch ? gdb::WatchKind::Read
-                                    : gdb::WatchKind::Access};
-  if (std::find(user_.hw.begin(), user_.hw.end(), w) != user_.hw.end())
-    return gdb::TargetResult::Ok;
-  BreakSet next = user_;
-  next.hw.push_back(w);
-  std::vector<DebugSlot> slots;
-  if (len == 0 || !plan_debug_slots(next.hw, slots)) return gdb::TargetResult::Error;
-  user_ = next;
-  return gdb::TargetResult::Ok;
+  return ok ? gdb::TargetResult::Ok : gdb::TargetResult::Error;
 }
 
 gdb::TargetResult ReplayDebugTarget::remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
                                                        size_t len) {
   using BT = gdb::BreakpointType;
   if (type == BT::Software || type == BT::Hardware) {
-    user_.sw.erase(addr);
+    tl_.remove_breakpoint(addr);
     return gdb::TargetResult::Ok;
   }
-  auto it = std::find_if(user_.hw.begin(), user_.hw.end(),
-                         [&](const HwWatch& w) { return w.addr == addr && w.len == len; });
-  if (it == user_.hw.end()) return gdb::TargetResult::Error;
-  user_.hw.erase(it);
-  return gdb::TargetResult::Ok;
+  return tl_.remove_watch(addr, len) ? gdb::TargetResult::Ok : gdb::TargetResult::Error;
 }
 
-std::vector<uint8_t> ReplayDebugTarget::auxv() {
-  return auxv_;
-}
-
-std::string ReplayDebugTarget::exec_file() {
-  return exe_;
+gdb::StopReason ReplayDebugTarget::resume(const gdb::ResumeRequest& req) {
+  tl_.set_interrupt_flag(req.interrupt_flag);
+  if (req.direction == gdb::Direction::Backward)
+    return to_gdb(req.step ? tl_.step_backward(req.thread) : tl_.continue_backward());
+  return to_gdb(req.step ? tl_.step_forward(req.thread) : tl_.continue_forward());
 }
 
 std::optional<gdb::Svr4LibraryList> ReplayDebugTarget::libraries() {
-  if (exited_) return std::nullopt;
+  if (tl_.exited()) return std::nullopt;
   return gdb::read_svr4_libraries(
       [this](uint64_t addr, void* out, size_t len) { return read_memory(addr, out, len); }, auxv());
 }
@@ -714,12 +114,13 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
   std::istringstream in(command);
   std::string word;
   in >> word;
+  const Position& pos = tl_.position();
   if (word == "when") {
     std::string out =
-        "event " + std::to_string(pos_.event) + " of " + std::to_string(s_->total_events()) + "\n";
-    if (TimelineIndex* index = s_->index()) {
+        "event " + std::to_string(pos.event) + " of " + std::to_string(tl_.total_events()) + "\n";
+    if (TimelineIndex* index = tl_.index()) {
       auto first = index->event(1);
-      auto here = index->event(pos_.event);
+      auto here = index->event(pos.event);
       if (first && here) {
         char buf[64];
         snprintf(buf, sizeof buf, "time: %.6f s since the start\n",
@@ -727,58 +128,49 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
         out += buf;
       }
     }
-    out += "position: " + pos_.describe() + "\n";
+    out += "thread: " + std::to_string(tl_.current_thread()) + "\n";
+    out += "position: " + pos.describe() + "\n";
     return {true, out};
   }
   if (word == "seek") {
     uint64_t n = 0;
     if (!(in >> n)) return {false, "usage: monitor seek EVENT\n"};
-    if (n < start_event_ || n > s_->total_events())
+    if (n < tl_.start_event() || n > tl_.total_events())
       return {false, "event " + std::to_string(n) + " is outside the program's run (" +
-                         std::to_string(start_event_) + ".." + std::to_string(s_->total_events()) +
-                         ")\n"};
-    try {
-      go_to(Position{n, {}, false}, nullptr);
-    } catch (const InterruptedRun&) {
-      return {false, "interrupted at " + pos_.describe() + "\n"};
-    }
-    return {true, "at " + pos_.describe() + (pos_.end ? "" : "") + "\n"};
+                         std::to_string(tl_.start_event()) + ".." +
+                         std::to_string(tl_.total_events()) + ")\n"};
+    if (!tl_.seek(n)) return {false, "interrupted at " + tl_.position().describe() + "\n"};
+    return {true, "at " + tl_.position().describe() + "\n"};
   }
   if (word == "checkpoints") {
     std::string out;
-    if (TimelineIndex* index = s_->index())
+    if (TimelineIndex* index = tl_.index())
       for (const CheckpointRow& c : index->checkpoints())
         out += "checkpoint " + std::to_string(c.id) + " at event " + std::to_string(c.seq) +
                " (on disk)\n";
     if (out.empty()) out = "no checkpoints on disk (record with --checkpoint-interval)\n";
-    for (const auto& [event, snap] : snaps_)
+    for (uint64_t event : tl_.snapshot_events())
       out += "in memory at event " + std::to_string(event) + "\n";
     return {true, out};
   }
   if (word == "checkpoint") {
     // Copies are taken at event boundaries (the process is then in a known state); between
     // two events the latest boundary's copy plus the path serves.
-    if (!pos_.path.empty() || pos_.end)
+    if (!pos.path.empty() || pos.end)
       return {false, "in-memory checkpoints are taken at events; this position is " +
-                         pos_.describe() + ": 'monitor seek " + std::to_string(pos_.event) +
+                         pos.describe() + ": 'monitor seek " + std::to_string(pos.event) +
                          "' first\n"};
-    maybe_snapshot(true);
-    if (!snaps_.count(pos_.event)) return {false, "cannot copy the process here\n"};
-    return {true, "in-memory checkpoint at event " + std::to_string(pos_.event) + "\n"};
+    if (!tl_.snapshot_here()) return {false, "cannot copy the process here\n"};
+    return {true, "in-memory checkpoint at event " + std::to_string(pos.event) + "\n"};
   }
   if (word == "help" || word.empty())
     return {true,
-            "monitor when            current event, time and position\n"
+            "monitor when            current event, time, thread and position\n"
             "monitor seek EVENT      go to right after EVENT (then: maintenance flush "
             "register-cache)\n"
             "monitor checkpoints     the recording's checkpoints and the in-memory ones\n"
             "monitor checkpoint      keep an in-memory copy of the process here (at an event)\n"};
   return {false, "unknown monitor command '" + command + "' (try 'monitor help')\n"};
-}
-
-void ReplayDebugTarget::kill() {
-  s_.reset();
-  exited_ = true;
 }
 
 }  // namespace ckrr
