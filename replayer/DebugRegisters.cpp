@@ -65,7 +65,8 @@ bool plan_debug_slots(const std::vector<HwWatch>& watches, std::vector<DebugSlot
 }
 
 void DebugRegisters::apply(pid_t tid, const std::vector<DebugSlot>& slots) {
-  if (slots == applied_) return;
+  auto it = applied_.find(tid);
+  if (it != applied_.end() && it->second == slots) return;
   // Disable first: the kernel checks each address against the enabled lengths in DR7.
   poke_dr(tid, 7, 0);
   uint64_t dr7 = 0;
@@ -79,7 +80,7 @@ void DebugRegisters::apply(pid_t tid, const std::vector<DebugSlot>& slots) {
     dr7 |= (rw | (len << 2)) << (16 + 4 * i);
   }
   if (dr7) poke_dr(tid, 7, dr7);
-  applied_ = slots;
+  applied_[tid] = slots;
 }
 
 DebugRegisters::Status DebugRegisters::take_status(pid_t tid) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "replayer/gdb/DebugTarget.h"
@@ -47,11 +48,13 @@ class DebugRegisters {
     bool single_step = false;
   };
   Status take_status(pid_t tid);
-  // The thread is a new one (restored, re-launched): its registers are clear.
+  // The threads are new ones (restored, re-launched), or someone else programmed them: program
+  // them again at the next apply.
   void forget() { applied_.clear(); }
 
  private:
-  std::vector<DebugSlot> applied_;
+  std::map<pid_t, std::vector<DebugSlot>>
+      applied_;  // by real tid: the kernel keeps them per thread
 };
 
 }  // namespace ckrr

@@ -201,10 +201,6 @@ void ReplaySession::start() {
     throw Error("event " + std::to_string(*opt_.to) + " is past the end of the recording (" +
                 std::to_string(total_events_) + " events)");
   if (opt_.to && *opt_.to == 0) throw Error("events are numbered from 1");
-  if (opt_.hold_events && index_ && index_->threads().size() > 1)
-    throw Error(
-        "this recording has several threads or processes; the debugger follows one thread "
-        "only in this version (ckrr replay replays it)");
   signal(SIGPIPE, SIG_IGN);
   if (!pin_to_cpu(launch_.cpu)) {
     std::cerr << "ckrr: warning: CPU " << launch_.cpu
@@ -504,6 +500,46 @@ int ReplaySession::run() {
   return 0;
 }
 
+bool ReplaySession::prepare_next() {
+  // run()'s dispatch, for a caller that runs the app itself (hold_events).
+  Event* next = peek_or_end();
+  if (!next || stopped_) return false;
+  ReplayTask& rt = task_of(*next);
+  cur_ = &rt;
+  if (rt.entered && next->kind != EventKind::Exit) {
+    complete_entered(rt);
+    return false;
+  }
+  switch (next->kind) {
+    case EventKind::Preempt:
+      // Runs the thread to its point here, without the caller's breakpoints (ReplayTimeline).
+      reach_point(rt);
+      return false;
+    case EventKind::Exit:
+      finish_process(rt);
+      return false;
+    case EventKind::Signal:
+      if (next->args[0] == 0 && !injecting_) inject_signal(rt, *next);
+      break;
+    default:
+      break;
+  }
+  ensure_started(rt);
+  return true;
+}
+
+std::vector<pid_t> ReplaySession::thread_ids(pid_t rec_pid) const {
+  std::vector<pid_t> out;
+  for (const auto& [rec, rt] : tasks_)
+    if (rt.proc->recorded_pid == rec_pid && rt.started) out.push_back(rec);
+  return out;
+}
+
+Task* ReplaySession::task_of_thread(pid_t rec_tid) {
+  auto it = tasks_.find(rec_tid);
+  return it == tasks_.end() ? nullptr : it->second.task.get();
+}
+
 void ReplaySession::ensure_started(ReplayTask& rt) {
   if (rt.started) return;
   // A new thread's first stop (the SIGSTOP of its attach) comes when the kernel runs it.
@@ -571,6 +607,11 @@ void ReplaySession::on_enter(ReplayTask& rt) {
     throw Divergence(ev.seq, ev.tid, "the thread stopped elsewhere before its syscall",
                      describe_event(ev), s.describe());
   }
+  enter_call(rt);
+}
+
+void ReplaySession::enter_call(ReplayTask& rt) {
+  Task& t = *rt.task;
   const Registers regs = t.regs();
   Event ev = take("a syscall");
   check_call(t, ev, regs);
@@ -880,10 +921,7 @@ void ReplaySession::on_syscall(Task& t) {
   std::string did = call_text(nr, args);
   Event& next = peek(did.c_str());
   if (next.kind == EventKind::Enter) {  // the debugger's path: park it like run() does
-    Event ev = take(did.c_str());
-    check_call(t, ev, regs);
-    cur_->entered = ev;
-    after_event(t, ev);
+    enter_call(*cur_);
     return;
   }
   Event ev = take(did.c_str());

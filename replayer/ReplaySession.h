@@ -57,6 +57,17 @@ class ReplaySession : public SessionServices {
   // next event and leaves the task stopped again. The scratch-page injections happen inside
   // handle_stop(), so the caller's breakpoints are never met there.
   void begin() { start(); }
+  // With several threads, before each resume at an event boundary: makes the thread of the next
+  // event current (task()) and returns true when the caller must run it to its next stop; plays
+  // at once, and returns false, an event that needs no run of app code by the caller (the end of
+  // a call that waited, a process's end, a preemption point), or at the end of the log.
+  bool prepare_next();
+  // Recorded tids of a process's live threads (recorded pid); the task of one.
+  std::vector<pid_t> thread_ids(pid_t rec_pid) const;
+  Task* task_of_thread(pid_t rec_tid);
+  bool has_current() const { return cur_ != nullptr; }
+  pid_t current_tid() const { return cur_ ? cur_->rec_tid : 0; }
+  pid_t current_pid() const { return cur_ ? cur_->proc->recorded_pid : 0; }
   // Returns the program's exit status when the stop was its end (the Exit event consumed).
   std::optional<int> handle_stop(const TaskStop& s);
   // The signal to deliver when resuming the held task (a recorded signal being delivered).
@@ -147,6 +158,8 @@ class ReplaySession : public SessionServices {
   void start_clone(Task& t, const Event& ev);
   void finish_clone(Task& t, const Event& ev);
   void on_enter(ReplayTask& rt);
+  // At the seccomp stop of a call whose event is an `enter`: takes it, parks or starts it.
+  void enter_call(ReplayTask& rt);
   void complete_entered(ReplayTask& rt);
   void reach_point(ReplayTask& rt);
   // A Preempt event of PointKind::Counted: the same hit count of its rip, then the same state.

@@ -68,6 +68,8 @@ ReplayTimeline::ReplayTimeline(ReplayOptions base) : base_(std::move(base)) {
                   std::to_string(start_event_) + ")");
     forward_to(Position{*to, {}, false}, nullptr);
   }
+  names_ = std::make_unique<ThreadNames>(TraceDirectory::open(base_.trace_dir).events_log());
+  cur_thread_ = thread_at(pos_.event);
 }
 
 ReplayTimeline::~ReplayTimeline() = default;
@@ -90,7 +92,9 @@ void ReplayTimeline::load_exec_info() {
 }
 
 void ReplayTimeline::maybe_snapshot(bool force) {
-  if (!snapshots_ || !s_ || exited_ || pos_.end || !pos_.path.empty() || !s_->can_save()) return;
+  if (!snapshots_ || !s_ || exited_ || pos_.end || !pos_.path.empty() || !s_->has_current() ||
+      !s_->can_save())
+    return;
   if (snaps_.count(pos_.event)) return;
   uint64_t now = mono_ns();
   if (!force && now - last_snap_ns_ < kSnapshotEveryNs) return;
@@ -178,17 +182,42 @@ std::vector<DebugSlot> ReplayTimeline::slots_for(const BreakSet& set) {
   return slots;
 }
 
-ReplayTimeline::Outcome ReplayTimeline::advance(bool step, const BreakSet& set) {
+std::optional<ReplayTimeline::Outcome> ReplayTimeline::settle() {
+  if (exited_) return Outcome{Outcome::Kind::Exited};
+  if (pos_.end) return Outcome{Outcome::Kind::End};
+  if (!pos_.path.empty()) return std::nullopt;  // inside a stretch: its thread runs on
+  uint64_t before = s_->last_event();
+  bool run = s_->prepare_next();
+  if (s_->gone()) {
+    exited_ = true;
+    exit_status_ = 0;
+    return Outcome{Outcome::Kind::Exited};
+  }
+  if (run) return std::nullopt;
+  if (s_->last_event() == before) {
+    pos_.end = true;  // the log ends without the program's exit
+    return Outcome{Outcome::Kind::End};
+  }
+  // The session ran a thread itself (a preemption point) or programmed debug registers.
+  drs_.forget();
+  pos_ = Position{s_->last_event(), {}, false};
+  furthest_ = std::max(furthest_, pos_.event);
+  return Outcome{Outcome::Kind::Event};
+}
+
+bool ReplayTimeline::runner_is_followed() {
+  return s_->has_current() && s_->current_pid() == recorded_pid_;
+}
+
+ReplayTimeline::Outcome ReplayTimeline::advance(bool step, const BreakSet& want) {
   for (;;) {
-    if (exited_) return {Outcome::Kind::Exited};
-    if (pos_.end) return {Outcome::Kind::End};
+    if (auto o = settle()) return *o;
     Task& t = s_->task();
-    if (s_->exec_count() != exec_seen_) {
-      // exec replaced the address space and cleared the debug registers.
-      bps_.forget();
-      drs_.forget();
-      exec_seen_ = s_->exec_count();
-    }
+    // Another process's thread runs with nothing armed: the int3s live in the followed
+    // process's memory only.
+    const bool followed = runner_is_followed();
+    static const BreakSet none;
+    const BreakSet& set = followed ? want : none;
     // Right after an event the process sits in a syscall (or signal) stop and has not run.
     bool at_event = pos_.path.empty();
     int sig = s_->held() ? s_->pending_signal() : 0;
@@ -213,7 +242,7 @@ ReplayTimeline::Outcome ReplayTimeline::advance(bool step, const BreakSet& set) 
       if (out.kind == Outcome::Kind::Again) continue;
       return out;
     }
-    if (!at_event && set.sw.count(pc0)) {
+    if (followed && !at_event && set.sw.count(pc0)) {
       // Stopped on one of the set's breakpoints: step off it before arming it again.
       bps_.sync(t, {});
       t.single_step(sig);
@@ -232,7 +261,7 @@ ReplayTimeline::Outcome ReplayTimeline::advance(bool step, const BreakSet& set) 
         return out;
       }
     }
-    bps_.sync(t, set.sw);
+    if (followed) bps_.sync(t, set.sw);
     t.cont(sig);
     running_.store(true);
     std::optional<TaskStop> st = t.wait_unless([this] { return interrupted(); });
@@ -283,17 +312,30 @@ ReplayTimeline::Outcome ReplayTimeline::classify(const TaskStop& st, bool step,
     }
     out.watch = -1;
   }
+  bool exec_here = false;
   if (st.kind == TaskStop::Kind::Seccomp) {
     long nr = static_cast<long>(t.regs().orig_rax);
-    if (nr == SYS_exit_group || nr == SYS_exit) {
+    const bool followed = runner_is_followed();
+    if (followed &&
+        (nr == SYS_exit_group || (nr == SYS_exit && s_->thread_ids(recorded_pid_).size() == 1))) {
       // Leave the exit unreplayed: the process stays inspectable, and gdb can go back.
       pos_.end = true;
       out.kind = Outcome::Kind::End;
       return out;
     }
+    // A new process must not inherit the int3s (a vfork child even shares them).
+    if (followed && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
+      bps_.sync(t, {});
+    exec_here = followed && (nr == SYS_execve || nr == SYS_execveat);
   }
   uint64_t before = s_->last_event();
+  uint64_t execs = s_->exec_count();
   std::optional<int> status = s_->handle_stop(st);
+  if (exec_here && s_->exec_count() != execs) {
+    // exec replaced the followed address space and cleared the debug registers.
+    bps_.forget();
+    drs_.forget();
+  }
   if (status || s_->gone()) {
     exited_ = true;
     exit_status_ = st.raw_status;
@@ -304,6 +346,8 @@ ReplayTimeline::Outcome ReplayTimeline::classify(const TaskStop& st, bool step,
   if (out.kind == Outcome::Kind::Again) return out;
   pos_ = Position{s_->last_event(), {}, false};
   furthest_ = std::max(furthest_, pos_.event);
+  // Threads come and go (a real tid may be reused): program debug registers afresh.
+  drs_.forget();
   return out;
 }
 
@@ -400,14 +444,43 @@ void ReplayTimeline::forward_to(const Position& p, Collector* c) {
   pos_ = p;
 }
 
-std::optional<Position> ReplayTimeline::before(Position p) {
+pid_t ReplayTimeline::runner_after(uint64_t event) {
+  if (TimelineIndex* index = s_->index())
+    if (auto row = index->event(event + 1)) return row->tid;
+  return 0;
+}
+
+uint64_t ReplayTimeline::last_run_event(pid_t tid, uint64_t n) {
+  TimelineIndex* index = s_->index();
+  if (!index) return n;  // (a crashed recorder's trace: as if one thread)
+  EventQuery q;
+  q.to = n;
+  q.tid = tid;
+  std::vector<EventRow> rows = index->events(q);
+  for (size_t i = rows.size(); i-- > 0;) {
+    if (rows[i].kind == EventKind::Exit) continue;
+    // The end of a call it waited in: it ran no instruction since its `enter`.
+    if (i > 0 && rows[i - 1].kind == EventKind::Enter) continue;
+    return rows[i].seq;
+  }
+  return 0;
+}
+
+std::optional<Position> ReplayTimeline::before(Position p, pid_t tid) {
+  // The stretch after p.event is run by one thread (the next event's). For another thread,
+  // the previous instruction is the last one of its own latest stretch: the one that made its
+  // latest event it ran to (the others ran since, it did not).
+  if (!(p.path.empty() && !p.end) && runner_after(p.event) && runner_after(p.event) != tid)
+    p = Position{p.event, {}, false};
   if (p.path.empty() && !p.end) {
-    if (p.event <= start_event_) return std::nullopt;
+    std::optional<uint64_t> here_pc;
+    if (p == pos_ && !exited_)
+      if (Task* t = task(tid)) here_pc = t->regs().rip;
+    uint64_t m_event = last_run_event(tid, p.event);
+    if (m_event == 0 || m_event <= start_event_) return std::nullopt;
     // The instruction before an event boundary is the one that made the event (the syscall):
     // step through the previous stretch and stop one short of the event.
-    std::optional<uint64_t> here_pc;
-    if (p == pos_ && !exited_) here_pc = s_->task().regs().rip;
-    Position q{p.event - 1, {}, false};
+    Position q{m_event - 1, {}, false};
     go_to(q, nullptr);
     uint64_t m = 0;
     uint64_t pc_last = s_->task().regs().rip;
@@ -417,7 +490,7 @@ std::optional<Position> ReplayTimeline::before(Position p) {
       ++m;
       if (o.kind == Outcome::Kind::Event) break;
       if (o.kind != Outcome::Kind::Step)
-        throw Error("stepping to event " + std::to_string(p.event) + " failed");
+        throw Error("stepping to event " + std::to_string(m_event) + " failed");
       pc_last = s_->task().regs().rip;
     }
     // A fault's event leaves pc on the faulting instruction, where the step before it stood
@@ -434,7 +507,7 @@ std::optional<Position> ReplayTimeline::before(Position p) {
   BreakSet set = p.end ? BreakSet{} : p.path.back().set;
   go_to(prev, nullptr);
   if (!p.end && prev.path.empty() && set.sw.count(s_->task().regs().rip))
-    return before(prev);  // stopped on an int3 right at the event: the same instant as prev
+    return before(prev, tid);  // stopped on an int3 right at the event: the same instant as prev
   if (!p.end)
     if (auto q = before_by_candidates(p, prev, set)) return q;
   go_to(prev, nullptr);
@@ -504,8 +577,8 @@ std::optional<Position> ReplayTimeline::before_by_candidates(const Position& p,
 
 TimelineStop ReplayTimeline::hit_reason(const Outcome& o, const BreakSet& set) {
   if (o.watch >= 0 && static_cast<size_t>(o.watch) < set.hw.size())
-    return TimelineStop::watchpoint(pid(), set.hw[o.watch]);
-  return TimelineStop::with(K::SwBreakpoint, pid());
+    return TimelineStop::watchpoint(s_->current_tid(), set.hw[o.watch]);
+  return TimelineStop::with(K::SwBreakpoint, s_->current_tid());
 }
 
 TimelineStop ReplayTimeline::exited_reason() {
@@ -536,51 +609,68 @@ TimelineStop ReplayTimeline::reverse_continue() {
   TimelineStop r = c.reason;
   if (r.kind == K::Watchpoint) {
     // Going backward, gdb expects to stop before the write (the instruction that did it).
-    if (auto b = before(hit)) hit = *b;
+    if (auto b = before(hit, r.thread)) hit = *b;
   }
   go_to(hit, nullptr);
   return r;
 }
 
-TimelineStop ReplayTimeline::reverse_step() {
+TimelineStop ReplayTimeline::reverse_step(pid_t tid) {
   if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
-  std::optional<Position> b = before(pos_);
+  std::optional<Position> b = before(pos_, tid);
   if (!b) {
     if (!(pos_ == Position{start_event_, {}, false})) restart(start_event_);
     return TimelineStop::with(K::ReplayBegin, pid());
   }
   go_to(*b, nullptr);
-  return TimelineStop::with(K::Step, pid());
+  return TimelineStop::with(K::Step, tid);
 }
 
-TimelineStop ReplayTimeline::backward(bool step) {
+TimelineStop ReplayTimeline::backward(bool step, pid_t tid) {
   try {
-    return step ? reverse_step() : reverse_continue();
+    return step ? reverse_step(tid) : reverse_continue();
   } catch (const InterruptedRun&) {
     // We stopped somewhere before where we were: pos_, the last position the search went
     // through (put back if the process was cut short between two of them).
     recover_from_interrupt();
-    return TimelineStop::interrupted(pid());
+    return TimelineStop::interrupted(cur_thread_);
   }
 }
 
-TimelineStop ReplayTimeline::step_forward(pid_t) {
-  return forward(true);
+TimelineStop ReplayTimeline::reported(TimelineStop r) {
+  if (r.thread > 0 && task(r.thread)) cur_thread_ = r.thread;
+  if (!task(cur_thread_)) cur_thread_ = thread_at(pos_.event);
+  if (r.thread <= 0 || !task(r.thread)) r.thread = cur_thread_;
+  return r;
+}
+
+pid_t ReplayTimeline::thread_at(uint64_t event) {
+  if (TimelineIndex* index = s_ ? s_->index() : nullptr)
+    if (auto row = index->event(event))
+      if (task(row->tid)) return row->tid;
+  std::vector<pid_t> ids = s_ ? s_->thread_ids(recorded_pid_) : std::vector<pid_t>{};
+  if (std::find(ids.begin(), ids.end(), recorded_pid_) != ids.end() || ids.empty())
+    return recorded_pid_;
+  return ids.front();
+}
+
+TimelineStop ReplayTimeline::step_forward(pid_t tid) {
+  return reported(forward(true, tid ? tid : cur_thread_));
 }
 
 TimelineStop ReplayTimeline::continue_forward() {
-  return forward(false);
+  return reported(forward(false, cur_thread_));
 }
 
-TimelineStop ReplayTimeline::step_backward(pid_t) {
-  return backward(true);
+TimelineStop ReplayTimeline::step_backward(pid_t tid) {
+  return reported(backward(true, tid ? tid : cur_thread_));
 }
 
 TimelineStop ReplayTimeline::continue_backward() {
-  return backward(false);
+  return reported(backward(false, cur_thread_));
 }
 
-TimelineStop ReplayTimeline::forward(bool step) {
+TimelineStop ReplayTimeline::forward(bool step, pid_t tid) {
   if (exited_) return exited_reason();
   // A recorded signal about to be delivered (a fault, a kill) stops the program first, as it
   // would under gdb natively; the position is right after the signal's event, so one can go
@@ -588,11 +678,29 @@ TimelineStop ReplayTimeline::forward(bool step) {
   auto signal_stop = [this]() -> std::optional<TimelineStop> {
     if (s_->held() && s_->pending_signal() && gdb_stops_for(s_->pending_signal()) &&
         !reported_signal_)
-      return TimelineStop::with(K::Signal, pid(), s_->pending_signal());
+      return TimelineStop::with(K::Signal, s_->current_tid(), s_->pending_signal());
     return std::nullopt;
   };
   reported_signal_ = false;
   if (step) {
+    // Threads run one at a time, in the recorded order: the others run (breakpoints armed)
+    // until it is this thread's turn.
+    while (!task(tid) || !settled_on(tid)) {
+      if (!task(tid)) return TimelineStop::with(K::ReplayEnd, pid());
+      if (interrupted()) return TimelineStop::interrupted(cur_thread_);
+      Outcome o = advance(false, user_);
+      if (o.kind == Outcome::Kind::Hit) return hit_reason(o, user_);
+      if (o.kind == Outcome::Kind::End) return TimelineStop::with(K::ReplayEnd, s_->current_tid());
+      if (o.kind == Outcome::Kind::Exited) return exited_reason();
+      if (o.kind == Outcome::Kind::Interrupted) {
+        recover_from_interrupt();
+        return TimelineStop::interrupted(cur_thread_);
+      }
+      if (auto r = signal_stop()) {
+        reported_signal_ = true;
+        return *r;
+      }
+    }
     Outcome o = advance(true, user_);
     if (o.kind == Outcome::Kind::Event)
       if (auto r = signal_stop()) {
@@ -601,25 +709,25 @@ TimelineStop ReplayTimeline::forward(bool step) {
       }
     switch (o.kind) {
       case Outcome::Kind::End:
-        return TimelineStop::with(K::ReplayEnd, pid());
+        return TimelineStop::with(K::ReplayEnd, tid);
       case Outcome::Kind::Exited:
         return exited_reason();
       default:
         if (o.watch >= 0) return hit_reason(o, user_);
-        return TimelineStop::with(K::Step, pid());
+        return TimelineStop::with(K::Step, tid);
     }
   }
   for (;;) {
-    if (interrupted()) return TimelineStop::interrupted(pid());
+    if (interrupted()) return TimelineStop::interrupted(cur_thread_);
     Outcome o = advance(false, user_);
     switch (o.kind) {
       case Outcome::Kind::Interrupted:
         recover_from_interrupt();
-        return TimelineStop::interrupted(pid());
+        return TimelineStop::interrupted(cur_thread_);
       case Outcome::Kind::Hit:
         return hit_reason(o, user_);
       case Outcome::Kind::End:
-        return TimelineStop::with(K::ReplayEnd, pid());
+        return TimelineStop::with(K::ReplayEnd, s_->current_tid());
       case Outcome::Kind::Exited:
         return exited_reason();
       default:
@@ -633,27 +741,63 @@ TimelineStop ReplayTimeline::forward(bool step) {
   }
 }
 
+bool ReplayTimeline::settled_on(pid_t tid) {
+  // Inside a stretch its runner is the session's current thread; at an event boundary the
+  // events that run no app code are played first to find out who runs next.
+  if (pos_.path.empty() && !pos_.end && !exited_) {
+    if (auto o = settle()) {
+      if (o->kind != Outcome::Kind::Event) return true;  // the end: step reports it
+      return false;
+    }
+  }
+  return s_->has_current() && s_->current_tid() == tid;
+}
+
 std::vector<TimelineThread> ReplayTimeline::threads() {
-  if (exited_) return {};
-  std::ifstream comm("/proc/" + std::to_string(s_->task().tid()) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return {{pid(), name}};
+  if (exited_ || !s_) return {};
+  const std::map<pid_t, std::string>* recorded = nullptr;
+  if (names_) recorded = &names_->at(pos_.event);
+  std::vector<TimelineThread> out;
+  for (pid_t tid : s_->thread_ids(recorded_pid_)) {
+    TimelineThread th{tid, ""};
+    if (recorded && recorded->count(tid)) {
+      th.name = recorded->at(tid);
+    } else if (Task* t = s_->task_of_thread(tid)) {
+      std::ifstream comm("/proc/" + std::to_string(t->tid()) + "/comm");
+      std::getline(comm, th.name);
+    }
+    out.push_back(th);
+  }
+  // The process's first thread first, as gdb numbers them by first appearance.
+  std::stable_partition(out.begin(), out.end(),
+                        [&](const TimelineThread& t) { return t.tid == recorded_pid_; });
+  return out;
 }
 
 Task* ReplayTimeline::task(pid_t tid) {
-  if (exited_ || tid != pid()) return nullptr;
-  return &s_->task();
+  if (exited_ || !s_ || tid <= 0) return nullptr;
+  std::vector<pid_t> ids = s_->thread_ids(recorded_pid_);
+  if (std::find(ids.begin(), ids.end(), tid) == ids.end()) return nullptr;
+  return s_->task_of_thread(tid);
+}
+
+Task* ReplayTimeline::any_task() {
+  if (Task* t = task(cur_thread_)) return t;
+  if (Task* t = task(recorded_pid_)) return t;
+  if (exited_ || !s_) return nullptr;
+  std::vector<pid_t> ids = s_->thread_ids(recorded_pid_);
+  return ids.empty() ? nullptr : s_->task_of_thread(ids.front());
 }
 
 size_t ReplayTimeline::read_memory(uint64_t addr, void* out, size_t len) {
-  if (exited_) return 0;
+  Task* t = any_task();
+  if (!t) return 0;
   auto* p = static_cast<uint8_t*>(out);
   size_t done = 0;
   while (done < len) {
     uint64_t a = addr + done;
     size_t chunk = std::min<size_t>(len - done, 4096 - (a & 4095));
-    if (!s_->task().try_read(a, p + done, chunk)) break;
+    if (!t->try_read(a, p + done, chunk)) break;
     done += chunk;
   }
   bps_.hide(addr, p, done);
@@ -662,7 +806,8 @@ size_t ReplayTimeline::read_memory(uint64_t addr, void* out, size_t len) {
 
 bool ReplayTimeline::add_breakpoint(uint64_t addr) {
   uint8_t b;
-  if (exited_ || !s_->task().try_read(addr, &b, 1)) return false;
+  Task* t = any_task();
+  if (!t || !t->try_read(addr, &b, 1)) return false;
   user_.sw.insert(addr);
   return true;
 }
@@ -693,8 +838,10 @@ bool ReplayTimeline::seek(uint64_t n) {
   try {
     go_to(Position{n, {}, false}, nullptr);
   } catch (const InterruptedRun&) {
+    cur_thread_ = thread_at(pos_.event);
     return false;
   }
+  cur_thread_ = thread_at(n);
   return true;
 }
 

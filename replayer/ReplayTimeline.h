@@ -21,6 +21,7 @@
 #include "replayer/DebugRegisters.h"
 #include "replayer/ReplayPosition.h"
 #include "replayer/ReplaySession.h"
+#include "replayer/ThreadNames.h"
 
 namespace ckrr {
 
@@ -78,7 +79,7 @@ class ReplayTimeline {
   int pid() const { return recorded_pid_; }
   std::vector<TimelineThread> threads();
   // The thread of the latest stop.
-  pid_t current_thread() { return pid(); }
+  pid_t current_thread() { return cur_thread_; }
   // A thread's task (registers, memory), nullptr for an unknown thread or after the exit.
   Task* task(pid_t tid);
   // Memory of the process, without the breakpoints' int3s; returns the readable prefix.
@@ -157,7 +158,8 @@ class ReplayTimeline {
   // Runs forward (no restart) from an event boundary before p to p, noting c's stops.
   void forward_to(const Position& p, Collector* c);
   // The position one instruction before p; nullopt at the start of the recording.
-  std::optional<Position> before(Position p);  // by value: p is often pos_, which moves
+  // by value: p is often pos_, which moves. The previous instruction of thread `tid`.
+  std::optional<Position> before(Position p, pid_t tid);
   // before() for a continue stop p (prev: p less that stop), without single-stepping the whole
   // way from prev: instruction breakpoints on the likely previous instructions (the call that
   // entered a function at p, the 15 addresses before p's pc), a few at a time; the one whose
@@ -166,9 +168,23 @@ class ReplayTimeline {
                                                const BreakSet& set);
   void note(Collector* c, const Outcome& o, const BreakSet& u);
   TimelineStop reverse_continue();
-  TimelineStop reverse_step();
-  TimelineStop forward(bool step);
-  TimelineStop backward(bool step);
+  TimelineStop reverse_step(pid_t tid);
+  TimelineStop forward(bool step, pid_t tid);
+  TimelineStop backward(bool step, pid_t tid);
+  // Notes the stop's thread as the current one (and names one when it has none).
+  TimelineStop reported(TimelineStop r);
+  // At an event boundary: plays the events that need no app code run by us (ReplaySession::
+  // prepare_next), so that the session's current thread is the next to run. An Outcome when
+  // it played one or reached the end; nullopt when the current thread is to be run.
+  std::optional<Outcome> settle();
+  bool settled_on(pid_t tid);
+  bool runner_is_followed();
+  // The thread that runs the stretch after `event` (0: unknown).
+  pid_t runner_after(uint64_t event);
+  // The latest event at or before n that `tid` ran to (not the end of a call it waited in).
+  uint64_t last_run_event(pid_t tid, uint64_t n);
+  pid_t thread_at(uint64_t event);
+  Task* any_task();
   TimelineStop hit_reason(const Outcome& o, const BreakSet& set);
   TimelineStop exited_reason();
   std::vector<DebugSlot> slots_for(const BreakSet& set);
@@ -190,6 +206,8 @@ class ReplayTimeline {
   bool reported_signal_ = false;  // the pending signal's stop went to gdb already
   int exit_status_ = 0;
   int recorded_pid_ = 0;
+  pid_t cur_thread_ = 0;  // of the latest stop
+  std::unique_ptr<ThreadNames> names_;
   std::vector<uint8_t> auxv_;
   std::string exe_;
   const std::atomic<bool>* interrupt_flag_ = nullptr;

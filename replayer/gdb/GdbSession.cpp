@@ -457,6 +457,9 @@ std::string GdbSession::resume(Direction dir, bool step, ThreadId tid, int signa
   }
   running_.store(false, std::memory_order_release);
   last_stop_ = s;
+  // gdb takes the stopped thread as the one its next register reads are about (remote.c's
+  // record_currthread): it sends no Hg for it.
+  g_thread_ = 0;
   exited_ = s.kind == StopReason::Kind::Exited || s.kind == StopReason::Kind::Killed;
   return stop_reply(s);
 }
