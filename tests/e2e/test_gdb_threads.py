@@ -1,0 +1,93 @@
+"""gdb on recordings with several threads and processes (issue 13): real gdb in batch mode with
+Python checks, as test_gdb_replay.py, on a 4-thread C program, python3 with threads and a
+fork+exec tree."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import unittest
+
+import test_gdb_replay as base
+from ckrr_testlib import CKRR, CkrrTestCase, prog
+
+GDB = base.GDB
+
+
+@unittest.skipIf(GDB is None, "gdb is not installed")
+class GdbThreadsTest(CkrrTestCase):
+    start_stub = base.GdbReplayTest.start_stub
+    stop = base.GdbReplayTest.stop
+    gdb_script = base.GdbReplayTest.gdb_script
+
+    def record_threads(self, *opts):
+        trace = self.path("threads")
+        rec = self.ckrr("record", "-q", *opts, "-o", trace, "--", prog("gdb_threads"))
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        native = subprocess.run([prog("gdb_threads")], capture_output=True)
+        self.assertEqual(rec.stdout, native.stdout)
+        return trace
+
+    def test_threads_break_switch_watch_reverse(self):
+        trace = self.record_threads()
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, '''
+            run("break add_one")
+            run("continue")
+            first = gdb.selected_thread()
+            check(first.name.startswith("worker-"), "stopped in a worker: %s" % first.name)
+            check(val("who") == int(first.name.split("-")[1]), "who matches the thread's name")
+            # Run until every worker exists, then list them.
+            for i in range(40):
+                if len(gdb.selected_inferior().threads()) == 5: break
+                run("continue")
+            out = run("info threads")
+            check(len(gdb.selected_inferior().threads()) == 5, "5 threads: " + out)
+            for n in range(1, 5):
+                check('"worker-%d"' % n in out, "name worker-%d in: %s" % (n, out))
+            run("thread 3")
+            check(gdb.selected_thread().num == 3, "thread 3 selected")
+            bt = run("bt")
+            check("worker" in bt and "start_thread" in bt, "bt of thread 3: " + bt)
+            # Continue to the next hit in another thread than the current stop's; run on to a
+            # worker's first call, so that the last write to racy_global is another thread's.
+            cur = first.ptid
+            seen = set([first.ptid])
+            switched = None
+            for i in range(200):
+                run("continue")
+                t = gdb.selected_thread()
+                if switched is None and t.ptid != cur:
+                    switched = t.ptid
+                    check(gdb.selected_frame().name() == "add_one", "in add_one")
+                    check(val("who") == int(t.name.split("-")[1]), "other thread's who")
+                if t.ptid not in seen and len(seen) >= 2: break
+                seen.add(t.ptid)
+            check(switched is not None, "a hit in another thread")
+            stop_thread = gdb.selected_thread()
+            # Which thread wrote racy_global last? Going back tells, whichever it was.
+            run("delete")
+            after = val("racy_global")
+            run("watch racy_global")
+            run("reverse-continue")
+            writer = gdb.selected_thread()
+            check(gdb.selected_frame().name() == "add_one", "stopped at the write in add_one")
+            who = val("who")
+            check(writer.name == "worker-%d" % who, "gdb shows the writer %s (who %d)" % (writer.name, who))
+            check(writer.ptid != stop_thread.ptid, "the last writer is another thread")
+            before = val("racy_global")
+            # Forward again over that write: it adds the writer's `who`, and it was the last one.
+            run("continue")
+            check(gdb.selected_thread().ptid == writer.ptid, "forward: same writer")
+            check(val("racy_global") == before + who, "the write adds who")
+            check(val("racy_global") == after, "it was the last write before the stop: %d %d" % (val("racy_global"), after))
+            run("delete")
+            # reverse-finish from a worker: back to the call in worker(), same thread.
+            run("break add_one")
+            run("continue")
+            t = gdb.selected_thread().ptid
+            run("reverse-finish")
+            check(gdb.selected_frame().name() == "worker", "reverse-finish lands in worker")
+            check(gdb.selected_thread().ptid == t, "same thread after reverse-finish")
+            run("kill")
+        ''')
