@@ -12,6 +12,8 @@ import test_gdb_replay as base
 from ckrr_testlib import CKRR, CkrrTestCase, prog
 
 GDB = base.GDB
+PYTHON = "/usr/bin/python3"
+SOURCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs")
 
 
 @unittest.skipIf(GDB is None, "gdb is not installed")
@@ -89,5 +91,36 @@ class GdbThreadsTest(CkrrTestCase):
             run("reverse-finish")
             check(gdb.selected_frame().name() == "worker", "reverse-finish lands in worker")
             check(gdb.selected_thread().ptid == t, "same thread after reverse-finish")
+            run("kill")
+        ''')
+
+    def test_python_threads(self):
+        trace = self.path("py")
+        script = os.path.join(SOURCES, "py_gdb_threads.py")
+        rec = self.ckrr("record", "-q", "-o", trace, "--", PYTHON, script)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stdout, subprocess.run([PYTHON, script], capture_output=True).stdout)
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, '''
+            def where():
+                out = run("monitor when")
+                return re.search(r"position: (.*)", out).group(1)
+            run("break PyLong_FromString")
+            hits = []
+            for i in range(6):
+                run("continue")
+                check("PyLong_FromString" in gdb.selected_frame().name(), "stopped in libpython")
+                hits.append((gdb.selected_thread().ptid, where()))
+            check(len(set(h[0] for h in hits)) >= 2, "hits in several threads: %s" % hits)
+            out = run("info threads")
+            check(len(gdb.selected_inferior().threads()) == 5, "5 threads: " + out)
+            bts = run("thread apply all bt")
+            check(bts.count("Thread ") >= 5 and "PyLong_FromString" in bts, bts)
+            # Back to the previous hit, whichever thread made it.
+            for k in (4, 3):
+                run("reverse-continue")
+                check(gdb.selected_frame().name() == "PyLong_FromString", "reverse-continue: a hit")
+                got = (gdb.selected_thread().ptid, where())
+                check(got == hits[k], "previous hit %s, not %s" % (hits[k], got))
             run("kill")
         ''')
