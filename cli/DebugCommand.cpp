@@ -15,7 +15,7 @@ namespace ckrr {
 
 namespace {
 const char* kHelp =
-    "usage: ckrr debug TRACE [--to EVENT] [--from-start] [--batch GDB-COMMAND]\n"
+    "usage: ckrr debug TRACE [--to EVENT] [--pid PID] [--from-start] [--batch GDB-COMMAND]\n"
     "\n"
     "Replays TRACE under gdb: starts the replay's gdb stub (as 'ckrr replay TRACE --gdb :0'\n"
     "does) and gdb connected to it with 'target extended-remote'. The program stops at its\n"
@@ -27,6 +27,8 @@ const char* kHelp =
     "'monitor checkpoints'. A 'hookpost-monitor' refreshes gdb's registers after each.\n"
     "\n"
     "  --to EVENT     start right after event EVENT\n"
+    "  --pid PID      debug this recorded process of the tree (default: the first; see 'ckrr\n"
+    "                 info'); the others replay alongside. All its threads are shown.\n"
     "  --from-start   replay from the beginning, not from a checkpoint\n"
     "  --batch CMD    run gdb in batch mode: execute CMD (e.g. 'bt') at the stop, print what gdb\n"
     "                 prints and exit; the program's own output is not echoed\n"
@@ -47,7 +49,7 @@ std::string gdb_script(uint16_t port) {
 }  // namespace
 
 int cmd_debug(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--batch"}, {"--from-start", "--help"}, {{"-h", "--help"}});
+  Args args(argv, {"--to", "--batch", "--pid"}, {"--from-start", "--help"}, {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
@@ -67,7 +69,10 @@ int cmd_debug(const std::vector<std::string>& argv) {
   std::string script =
       (getenv("TMPDIR") ? std::string(getenv("TMPDIR")) : "/tmp") + "/ckrr-debug-XXXXXX.gdb";
   pid_t child = -1;
-  serve_replay_to_gdb(opt, "127.0.0.1:0", [&](uint16_t port) {
+  GdbStubOptions stub;
+  if (auto pid = args.get_uint("--pid")) stub.pid = static_cast<pid_t>(*pid);
+  stub.once = true;  // ends with its gdb
+  serve_replay_to_gdb(opt, "127.0.0.1:0", stub, [&](uint16_t port) {
     int fd = mkstemps(script.data(), 4);
     if (fd < 0) throw Error("cannot create a temporary gdb script in " + script);
     std::string text = gdb_script(port);

@@ -12,7 +12,8 @@ namespace ckrr {
 namespace {
 const char* kHelp =
     "usage: ckrr replay TRACE [--to EVENT] [--print-state] [--state-out FILE] [--progress]\n"
-    "                         [--from-checkpoint K | --from-start] [--gdb [HOST:]PORT]\n"
+    "                         [--from-checkpoint K | --from-start]\n"
+    "                         [--gdb [HOST:]PORT [--pid PID] [--once]]\n"
     "\n"
     "Runs the recorded program again, feeding it the recorded inputs: it prints the same output\n"
     "and ends with the same status, whatever changed on the machine since. Any difference from\n"
@@ -28,7 +29,9 @@ const char* kHelp =
     "  --gdb [HOST:]PORT  serve the replay to gdb ('target extended-remote HOST:PORT'),\n"
     "                   stopped at the program's first instruction or at --to; host\n"
     "                   127.0.0.1 by default, port 0 picks one (printed on stderr).\n"
-    "                   Forward and reverse execution; see also 'ckrr debug'.\n"
+    "                   Forward and reverse execution, every thread; see also 'ckrr debug'.\n"
+    "  --pid PID        with --gdb: the recorded process to debug (default: the first; 'ckrr\n"
+    "                   info' lists them); the others replay alongside\n"
     "  --ignore-cpu-features  replay although this CPU lacks features the recording's had\n"
     "\n"
     "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
@@ -39,7 +42,7 @@ const char* kHelp =
 }  // namespace
 
 int cmd_replay(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--state-out", "--from-checkpoint", "--gdb"},
+  Args args(argv, {"--to", "--state-out", "--from-checkpoint", "--gdb", "--pid"},
             {"--print-state", "--progress", "--from-start", "--ignore-cpu-features", "--help"},
             {{"-h", "--help"}});
   if (args.has("--help")) {
@@ -61,9 +64,12 @@ int cmd_replay(const std::vector<std::string>& argv) {
   require_recorded_cpu(opt.trace_dir, args.has("--ignore-cpu-features"));
   if (auto gdb = args.get("--gdb")) {
     if (opt.print_state) throw Error("--print-state and --gdb exclude each other");
-    serve_replay_to_gdb(opt, *gdb);
+    GdbStubOptions stub;
+    if (auto pid = args.get_uint("--pid")) stub.pid = static_cast<pid_t>(*pid);
+    serve_replay_to_gdb(opt, *gdb, stub);
     return 0;
   }
+  if (args.get("--pid")) throw Error("--pid goes with --gdb");
   ReplaySession session(opt);
   return session.run();
 }

@@ -11,7 +11,7 @@ namespace ckrr {
 
 class ReplayDebugTarget : public gdb::DebugTarget {
  public:
-  explicit ReplayDebugTarget(ReplayOptions base) : tl_(std::move(base)) {}
+  explicit ReplayDebugTarget(ReplayOptions base, pid_t follow = 0) : tl_(std::move(base), follow) {}
 
   int pid() override { return tl_.pid(); }
   std::vector<gdb::ThreadInfo> threads() override;

@@ -51,7 +51,8 @@ bool gdb_stops_for(int sig) {
 
 }  // namespace
 
-ReplayTimeline::ReplayTimeline(ReplayOptions base) : base_(std::move(base)) {
+ReplayTimeline::ReplayTimeline(ReplayOptions base, pid_t follow)
+    : base_(std::move(base)), follow_(follow) {
   tracer_thread_ = pthread_self();  // the ptrace tracer: every other call comes from it too
   struct sigaction sa {};
   sa.sa_handler = wake_up;  // no SA_RESTART: waitpid returns EINTR
@@ -60,6 +61,11 @@ ReplayTimeline::ReplayTimeline(ReplayOptions base) : base_(std::move(base)) {
   base_.print_state = false;
   std::optional<uint64_t> to = base_.to;
   load_exec_info();
+  if (follow_) {
+    // Another process of the tree: it starts at its exec (or its fork, without one).
+    start_event_ = follow_start_;
+    if (!to) to = follow_start_;
+  }
   restart(to.value_or(0));
   base_.from_checkpoint.reset();  // only for the first start
   if (to) {
@@ -70,23 +76,54 @@ ReplayTimeline::ReplayTimeline(ReplayOptions base) : base_(std::move(base)) {
   }
   names_ = std::make_unique<ThreadNames>(TraceDirectory::open(base_.trace_dir).events_log());
   cur_thread_ = thread_at(pos_.event);
+  if (follow_ && !exe_.empty() && exe_[0] != '/')
+    if (Task* t = any_task()) {
+      // The exec named it relative to the process's cwd: the replayed process has the file.
+      std::error_code ec;
+      auto real = std::filesystem::read_symlink("/proc/" + std::to_string(t->tid()) + "/exe", ec);
+      if (!ec) exe_ = real.string();
+    }
 }
 
 ReplayTimeline::~ReplayTimeline() = default;
 
 void ReplayTimeline::load_exec_info() {
   TraceDirectory dir = TraceDirectory::open(base_.trace_dir);
+  std::set<pid_t> tids;  // of the followed process (none: the first one)
+  if (follow_) {
+    std::unique_ptr<TimelineIndex> index;
+    try {
+      index = TimelineIndex::open(dir.index_db(), true);
+    } catch (const TraceError& e) {
+      throw Error(std::string("--pid needs the recording's index: ") + e.what());
+    }
+    std::string pids;
+    uint64_t first = 0;
+    for (const ThreadRow& t : index->threads()) {
+      if (pids.find(" " + std::to_string(t.pid) + " ") == std::string::npos)
+        pids += " " + std::to_string(t.pid) + " ";
+      if (t.pid != follow_) continue;
+      tids.insert(t.tid);
+      if (!first || t.first_seq < first) first = t.first_seq;
+    }
+    if (tids.empty())
+      throw Error("the recording has no process " + std::to_string(follow_) +
+                  " (its processes:" + pids + "; see 'ckrr info')");
+    follow_start_ = first > 1 ? first - 1 : first;
+  }
   EventLogReader reader(dir.events_log());
   Event e;
   while (reader.next(e)) {
     if (e.kind != EventKind::Exec) continue;
+    if (follow_ && !tids.count(e.tid)) continue;
+    if (follow_) follow_start_ = e.seq;
     if (const Blob* b = e.find_blob(blob::kAuxv)) auxv_ = b->data;
     if (const Blob* b = e.find_blob(blob::kPath)) exe_ = std::string(b->text());
     break;
   }
   try {
     auto index = TimelineIndex::open(dir.index_db(), true);
-    if (auto exe = index->meta("exe")) exe_ = *exe;
+    if (auto exe = index->meta("exe"); exe && !follow_) exe_ = *exe;
   } catch (const TraceError&) {
   }
 }
@@ -156,7 +193,7 @@ void ReplayTimeline::restart(uint64_t event) {
   drs_.forget();
   exec_seen_ = s_->exec_count();
   exited_ = false;
-  recorded_pid_ = s_->launch().pid;
+  recorded_pid_ = follow_ ? follow_ : s_->launch().pid;
   pos_ = Position{s_->last_event(), {}, false};
   if (s_->last_event() == 0) {
     // Launched from the start: the process is still ckrr's launcher until the first exec,
@@ -171,7 +208,7 @@ void ReplayTimeline::restart(uint64_t event) {
       }
     }
     ignore_interrupt_ = ignoring;
-    start_event_ = s_->last_event();
+    if (!follow_) start_event_ = s_->last_event();
   }
   maybe_snapshot(true);  // the next hop back here starts from memory, not from disk
 }
@@ -598,7 +635,7 @@ TimelineStop ReplayTimeline::reverse_continue() {
     forward_to(upto, &c);
     if (c.last) break;
     if (from <= start_event_) {
-      restart(start_event_);
+      go_to(Position{start_event_, {}, false}, nullptr);
       return TimelineStop::with(K::ReplayBegin, pid());
     }
     // Nothing between that checkpoint and here: search the stretch before it.
@@ -619,7 +656,8 @@ TimelineStop ReplayTimeline::reverse_step(pid_t tid) {
   if (exited_) throw Error("the process has exited; 'monitor seek' to go back into it");
   std::optional<Position> b = before(pos_, tid);
   if (!b) {
-    if (!(pos_ == Position{start_event_, {}, false})) restart(start_event_);
+    if (!(pos_ == Position{start_event_, {}, false}))
+      go_to(Position{start_event_, {}, false}, nullptr);
     return TimelineStop::with(K::ReplayBegin, pid());
   }
   go_to(*b, nullptr);

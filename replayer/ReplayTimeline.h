@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,9 @@ struct TimelineThread {
 
 class ReplayTimeline {
  public:
-  // Replays to `base.to` (or to the program's first instruction after its exec).
-  explicit ReplayTimeline(ReplayOptions base);
+  // Replays to `base.to` (or to the program's first instruction after its exec). `follow`: the
+  // recorded pid of the process to follow (0: the first); the others replay alongside.
+  explicit ReplayTimeline(ReplayOptions base, pid_t follow = 0);
   ~ReplayTimeline();
 
   // Recorded pid of the process followed.
@@ -206,7 +208,9 @@ class ReplayTimeline {
   bool reported_signal_ = false;  // the pending signal's stop went to gdb already
   int exit_status_ = 0;
   int recorded_pid_ = 0;
-  pid_t cur_thread_ = 0;  // of the latest stop
+  pid_t follow_ = 0;
+  uint64_t follow_start_ = 0;  // its exec's event (or the one before its first)
+  pid_t cur_thread_ = 0;       // of the latest stop
   std::unique_ptr<ThreadNames> names_;
   std::vector<uint8_t> auxv_;
   std::string exe_;

@@ -18,8 +18,18 @@ SOURCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "progra
 
 @unittest.skipIf(GDB is None, "gdb is not installed")
 class GdbThreadsTest(CkrrTestCase):
-    start_stub = base.GdbReplayTest.start_stub
     stop = base.GdbReplayTest.stop
+
+    def start_stub(self, trace, *extra, cwd=None):
+        p = subprocess.Popen([os.path.abspath(CKRR), "replay", trace, "--gdb", ":0", *extra],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        self.addCleanup(self.stop, p)
+        line = p.stderr.readline().decode()
+        m = re.search(r"gdb stub listening on 127\.0\.0\.1:(\d+)", line)
+        if not m:
+            p.kill()
+            self.fail("stub did not announce its port: " + line + p.stderr.read().decode())
+        return p, int(m.group(1))
     gdb_script = base.GdbReplayTest.gdb_script
 
     def record_threads(self, *opts):
@@ -124,3 +134,44 @@ class GdbThreadsTest(CkrrTestCase):
                 check(got == hits[k], "previous hit %s, not %s" % (hits[k], got))
             run("kill")
         ''')
+
+    def test_fork_exec_tree_pid(self):
+        trace = self.path("tree")
+        rec = subprocess.run([os.path.abspath(CKRR), "record", "-q", "-o", trace, "--", "sh", "-c",
+                              "sleep 0.1; ./gdb_loop"], capture_output=True, timeout=300,
+                             cwd=os.path.dirname(os.path.abspath(prog("gdb_loop"))))
+        self.assertEqual(rec.returncode, 185 & 0x7f, rec.stderr)
+        info = self.ckrr("info", trace).stdout.decode()
+        m = re.search(r"process (\d+) \(ppid=\d+, exit \d+\) \S*gdb_loop", info)
+        self.assertIsNotNone(m, info)
+        child = m.group(1)
+        bad = self.ckrr("replay", trace, "--gdb", ":0", "--pid", "999999")
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("no process 999999", bad.stderr.decode())
+        self.assertIn(child, bad.stderr.decode())
+        # (Replay starts the program in ckrr's cwd, not the recorded one: the relative exec
+        # needs the same directory.)
+        stub, port = self.start_stub(trace, "--pid", child,
+                                     cwd=os.path.dirname(os.path.abspath(prog("gdb_loop"))))
+        self.gdb_script(port, '''
+            check(gdb.selected_inferior().pid == %s, "the child is the inferior")
+            start = when()
+            run("break main")
+            run("continue")
+            check(gdb.selected_frame().name() == "main", "main of the exec'd child")
+            line = gdb.selected_frame().find_sal().line
+            run("next")
+            run("next")
+            check(val("n") == 5, "n")
+            after = gdb.selected_frame().find_sal().line
+            run("reverse-step")
+            check(gdb.selected_frame().find_sal().line < after, "reverse-step went back a line")
+            check(gdb.selected_frame().find_sal().line >= line, "still in main")
+            run("break bump")
+            run("continue")
+            run("continue")
+            check(val("step") == 2 and val("counter") == 1, "bump(2)")
+            run("reverse-continue")
+            check(val("step") == 1 and val("counter") == 0, "back to bump(1)")
+            run("kill")
+        ''' % child)
