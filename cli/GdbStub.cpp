@@ -16,7 +16,7 @@ void serve_replay_to_gdb(const ReplayOptions& opt, const std::string& address,
   uint16_t port = server.listen(addr);
   std::cerr << "ckrr: gdb stub listening on " << addr.host << ":" << port << std::endl;
   if (listening) listening(port);
-  server.serve();
+  server.serve(!stub.once);
 }
 
 }  // namespace ckrr

@@ -32,6 +32,9 @@ const char* kHelp =
     "                   Forward and reverse execution, every thread; see also 'ckrr debug'.\n"
     "  --pid PID        with --gdb: the recorded process to debug (default: the first; 'ckrr\n"
     "                   info' lists them); the others replay alongside\n"
+    "  --once           with --gdb: end when the first gdb leaves. Otherwise, as gdbserver,\n"
+    "                   the stub serves the next gdb after a detach, a disconnect or a port\n"
+    "                   probe, and ends on gdb's 'kill' or Ctrl-C\n"
     "  --ignore-cpu-features  replay although this CPU lacks features the recording's had\n"
     "\n"
     "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
@@ -42,9 +45,10 @@ const char* kHelp =
 }  // namespace
 
 int cmd_replay(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--state-out", "--from-checkpoint", "--gdb", "--pid"},
-            {"--print-state", "--progress", "--from-start", "--ignore-cpu-features", "--help"},
-            {{"-h", "--help"}});
+  Args args(
+      argv, {"--to", "--state-out", "--from-checkpoint", "--gdb", "--pid"},
+      {"--print-state", "--progress", "--from-start", "--once", "--ignore-cpu-features", "--help"},
+      {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
@@ -66,10 +70,11 @@ int cmd_replay(const std::vector<std::string>& argv) {
     if (opt.print_state) throw Error("--print-state and --gdb exclude each other");
     GdbStubOptions stub;
     if (auto pid = args.get_uint("--pid")) stub.pid = static_cast<pid_t>(*pid);
+    stub.once = args.has("--once");
     serve_replay_to_gdb(opt, *gdb, stub);
     return 0;
   }
-  if (args.get("--pid")) throw Error("--pid goes with --gdb");
+  if (args.get("--pid") || args.has("--once")) throw Error("--pid and --once go with --gdb");
   ReplaySession session(opt);
   return session.run();
 }

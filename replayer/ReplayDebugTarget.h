@@ -30,7 +30,8 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   std::optional<gdb::Svr4LibraryList> libraries() override;
   gdb::MonitorResult monitor(const std::string& command) override;
   void kill() override { tl_.kill(); }
-  void detach() override { tl_.kill(); }
+  // The replay stays where it is for the next gdb (the stub keeps listening, as gdbserver).
+  void detach() override {}
 
   ReplayTimeline& timeline() { return tl_; }
 

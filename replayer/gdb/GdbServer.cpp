@@ -133,22 +133,27 @@ uint16_t GdbServer::listen(const ListenAddress& addr) {
   return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
 
-void GdbServer::serve() {
+void GdbServer::serve(bool keep_listening) {
   if (listen_fd_ < 0) throw Error("gdb server: serve() before listen()");
-  int fd;
-  do {
-    fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) throw Error(errno_text("gdb server: accept", errno));
-  // One client only: later connections are refused rather than queued behind this one.
-  ::close(listen_fd_);
-  listen_fd_ = -1;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  serve_fd(fd);
+  for (;;) {
+    int fd;
+    do {
+      fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) throw Error(errno_text("gdb server: accept", errno));
+    if (!keep_listening) {
+      // One client only: later connections are refused rather than queued behind this one.
+      ::close(listen_fd_);
+      listen_fd_ = -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    bool killed = serve_fd(fd);
+    if (killed || !keep_listening) return;
+  }
 }
 
-void GdbServer::serve_fd(int fd) {
+bool GdbServer::serve_fd(int fd) {
   GdbSession session(target_);
   Inbox inbox;
   std::thread reader([&] {
@@ -207,6 +212,7 @@ void GdbServer::serve_fd(int fd) {
   ::shutdown(fd, SHUT_RDWR);
   reader.join();
   ::close(fd);
+  return session.killed();
 }
 
 }  // namespace ckrr::gdb

@@ -26,10 +26,14 @@ class GdbServer {
 
   // Binds and listens; returns the port (the chosen one when port 0). Throws ckrr::Error.
   uint16_t listen(const ListenAddress& addr);
-  // Waits for one client, then serves it until gdb kills, detaches or disconnects.
-  void serve();
+  // Waits for one client, then serves it until gdb kills, detaches or disconnects. With
+  // `keep_listening`, as gdbserver: a connection that ends without a kill (a port probe that
+  // sent nothing, a `detach`, gdb gone) leaves the target as it is and the next client is
+  // served; only gdb's `kill` ends it. A client that connects while another is served waits.
+  void serve(bool keep_listening = false);
   // Serves an already connected socket (tests use a socketpair). Takes ownership of fd.
-  void serve_fd(int fd);
+  // Returns true when gdb killed the target.
+  bool serve_fd(int fd);
 
  private:
   DebugTarget& target_;

@@ -179,6 +179,7 @@ std::string GdbSession::dispatch(std::string_view p, std::vector<std::string>& o
       return handle_v(p);
     case 'k':
       finished_ = true;
+      killed_ = true;
       target_.kill();
       return "";
     case 'D':
@@ -317,6 +318,7 @@ std::string GdbSession::handle_v(std::string_view p) {
   if (starts_with(p, "vCont;")) return handle_vcont(p.substr(6));
   if (starts_with(p, "vKill")) {
     finished_ = true;
+    killed_ = true;
     target_.kill();
     return "OK";
   }

@@ -31,6 +31,8 @@ class GdbSession {
   bool no_ack() const { return no_ack_; }
   // gdb killed the target or detached; the connection should close.
   bool finished() const { return finished_; }
+  // gdb killed the target (k, vKill): a stub that keeps listening ends too.
+  bool killed() const { return killed_; }
 
  private:
   struct ThreadSel {
@@ -64,6 +66,7 @@ class GdbSession {
   std::atomic<bool> interrupt_flag_{false};
   bool no_ack_ = false;
   bool finished_ = false;
+  bool killed_ = false;
   bool multiprocess_ = false;  // gdb offered multiprocess+: thread ids are pPID.TID
   bool swbreak_ = false;       // gdb understands swbreak:/hwbreak: in stop replies
   bool hwbreak_ = false;

@@ -56,7 +56,7 @@ run("target extended-remote 127.0.0.1:" + os.environ["CKRR_GDB_PORT"])
 @unittest.skipIf(GDB is None, "gdb is not installed")
 class GdbReplayTest(CkrrTestCase):
     def start_stub(self, trace, *extra):
-        p = subprocess.Popen([CKRR, "replay", trace, "--gdb", ":0", *extra],
+        p = subprocess.Popen([CKRR, "replay", trace, "--gdb", ":0", "--once", *extra],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(self.stop, p)
         line = p.stderr.readline().decode()

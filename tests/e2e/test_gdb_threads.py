@@ -175,3 +175,82 @@ class GdbThreadsTest(CkrrTestCase):
             check(val("step") == 1 and val("counter") == 0, "back to bump(1)")
             run("kill")
         ''' % child)
+
+    def test_reverse_across_checkpoints_with_threads(self):
+        trace = self.path("threads-ckpt")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "100ms", "-o", trace, "--",
+                        prog("gdb_threads"), "300", "20000")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        ckpts = [int(l.split()[1]) for l in
+                 self.ckrr("checkpoints", trace).stdout.decode().splitlines()[1:]]
+        self.assertGreaterEqual(len(ckpts), 3, "want several checkpoints")
+        at = ckpts[2]
+        stub, port = self.start_stub(trace, "--to", str(at))
+        self.gdb_script(port, '''
+            def where():
+                out = run("monitor when")
+                return re.search(r"position: (.*)", out).group(1)
+            check(when() == %d, "--to a checkpoint's event")
+            run("break add_one")
+            # The previous call lies before the checkpoint: the search goes back across it.
+            run("reverse-continue")
+            check(gdb.selected_frame().name() == "add_one", "a hit before the checkpoint")
+            back = when()
+            check(back < %d, "before the checkpoint: %%d" %% back)
+            t, p = gdb.selected_thread().ptid, where()
+            check(gdb.selected_thread().name == "worker-%%d" %% val("who"), "thread and who")
+            # No call in between: forward, the next one is past the checkpoint.
+            run("continue")
+            check(when() >= %d, "next hit after the start")
+            hits = [(gdb.selected_thread().ptid, where())]
+            run("continue")
+            run("continue")
+            hits.append((gdb.selected_thread().ptid, where()))
+            run("reverse-continue")
+            run("reverse-continue")
+            check((gdb.selected_thread().ptid, where()) == hits[0], "back two hits")
+            run("reverse-continue")
+            check((gdb.selected_thread().ptid, where()) == (t, p), "back to the first one found")
+            # The last write to racy_global before here, across the checkpoints too.
+            run("delete")
+            run("watch racy_global")
+            run("reverse-continue")
+            who = val("who")
+            check(gdb.selected_thread().name == "worker-%%d" %% who, "the writer is shown")
+            before = val("racy_global")
+            run("continue")
+            check(val("racy_global") == before + who, "forward over the write")
+            run("kill")
+        ''' % (at, at, at))
+
+    def test_port_probe_detach_and_reattach(self):
+        trace = self.record_threads()
+        stub, port = self.start_stub(trace)
+        # A port probe: connect and close without a packet. The stub must still serve gdb.
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            pass
+        self.gdb_script(port, '''
+            run("break add_one")
+            run("continue")
+            run("continue")
+            out = run("monitor when")
+            with open(os.environ["CKRR_WHEN"], "w") as f:
+                f.write(out)
+            run("detach")
+        ''', env={"CKRR_WHEN": self.path("when1")})
+        self.assertIsNone(stub.poll(), "the stub ended at the detach")
+        with open(self.path("when1")) as f:
+            first = f.read()
+        # Another gdb finds the replay where the first one left it, and kill ends the stub.
+        self.gdb_script(port, '''
+            out = run("monitor when")
+            check(out == open(os.environ["CKRR_WHEN"]).read(), "same place: " + out)
+            check(gdb.selected_frame().name() == "add_one", "still in add_one")
+            run("break add_one")
+            run("continue")
+            check(gdb.selected_frame().name() == "add_one", "goes on")
+            run("reverse-continue")
+            check(run("monitor when") == open(os.environ["CKRR_WHEN"]).read(), "and back")
+            run("kill")
+        ''', env={"CKRR_WHEN": self.path("when1")})
+        self.assertEqual(stub.wait(timeout=30), 0)

@@ -1,11 +1,16 @@
 // Debugged with gdb across threads (tests/e2e/test_gdb_threads.py): 4 named workers add to a
 // counter under a mutex and to a global without one (a data race, replayed as recorded).
+// gdb_threads [ROUNDS [SLEEP_US]]: each worker calls add_one ROUNDS times (50), sleeping
+// SLEEP_US (100) every 10th, so that a recording can span several checkpoints.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
-enum { kWorkers = 4, kRounds = 50 };
+enum { kWorkers = 4 };
+static int rounds = 50;
+static useconds_t sleep_us = 100;
 
 pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 long counter = 0;
@@ -20,14 +25,16 @@ static void add_one(long who) {
 
 static void* worker(void* arg) {
   long who = (long)arg;
-  for (int i = 0; i < kRounds; ++i) {
+  for (int i = 0; i < rounds; ++i) {
     add_one(who);
-    if (i % 10 == 0) usleep(100);  // let the others in
+    if (i % 10 == 0) usleep(sleep_us);  // let the others in
   }
   return NULL;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc > 1) rounds = atoi(argv[1]);
+  if (argc > 2) sleep_us = (useconds_t)atoi(argv[2]);
   pthread_t t[kWorkers];
   for (long i = 0; i < kWorkers; ++i) {
     char name[16];
