@@ -13,6 +13,11 @@ Workloads (built with the project: tests/programs/gdb_loop, bench/programs/compu
     the exit back to main replays that second for real.
   - gdb_loop N 20000 for --long-seconds, checkpoints every second (the default interval):
     monitor seek to the end, to the middle, to the start.
+  - gdb_threads 300 2000 (4 threads, one racing global; tests/programs/gdb_threads.c):
+    from the exit, reverse-continue to the last add_one call, and `watch racy_global` +
+    reverse-continue to its last write (in another thread than the stop's); the program's
+    native run time is measured in the same run, for the ratio.
+--only threads runs that last workload alone.
 Each operation is tried --runs times in one gdb session (fresh stub per workload): the first
 try, the median and the best are printed.
 """
@@ -92,6 +97,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--long-seconds", type=float, default=60)
+    ap.add_argument("--only", choices=["threads"], help="run one workload")
     a = ap.parse_args()
     if not shutil.which("gdb"):
         sys.exit("gdb is not installed")
@@ -101,6 +107,49 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ckrr-gdb-bench-")
     rows = []
     try:
+        if a.only != "threads":
+            single_thread_workloads(a, ckrr, loop, compute, tmp, rows)
+        # 4. Threads: reverse-continue and reverse watchpoint on 4 threads.
+        threads = os.path.join(a.build, "tests", "programs", "gdb_threads")
+        t4 = os.path.join(tmp, "threads")
+        argv = [threads, "300", "2000"]
+        natives = []
+        for i in range(a.runs):
+            t = time.monotonic()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+            natives.append(time.monotonic() - t)
+        native = statistics.median(natives)
+        secs = record(ckrr, t4, argv)
+        times = drive(ckrr, t4, f'''
+run("continue")  # to the exit
+run("break add_one")
+for i in range({a.runs}):
+    timed("rc-threads", "reverse-continue")
+    run("continue")
+run("delete")
+run("watch racy_global")
+for i in range({a.runs}):
+    timed("rw-threads", "reverse-continue")
+    run("continue")
+''')
+        what = f"gdb_threads, {secs:.2f} s, {events(ckrr, t4)} events"
+        rows.append(("reverse-continue exit -> last add_one", what, times["rc-threads"]))
+        rows.append(("watch racy_global + reverse-continue", what, times["rw-threads"]))
+        ratio_of = native
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    # "first": the first try, before in-memory snapshots near the target exist (from an on-disk
+    # checkpoint or the start); later tries usually start from a snapshot.
+    print(f"{'operation':44} {'recording':48} {'first':>9} {'median':>9} {'min':>9}")
+    for op, what, ts in rows:
+        print(f"{op:44} {what:48} {ts[0]:8.3f}s {statistics.median(ts):8.3f}s {min(ts):8.3f}s")
+    print(f"gdb_threads native run (median of {a.runs}): {ratio_of:.3f} s; median latencies as "
+          f"multiples of it: reverse-continue {statistics.median(times['rc-threads']) / ratio_of:.1f}x, "
+          f"reverse watchpoint {statistics.median(times['rw-threads']) / ratio_of:.1f}x")
+
+
+def single_thread_workloads(a, ckrr, loop, compute, tmp, rows):
+    if True:
         # 1. reverse-stepi, reverse-continue over ~1 s of a sleepy loop.
         t1 = os.path.join(tmp, "loop1s")
         secs = record(ckrr, t1, [loop, "50", "20000"])
@@ -148,13 +197,6 @@ for i in range({a.runs}):
         rows.append((f"monitor seek start -> event {total - 2} (end)", what, times["seek-end"]))
         rows.append((f"monitor seek end -> event {total // 2} (middle)", what, times["seek-middle"]))
         rows.append(("monitor seek middle -> start", what, times["seek-start"]))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    # "first": the first try, before in-memory snapshots near the target exist (from an on-disk
-    # checkpoint or the start); later tries usually start from a snapshot.
-    print(f"{'operation':44} {'recording':48} {'first':>9} {'median':>9} {'min':>9}")
-    for op, what, ts in rows:
-        print(f"{op:44} {what:48} {ts[0]:8.3f}s {statistics.median(ts):8.3f}s {min(ts):8.3f}s")
 
 
 if __name__ == "__main__":
