@@ -101,6 +101,18 @@ class GdbThreadsTest(CkrrTestCase):
             run("reverse-finish")
             check(gdb.selected_frame().name() == "worker", "reverse-finish lands in worker")
             check(gdb.selected_thread().ptid == t, "same thread after reverse-finish")
+            # monitor when / seek on a threaded recording: back to an event, then forward to
+            # the same next call.
+            out = run("monitor when")
+            check(re.search(r"thread: %d" % t[1], out) is not None, "when names the thread: " + out)
+            n = when()
+            run("delete")
+            seek(n - 3)
+            check(when() == n - 3, "seek")
+            check(len(gdb.selected_inferior().threads()) >= 2, "threads after seek")
+            run("break add_one")
+            run("continue")
+            check(gdb.selected_frame().name() == "add_one", "continue after seek")
             run("kill")
         ''')
 
