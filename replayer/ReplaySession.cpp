@@ -512,7 +512,7 @@ bool ReplaySession::prepare_next() {
   }
   switch (next->kind) {
     case EventKind::Preempt:
-      // Runs the thread to its point here, without the caller's breakpoints (ReplayTimeline).
+      if (caller_runs_points_) break;  // point_rip(), reached_point()
       reach_point(rt);
       return false;
     case EventKind::Exit:
@@ -525,6 +525,44 @@ bool ReplaySession::prepare_next() {
       break;
   }
   ensure_started(rt);
+  return true;
+}
+
+std::optional<uint64_t> ReplaySession::point_rip() {
+  Event* next = peek_or_end();
+  if (!next || next->kind != EventKind::Preempt || !cur_ || next->tid != cur_->rec_tid)
+    return std::nullopt;
+  const Blob* b = next->find_blob(blob::kRegs);
+  Registers want{};
+  if (!b || b->data.size() != sizeof want)
+    throw TraceError("event " + std::to_string(next->seq) + ": a preemption without registers");
+  memcpy(&want, b->data.data(), sizeof want);
+  return want.rip;
+}
+
+bool ReplaySession::reached_point(uint64_t hits) {
+  // The same tests as reach_point() and reach_counted_point(), at an arrival the caller saw.
+  Event& ev = peek("");
+  Registers want{};
+  memcpy(&want, ev.find_blob(blob::kRegs)->data.data(), sizeof want);
+  const uint64_t digest = ev.args[1];
+  Task& t = *cur_->task;
+  if (static_cast<PointKind>(ev.args[2]) == PointKind::Counted) {
+    if (hits != ev.args[3]) return false;
+    if (!same_point_registers(t.regs(), want) || stack_digest(t, want.rsp) != digest) {
+      char e[96];
+      snprintf(e, sizeof e, "preempted at 0x%llx, hit %llu", (unsigned long long)want.rip,
+               (unsigned long long)ev.args[3]);
+      throw Divergence(ev.seq, ev.tid, "another state at the preemption point's count", e,
+                       "rip " + std::to_string(t.regs().rip));
+    }
+  } else {
+    if (hits == 0 && !(cur_->held && cur_->pending_sig == 0)) return false;
+    if (!same_point_registers(t.regs(), want) || stack_digest(t, want.rsp) != digest) return false;
+  }
+  Event e = take("");
+  after_event(t, e);
+  if (!stopped_) resume_app(t);
   return true;
 }
 

@@ -62,6 +62,14 @@ class ReplaySession : public SessionServices {
   // at once, and returns false, an event that needs no run of app code by the caller (the end of
   // a call that waited, a process's end, a preemption point), or at the end of the log.
   bool prepare_next();
+  // With caller_runs_points, prepare_next() returns true for a preemption point too: the caller
+  // runs the thread, counting its arrivals at point_rip() (an instruction breakpoint), and asks
+  // reached_point(arrivals) at each (and with 0 before it runs), which takes the event when it
+  // is the recorded one; or it has the session run it unwatched (play_point()).
+  void set_caller_runs_points(bool on) { caller_runs_points_ = on; }
+  std::optional<uint64_t> point_rip();
+  bool reached_point(uint64_t hits);
+  void play_point() { reach_point(*cur_); }
   // Recorded tids of a process's live threads (recorded pid); the task of one.
   std::vector<pid_t> thread_ids(pid_t rec_pid) const;
   Task* task_of_thread(pid_t rec_tid);
@@ -215,6 +223,7 @@ class ReplaySession : public SessionServices {
   std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
   uint64_t exec_count_ = 0;
   bool trace_events_ = false;
+  bool caller_runs_points_ = false;
 };
 
 }  // namespace ckrr

@@ -1,10 +1,13 @@
 #include "replayer/ReplayTimeline.h"
 
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -164,6 +167,7 @@ void ReplayTimeline::resume_snapshot(MemSnapshot& m) {
   exec_seen_ = s_->exec_count();
   exited_ = false;
   pos_ = Position{m.state.seq, {}, false};
+  point_event_ = UINT64_MAX;
 }
 
 void ReplayTimeline::restart(uint64_t event) {
@@ -188,7 +192,9 @@ void ReplayTimeline::restart(uint64_t event) {
   o.progress = false;
   o.quiet_through = furthest_;
   s_ = std::make_unique<ReplaySession>(o);
+  s_->set_caller_runs_points(true);
   s_->begin();
+  point_event_ = UINT64_MAX;
   bps_.forget();
   drs_.forget();
   exec_seen_ = s_->exec_count();
@@ -219,6 +225,21 @@ std::vector<DebugSlot> ReplayTimeline::slots_for(const BreakSet& set) {
   return slots;
 }
 
+bool ReplayTimeline::point_fired(Task& t) {
+  if (point_watch_ < 0) return false;
+  // DR6: a debug register fired (the point's instruction breakpoint, before its instruction).
+  long dr6 = ptrace(PTRACE_PEEKUSER, t.tid(), offsetof(struct user, u_debugreg) + 6 * sizeof(long),
+                    nullptr);
+  return dr6 != -1 && (dr6 & 0xf) != 0;
+}
+
+ReplayTimeline::Outcome ReplayTimeline::took_event() {
+  drs_.forget();
+  pos_ = Position{s_->last_event(), {}, false};
+  furthest_ = std::max(furthest_, pos_.event);
+  return Outcome{Outcome::Kind::Event};
+}
+
 std::optional<ReplayTimeline::Outcome> ReplayTimeline::settle() {
   if (exited_) return Outcome{Outcome::Kind::Exited};
   if (pos_.end) return Outcome{Outcome::Kind::End};
@@ -242,6 +263,13 @@ std::optional<ReplayTimeline::Outcome> ReplayTimeline::settle() {
   return Outcome{Outcome::Kind::Event};
 }
 
+Task* ReplayTimeline::runner_task() {
+  // At an event boundary the next event's thread (a position with a path is always followed
+  // by an event its thread runs to, so this plays nothing there).
+  if (settle()) return nullptr;
+  return s_->has_current() ? &s_->task() : nullptr;
+}
+
 bool ReplayTimeline::runner_is_followed() {
   return s_->has_current() && s_->current_pid() == recorded_pid_;
 }
@@ -254,20 +282,38 @@ ReplayTimeline::Outcome ReplayTimeline::advance(bool step, const BreakSet& want)
     // process's memory only.
     const bool followed = runner_is_followed();
     static const BreakSet none;
-    const BreakSet& set = followed ? want : none;
+    BreakSet set = followed ? want : none;
+    if (point_event_ != pos_.event) {
+      point_event_ = pos_.event;
+      point_hits_ = 0;
+    }
+    // A stretch that ends at a preemption point (no syscall) is run here too, so that gdb's
+    // breakpoints work in it: an instruction breakpoint at the point's address counts the
+    // arrivals, the session says which one is the recorded point.
+    point_watch_ = -1;
+    if (std::optional<uint64_t> rip = s_->point_rip()) {
+      if (point_hits_ == 0 && s_->reached_point(0)) return took_event();
+      set.hw.push_back({*rip, 1, gdb::WatchKind::Write, true});
+      std::vector<DebugSlot> fit;
+      if (!plan_debug_slots(set.hw, fit)) {
+        s_->play_point();  // all debug registers taken: unwatched, as a plain replay does
+        return took_event();
+      }
+      point_watch_ = static_cast<int>(set.hw.size()) - 1;
+    }
     // Right after an event the process sits in a syscall (or signal) stop and has not run.
-    bool at_event = pos_.path.empty();
+    bool at_event = pos_.path.empty() && point_hits_ == 0;
     int sig = s_->held() ? s_->pending_signal() : 0;
     s_->release();
     uint64_t pc0 = t.regs().rip;
     std::vector<DebugSlot> slots = slots_for(set);
     drs_.apply(t.tid(), slots);
     if (step) {
-      bps_.sync(t, {});  // a step needs no int3; landing on a breakpoint is checked by address
+      if (followed) bps_.sync(t, {});  // a step needs no int3; landing on one is checked by address
       t.single_step(sig);
       TaskStop st = t.wait();
       if (at_event && st.kind == TaskStop::Kind::Signal && st.sig == SIGTRAP &&
-          t.regs().rip == pc0) {
+          t.regs().rip == pc0 && !point_fired(t)) {
         // Stepping out of a syscall stop: the kernel reports the syscall's return as a step
         // before any instruction ran. Step again so a step always executes one instruction.
         drs_.take_status(t.tid());
@@ -323,6 +369,13 @@ ReplayTimeline::Outcome ReplayTimeline::classify(const TaskStop& st, bool step,
         out.watch = static_cast<int>(slots[i].watch);
         break;
       }
+    if (point_watch_ >= 0 && out.watch == point_watch_) {
+      // An arrival at the preemption point's address, before its instruction runs (the
+      // kernel's RF lets the next resume execute it).
+      if (s_->reached_point(++point_hits_)) return took_event();
+      out.kind = Outcome::Kind::Again;
+      return out;
+    }
     Registers r = t.regs();
     if (!step && bps_.inserted(r.rip - 1) && set.sw.count(r.rip - 1)) {
       // int3 leaves pc after itself; the stop is at the breakpoint's address.
@@ -520,7 +573,8 @@ std::optional<Position> ReplayTimeline::before(Position p, pid_t tid) {
     Position q{m_event - 1, {}, false};
     go_to(q, nullptr);
     uint64_t m = 0;
-    uint64_t pc_last = s_->task().regs().rip;
+    Task* runner = runner_task();
+    uint64_t pc_last = runner ? runner->regs().rip : 0;
     for (;;) {
       if (interrupted()) throw InterruptedRun{};
       Outcome o = advance(true, {});
@@ -543,7 +597,8 @@ std::optional<Position> ReplayTimeline::before(Position p, pid_t tid) {
   prev.end = false;
   BreakSet set = p.end ? BreakSet{} : p.path.back().set;
   go_to(prev, nullptr);
-  if (!p.end && prev.path.empty() && set.sw.count(s_->task().regs().rip))
+  Task* runner = runner_task();
+  if (!p.end && prev.path.empty() && runner && set.sw.count(runner->regs().rip))
     return before(prev, tid);  // stopped on an int3 right at the event: the same instant as prev
   if (!p.end)
     if (auto q = before_by_candidates(p, prev, set)) return q;

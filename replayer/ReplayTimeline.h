@@ -181,12 +181,18 @@ class ReplayTimeline {
   std::optional<Outcome> settle();
   bool settled_on(pid_t tid);
   bool runner_is_followed();
+  // The thread that runs from the current position on (nullptr at the end).
+  Task* runner_task();
   // The thread that runs the stretch after `event` (0: unknown).
   pid_t runner_after(uint64_t event);
   // The latest event at or before n that `tid` ran to (not the end of a call it waited in).
   uint64_t last_run_event(pid_t tid, uint64_t n);
   pid_t thread_at(uint64_t event);
   Task* any_task();
+  // The current event taken by the session: the position moves to it.
+  Outcome took_event();
+  // Whether a debug register fired (DR6), without clearing it.
+  bool point_fired(Task& t);
   TimelineStop hit_reason(const Outcome& o, const BreakSet& set);
   TimelineStop exited_reason();
   std::vector<DebugSlot> slots_for(const BreakSet& set);
@@ -211,6 +217,10 @@ class ReplayTimeline {
   pid_t follow_ = 0;
   uint64_t follow_start_ = 0;  // its exec's event (or the one before its first)
   pid_t cur_thread_ = 0;       // of the latest stop
+  // Arrivals at the address of the preemption point that ends the current stretch.
+  uint64_t point_event_ = UINT64_MAX;  // the stretch's event they count from
+  uint64_t point_hits_ = 0;
+  int point_watch_ = -1;  // index in the run's BreakSet::hw of its instruction breakpoint
   std::unique_ptr<ThreadNames> names_;
   std::vector<uint8_t> auxv_;
   std::string exe_;

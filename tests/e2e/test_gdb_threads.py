@@ -266,3 +266,33 @@ class GdbThreadsTest(CkrrTestCase):
             run("kill")
         ''', env={"CKRR_WHEN": self.path("when1")})
         self.assertEqual(stub.wait(timeout=30), 0)
+
+    def test_breakpoints_in_preempted_stretches(self):
+        # spin_token's threads switch only by preemption (no syscall while they spin): the
+        # stretches that end at a preemption point must be watched like the others.
+        trace = self.path("spin")
+        n = 30
+        rec = self.ckrr("record", "-q", "-o", trace, "--", prog("spin_token"), str(n))
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        info = self.ckrr("info", trace).stdout.decode()
+        m = re.search(r"preemptions: (\d+)", info)
+        self.assertTrue(m and int(m.group(1)) > 0, info)
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, '''
+            run("break work")
+            hits = 0
+            while True:
+                out = run("continue")
+                if not gdb.selected_inferior().threads() or gdb.selected_frame().name() != "work":
+                    break
+                hits += 1
+            # work() runs twice per pass in each of the 2 threads, as natively.
+            check(hits == 4 * %d, "hits of work: %%d" %% hits)
+            run("delete")
+            run("watch passes")
+            run("reverse-continue")
+            check(val("passes") == 2 * %d - 1, "before the last write of passes: %%d" %% val("passes"))
+            run("reverse-continue")
+            check(val("passes") == 2 * %d - 2, "and the one before: %%d" %% val("passes"))
+            run("kill")
+        ''' % (n, n, n))
