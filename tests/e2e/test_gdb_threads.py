@@ -296,3 +296,30 @@ class GdbThreadsTest(CkrrTestCase):
             check(val("passes") == 2 * %d - 2, "and the one before: %%d" %% val("passes"))
             run("kill")
         ''' % (n, n, n))
+
+    def test_reverse_next_across_other_threads(self):
+        trace = self.record_threads()
+        src = os.path.join(SOURCES, "gdb_threads.c")
+        lines = open(src).read().splitlines()
+        call = lines.index("    add_one(who);") + 1
+        sleep = next(i for i, l in enumerate(lines) if "usleep(sleep_us)" in l) + 1
+        stub, port = self.start_stub(trace)
+        self.gdb_script(port, '''
+            run("break gdb_threads.c:%d if i == 1")
+            run("continue")
+            t = gdb.selected_thread().ptid
+            start = when()
+            # Back over the loop's increment and over usleep(), during which the other
+            # threads ran: the same thread's previous lines, events earlier.
+            run("reverse-next")
+            run("reverse-next")
+            check(gdb.selected_thread().ptid == t, "same thread")
+            check(val("i") == 0, "i back to 0")
+            check(gdb.selected_frame().find_sal().line == %d, "on the usleep line")
+            check(when() < start, "before the other threads' events: %%d < %%d" %% (when(), start))
+            run("next")
+            run("next")
+            check(gdb.selected_thread().ptid == t and val("i") == 1, "forward again")
+            check(gdb.selected_frame().find_sal().line == %d, "at the call again")
+            run("kill")
+        ''' % (call, sleep, call))
