@@ -769,8 +769,9 @@ TimelineStop ReplayTimeline::forward(bool step, pid_t tid) {
   // would under gdb natively; the position is right after the signal's event, so one can go
   // back from a crash. gdb's resume signal is ignored: the recorded one is delivered.
   auto signal_stop = [this]() -> std::optional<TimelineStop> {
+    // (Another process's signals are its own business: it is not the one debugged.)
     if (s_->held() && s_->pending_signal() && gdb_stops_for(s_->pending_signal()) &&
-        !reported_signal_)
+        !reported_signal_ && runner_is_followed())
       return TimelineStop::with(K::Signal, s_->current_tid(), s_->pending_signal());
     return std::nullopt;
   };
