@@ -35,7 +35,7 @@ struct ReplayOptions {
   // there is no `to` or no such checkpoint).
   std::optional<int64_t> from_checkpoint;
   bool from_start = false;
-  // Debugger mode (ReplayDebugTarget): never kill at `to` (it only picks the checkpoint), and
+  // Debugger mode (ReplayTimeline): never kill at `to` (it only picks the checkpoint), and
   // after each event leave the task stopped for the caller to resume (see hold()).
   bool hold_events = false;
   // Echo none of the program's output for events up to this one (the debugger replays a stretch
@@ -97,7 +97,7 @@ class ReplaySession : public SessionServices {
   const LaunchInfo& launch() const { return launch_; }
   Mapping symbol_file(const Mapping& m) { return symbol_file_for(m); }
 
-  // In-memory snapshots (the debugger forks the held process; see ReplayDebugTarget): what of
+  // In-memory snapshots (the debugger forks the held process; see ReplayTimeline): what of
   // the session goes with the process copy.
   struct SavedState {
     uint64_t seq = 0;

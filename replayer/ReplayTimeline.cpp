@@ -164,7 +164,6 @@ void ReplayTimeline::resume_snapshot(MemSnapshot& m) {
   s_->adopt(std::move(t), m.state);
   bps_.forget();
   drs_.forget();
-  exec_seen_ = s_->exec_count();
   exited_ = false;
   pos_ = Position{m.state.seq, {}, false};
   point_event_ = UINT64_MAX;
@@ -197,7 +196,6 @@ void ReplayTimeline::restart(uint64_t event) {
   point_event_ = UINT64_MAX;
   bps_.forget();
   drs_.forget();
-  exec_seen_ = s_->exec_count();
   exited_ = false;
   recorded_pid_ = follow_ ? follow_ : s_->launch().pid;
   pos_ = Position{s_->last_event(), {}, false};

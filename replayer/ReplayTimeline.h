@@ -205,7 +205,6 @@ class ReplayTimeline {
   std::unique_ptr<ReplaySession> s_;
   Breakpoints bps_;
   DebugRegisters drs_;
-  uint64_t exec_seen_ = 0;
   Position pos_;
   uint64_t start_event_ = 0;  // the first exec: the earliest position gdb can see
   uint64_t furthest_ = 0;     // the latest event replayed so far (its output was shown)
