@@ -13,7 +13,7 @@ Workloads (built with the project: tests/programs/gdb_loop, bench/programs/compu
     the exit back to main replays that second for real.
   - gdb_loop N 20000 for --long-seconds, checkpoints every second (the default interval):
     monitor seek to the end, to the middle, to the start.
-  - gdb_threads 300 2000 (4 threads, one racing global; tests/programs/gdb_threads.c):
+  - gdb_threads 300 2000 (--threads-rounds; 4 threads, one racing global; tests/programs/gdb_threads.c):
     from the exit, reverse-continue to the last add_one call, and `watch racy_global` +
     reverse-continue to its last write (in another thread than the stop's); the program's
     native run time is measured in the same run, for the ratio.
@@ -98,6 +98,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--long-seconds", type=float, default=60)
     ap.add_argument("--only", choices=["threads"], help="run one workload")
+    ap.add_argument("--threads-rounds", type=int, default=300, help="gdb_threads ROUNDS")
     a = ap.parse_args()
     if not shutil.which("gdb"):
         sys.exit("gdb is not installed")
@@ -112,7 +113,7 @@ def main():
         # 4. Threads: reverse-continue and reverse watchpoint on 4 threads.
         threads = os.path.join(a.build, "tests", "programs", "gdb_threads")
         t4 = os.path.join(tmp, "threads")
-        argv = [threads, "300", "2000"]
+        argv = [threads, str(a.threads_rounds), "2000"]
         natives = []
         for i in range(a.runs):
             t = time.monotonic()
