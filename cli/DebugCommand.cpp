@@ -23,7 +23,7 @@ const char* kHelp =
     "backward too: reverse-continue, reverse-step, reverse-next, reverse-finish, reverse-stepi,\n"
     "watchpoints. The replay is read-only: gdb is started with 'set may-write-memory off'.\n"
     "\n"
-    "monitor commands: 'monitor when' (event and time), 'monitor seek EVENT',\n"
+    "monitor commands: 'monitor when' (event, time, thread and the call), 'monitor seek EVENT',\n"
     "'monitor checkpoints'. A 'hookpost-monitor' refreshes gdb's registers after each.\n"
     "\n"
     "  --to EVENT     start right after event EVENT\n"

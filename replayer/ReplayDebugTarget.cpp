@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "decoder/EventDecoder.h"
 #include "replayer/gdb/Svr4Libraries.h"
+#include "storage/EventLogReader.h"
 
 namespace ckrr {
 
@@ -129,6 +131,19 @@ gdb::MonitorResult ReplayDebugTarget::monitor(const std::string& command) {
       }
     }
     out += "thread: " + std::to_string(tl_.current_thread()) + "\n";
+    if (TimelineIndex* index = tl_.index()) {
+      // The event itself, as `ckrr events` shows it.
+      try {
+        if (auto row = index->event(pos.event)) {
+          EventLogReader log(trace_dir_ / "events.log");
+          log.seek(row->chunk_offset, row->chunk_index);
+          Event ev;
+          if (log.next(ev) && ev.seq == pos.event) out += "call: " + describe_event(ev) + "\n";
+        }
+      } catch (const std::exception&) {
+        // A torn or damaged log: the position and time above still hold.
+      }
+    }
     out += "position: " + pos.describe() + "\n";
     return {true, out};
   }

@@ -11,7 +11,8 @@ namespace ckrr {
 
 class ReplayDebugTarget : public gdb::DebugTarget {
  public:
-  explicit ReplayDebugTarget(ReplayOptions base, pid_t follow = 0) : tl_(std::move(base), follow) {}
+  explicit ReplayDebugTarget(ReplayOptions base, pid_t follow = 0)
+      : trace_dir_(base.trace_dir), tl_(std::move(base), follow) {}
 
   int pid() override { return tl_.pid(); }
   std::vector<gdb::ThreadInfo> threads() override;
@@ -36,6 +37,7 @@ class ReplayDebugTarget : public gdb::DebugTarget {
   ReplayTimeline& timeline() { return tl_; }
 
  private:
+  std::filesystem::path trace_dir_;  // for the event text of `monitor when`
   ReplayTimeline tl_;
 };
 

@@ -147,6 +147,9 @@ class GdbReplayTest(CkrrTestCase):
             check(when() == start + 3, "seek forward-less")
             seek(here + 1)
             check(when() == here + 1, "seek")
+            out = run("monitor when")
+            check(re.search(r"call: [a-z_0-9]+\(.*\) = ", out) is not None,
+                  "monitor when names the call as ckrr events does: " + out)
             out = run("monitor checkpoint")
             check("in-memory checkpoint at event %d" % (here + 1) in out, "monitor checkpoint: " + out)
             check("in memory at event %d" % (here + 1) in run("monitor checkpoints"),
@@ -252,7 +255,7 @@ class GdbReplayTest(CkrrTestCase):
             start = when()
             interrupted("continue")
             mid = when()
-            check("exit" not in run("monitor when"), "not at the end")
+            check("at the exit" not in run("monitor when"), "not at the end")
             run("continue")
             check("at the exit" in run("monitor when"), "then runs to the end")
             interrupted("reverse-continue")
