@@ -13,13 +13,17 @@
 
 namespace ckrr {
 
-PathOverlay::PathOverlay(const std::vector<std::string>& targets) {
+PathOverlay::PathOverlay(const std::vector<std::string>& files,
+                         const std::vector<std::string>& dirs) {
   namespace fs = std::filesystem;
-  for (const auto& t : targets) {
+  std::vector<std::pair<std::string, bool>> targets;  // (path, is a directory)
+  for (const auto& f : files) targets.emplace_back(f, false);
+  for (const auto& d : dirs) targets.emplace_back(d, true);
+  for (const auto& [t, is_dir] : targets) {
     std::error_code ec;
     if (fs::exists(t, ec)) continue;
     const fs::path target = fs::absolute(t).lexically_normal();
-    fs::path ancestor = target.parent_path();
+    fs::path ancestor = is_dir ? target : target.parent_path();
     std::vector<std::string> dirs;
     while (!fs::is_directory(ancestor, ec)) {
       dirs.insert(dirs.begin(), ancestor.string());
@@ -43,7 +47,7 @@ PathOverlay::PathOverlay(const std::vector<std::string>& targets) {
     p.work = stage_ + "/w" + n;
     p.options = "lowerdir=" + p.ancestor + ",upperdir=" + p.upper + ",workdir=" + p.work;
     p.dirs = std::move(dirs);
-    p.file = target.string();
+    p.file = is_dir ? "" : target.string();
     plans_.push_back(std::move(p));
   }
 }
@@ -64,6 +68,7 @@ int PathOverlay::apply(const char** what) const {
     *what = "mkdir for the missing executable";
     for (const auto& d : p.dirs)
       if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+    if (p.file.empty()) continue;
     *what = "create the missing executable's mount point";
     int fd = open(p.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
     if (fd < 0) return errno;

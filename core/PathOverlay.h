@@ -14,7 +14,10 @@ class PathOverlay {
  public:
   // Parent side, before fork: plans the overlays for the targets that do not exist. Throws
   // Error when a path cannot be handled (an ancestor that is "/", option characters).
-  explicit PathOverlay(const std::vector<std::string>& targets);
+  // files: paths that must exist as (empty) files to bind-mount over; dirs: directories that
+  // must exist (the recorded working directory).
+  explicit PathOverlay(const std::vector<std::string>& files,
+                       const std::vector<std::string>& dirs = {});
   ~PathOverlay();  // removes the staging directory
   PathOverlay(const PathOverlay&) = delete;
   PathOverlay& operator=(const PathOverlay&) = delete;
@@ -29,7 +32,7 @@ class PathOverlay {
     std::string ancestor;              // existing directory that gets the overlay
     std::string upper, work, options;  // under the staging tmpfs
     std::vector<std::string> dirs;     // directories to create, outermost first
-    std::string file;                  // the target itself
+    std::string file;                  // the target itself ("" when a directory was wanted)
   };
   std::string stage_;
   std::vector<Plan> plans_;

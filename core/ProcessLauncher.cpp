@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "core/Error.h"
 #include "core/PathOverlay.h"
@@ -115,7 +116,16 @@ pid_t launch_traced(const LaunchOptions& opt) {
   // Targets missing here (a trace replayed on another machine) get an overlay to mount over.
   std::vector<std::string> targets;
   for (const auto& m : opt.bind_mounts) targets.push_back(m.second);
-  const PathOverlay overlay(targets);
+  // The working directory too, when it is missing here and the namespace is private anyway.
+  // Without a private namespace, a missing directory is left out: the program starts in the
+  // caller's, and only a later exec by relative path would need it (replay says so then).
+  std::error_code cwd_ec;
+  std::vector<std::string> dirs;
+  const bool cwd_here = !opt.cwd.empty() && std::filesystem::is_directory(opt.cwd, cwd_ec);
+  if (!opt.cwd.empty() && !cwd_here && !opt.bind_mounts.empty()) dirs.push_back(opt.cwd);
+  const bool use_cwd = cwd_here || !dirs.empty();
+  const PathOverlay overlay(targets, dirs);
+  const std::string cwd_failure = "chdir to the recorded working directory " + opt.cwd;
 
   pid_t pid = fork();
   if (pid < 0) throw Error(errno_text("fork", errno));
@@ -164,6 +174,7 @@ pid_t launch_traced(const LaunchOptions& opt) {
     // (close-on-exec).
     for (int fd = 3; fd < 1024; ++fd)
       if (fd != efd) close(fd);
+    if (use_cwd && chdir(opt.cwd.c_str()) != 0) child_fail(efd, cwd_failure.c_str(), errno);
     raise(SIGSTOP);  // the supervisor sets ptrace options now
     int r = install_seccomp_filter(opt.filter);
     if (r < 0) child_fail(efd, "seccomp", -r);

@@ -21,6 +21,9 @@ struct LaunchOptions {
   bool stdio_to_devnull = false;
   bool new_process_group = false;  // replay: terminal signals go to ckrr, not the app
   std::vector<std::pair<std::string, std::string>> bind_mounts;  // (source, target)
+  // The program starts in this directory (replay: the recorded one, so that a relative
+  // program path resolves as it did); "" keeps the caller's.
+  std::string cwd;
   // The program starts with exactly these ignored signals and this mask (bit N-1: signal N),
   // not with whatever the supervisor set for itself.
   uint64_t ignored_signals = 0;

@@ -17,8 +17,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "core/CpuFeatures.h"
 #include "core/CloneCall.h"
+#include "core/CpuFeatures.h"
 #include "core/Error.h"
 #include "core/ExecBreakpoint.h"
 #include "core/ExecSetup.h"
@@ -1043,6 +1043,11 @@ void RecordSession::on_exec(RecordedTask& exec_rt, Event& ev) {
   Task& t = *exec_rt.task;
   bool at = ev.nr == SYS_execveat;
   ev.add_text(blob::kPath, t.read_string(at ? ev.args[1] : ev.args[0]));
+  // A relative program path resolves against it; replay execs from the same directory.
+  std::error_code cwd_ec;
+  const auto cwd =
+      std::filesystem::read_symlink("/proc/" + std::to_string(t.tid()) + "/cwd", cwd_ec);
+  if (!cwd_ec) ev.add_text(blob::kCwd, cwd.string());
   const pid_t exec_tid = t.tid();
   std::vector<pid_t> others;
   for (auto& [tid, o] : tasks_)

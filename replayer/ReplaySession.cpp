@@ -31,11 +31,12 @@
 #include "core/SyscallNames.h"
 #include "core/SyscallRegisters.h"
 #include "core/ThreadedExec.h"
-#include "plugins/BlockingSyscalls.h"
 #include "decoder/EventDecoder.h"
+#include "plugins/BlockingSyscalls.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/WriteCalls.h"
+#include "replayer/ExecDirectory.h"
 #include "replayer/ExecFromFd.h"
 #include "replayer/StatePrinter.h"
 #include "storage/TimelineIndex.h"
@@ -257,6 +258,7 @@ void ReplaySession::launch_from_start() {
   lo.ignored_signals = launch_.ignored_signals;
   lo.blocked_signals = launch_.blocked_signals;
   lo.bind_mounts = changed_executables();
+  lo.cwd = launch_.cwd;
   pid_t pid = launch_traced(lo);
   auto proc = std::make_shared<ProcessState>();
   proc->recorded_pid = launch_.pid;
@@ -691,8 +693,8 @@ void ReplaySession::complete_entered(ReplayTask& rt) {
     rt.call_running = false;
     TaskStop s = t.wait();
     if (s.kind != TaskStop::Kind::SyscallStop)
-      throw Divergence(ev.seq, ev.tid, "a syscall that did not end as recorded",
-                       describe_event(ev), s.describe());
+      throw Divergence(ev.seq, ev.tid, "a syscall that did not end as recorded", describe_event(ev),
+                       s.describe());
     if (is_clone_call(ev.nr)) {
       finish_clone(t, ev);
       after_event(t, ev);
@@ -1178,6 +1180,8 @@ void ReplaySession::on_exec(Task& t, Event& ev) {
       others.push_back(o.task->tid());
     }
   std::set<pid_t> reaped;
+  if (const Blob* cwd = ev.find_blob(blob::kCwd))
+    exec_in_directory(t, std::string(cwd->text()), [this](Task& task) { finish_skipped(task); });
   if (exec_names_fd(ev.nr, t.regs())) {
     const Blob* program = ev.find_blob(blob::kStoredFile);
     if (!program)

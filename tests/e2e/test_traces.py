@@ -89,3 +89,29 @@ class TracesTest(CkrrTestCase):
         self.assertEqual(r.returncode, rec.returncode, r.stderr)
         self.assertEqual(r.stdout, rec.stdout)
         self.assertIn(b"warning", r.stderr)
+
+
+class ReplayElsewhereTest(CkrrTestCase):
+    """A replay does not depend on the directory it is started from, nor on the recorded
+    program still being there."""
+
+    def test_relative_execs_replay_from_any_directory(self):
+        work = self.path("work")
+        os.makedirs(os.path.join(work, "sub"))
+        shutil.copy(prog("time_random"), os.path.join(work, "tr"))
+        shutil.copy(prog("time_random"), os.path.join(work, "sub", "tr2"))
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "-o", trace, "--", "./tr", cwd=work)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        trace2 = self.path("t2")
+        rec2 = self.ckrr("record", "-q", "-o", trace2, "--", "/bin/sh", "-c",
+                         "./tr; cd sub && ./tr2; cd / && pwd", cwd=work)
+        self.assertEqual(rec2.returncode, 0, rec2.stderr)
+        for t, r in ((trace, rec), (trace2, rec2)):
+            rep = self.ckrr("replay", t, cwd="/")
+            self.assertEqual(rep.returncode, 0, rep.stderr)
+            self.assertEqual(rep.stdout, r.stdout)
+        # The program started by relative path is gone: the stored copy runs in its place.
+        os.unlink(os.path.join(work, "tr"))
+        rep = self.ckrr("replay", trace, cwd="/")
+        self.assertEqual(rep.stdout, rec.stdout, rep.stderr)
