@@ -13,12 +13,11 @@
 #include <cstring>
 #include <string>
 
+#include "plugins/AppTraces.h"
+
 namespace ckrr {
 
 namespace {
-constexpr int kStoppedBySigstop = (SIGSTOP << 8) | 0x7f;
-constexpr int kInterrupted = (PTRACE_EVENT_STOP << 16) | (SIGTRAP << 8) | 0x7f;
-
 // Writes what the tracer asked for into its memory, and records it as the kernel's write.
 void give(SyscallContext& ctx, uint64_t addr, const void* data, size_t len) {
   ctx.task.write(addr, data, len);
@@ -57,25 +56,80 @@ void answer(SyscallContext& ctx, int64_t result) {
   ctx.skip = true;
   ctx.forced_result = result;
 }
-}  // namespace
 
-int AppPtracePlugin::pending_stop(ProcessState& tracer, pid_t pid) {
-  for (auto& [tid, status] : tracer.app_tracees)
-    if ((pid == -1 || pid == tid) && status) return status;
-  return 0;
+// PTRACE_GET_SYSCALL_INFO as the kernel lays it out: op 1 at a syscall-entry stop (number and
+// arguments), 2 at an exit stop (result), 0 elsewhere. It returns the size of the whole answer
+// and writes as much of it as the tracer's buffer holds.
+void syscall_info(SyscallContext& ctx, const AppTraces::Tracee& t, const Registers& now) {
+  struct {
+    uint8_t op;
+    uint8_t pad[3];
+    uint32_t arch;
+    uint64_t ip, sp;
+    union {
+      struct {
+        uint64_t nr;
+        uint64_t args[6];
+      } entry;
+      struct {
+        int64_t rval;
+        uint8_t is_error;
+      } exit;
+    };
+  } info{};
+  const bool entry = t.stop.kind == AppTraces::StopKind::SyscallEntry;
+  const bool exit = t.stop.kind == AppTraces::StopKind::SyscallExit;
+  const Registers& r = entry || exit ? t.regs : now;
+  info.arch = AUDIT_ARCH_X86_64;
+  info.ip = r.rip;
+  info.sp = r.rsp;
+  uint64_t size = 24;
+  if (entry) {
+    info.op = 1;
+    info.entry.nr = r.orig_rax;
+    const uint64_t args[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+    std::memcpy(info.entry.args, args, sizeof args);
+    size = 80;
+  } else if (exit) {
+    info.op = 2;
+    info.exit.rval = static_cast<int64_t>(r.rax);
+    info.exit.is_error = info.exit.rval < 0 && info.exit.rval >= -4095;
+    size = 33;
+  }
+  give(ctx, ctx.args[3], &info, std::min<uint64_t>(ctx.args[2], size));
+  answer(ctx, static_cast<int64_t>(size));
 }
+}  // namespace
 
 void AppPtracePlugin::record_entry(SyscallContext& ctx) {
   const uint64_t* a = ctx.args;
   const long req = static_cast<long>(a[0]);
   const pid_t pid = static_cast<pid_t>(a[1]);
   if (req == PTRACE_TRACEME) return;  // the kernel's answer: EPERM, ckrr traces it already
+  AppTraces* traces = ctx.session.app_traces();
   ThreadView view;
-  if (!ctx.session.recorded_thread(pid, view)) return;  // the kernel answers (ESRCH, EPERM)
+  if (!traces || !ctx.session.recorded_thread(pid, view)) return;  // the kernel answers
   Task* target = view.task;
-  const bool attached = ctx.proc.app_tracees.count(pid);
-  if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) return answer(ctx, attached ? -EPERM : 0);
+  const pid_t tracer = ctx.proc.recorded_pid;
+  AppTraces::Tracee* tracee = traces->find(pid);
+  const bool attached = tracee && tracee->tracer == tracer;
+  if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
+    // Not itself, a thread of its own process, or one traced already (EPERM, as natively).
+    if (tracee || target->tgid() == ctx.task.tgid()) return answer(ctx, -EPERM);
+    traces->attach(tracer, pid, req == PTRACE_SEIZE, a[3]);
+    return answer(ctx, 0);
+  }
   if (!attached) return answer(ctx, -ESRCH);
+  if (req == PTRACE_INTERRUPT) {
+    traces->interrupt(pid);
+    return answer(ctx, 0);
+  }
+  if (req == PTRACE_DETACH) {
+    traces->detach(pid);
+    return answer(ctx, 0);
+  }
+  // The other requests need it stopped (natively ESRCH while it runs).
+  if (tracee->resume != AppTraces::Resume::Stopped) return answer(ctx, -ESRCH);
   // Natively a tracee that is not stopped answers nothing but ESRCH; so does one whose
   // registers ckrr cannot tell now.
   const bool needs_regs = req == PTRACE_GETREGS || req == PTRACE_GETFPREGS ||
@@ -143,72 +197,44 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
       return answer(ctx, 0);
     }
     case PTRACE_GETEVENTMSG: {
-      unsigned long msg = 0;
+      unsigned long msg = tracee->stop.msg;
       give(ctx, a[3], &msg, sizeof msg);
       return answer(ctx, 0);
     }
     case PTRACE_GETSIGINFO: {
+      // The siginfo of the current stop: a syscall or event stop's SIGTRAP carries its status
+      // as si_code; a group stop has none (EINVAL).
+      if (tracee->stop.kind == AppTraces::StopKind::Group) return answer(ctx, -EINVAL);
       siginfo_t si{};
-      si.si_signo = SIGSTOP;
-      si.si_code = SI_USER;
+      si.si_signo = (tracee->stop.status >> 8) & 0x7f;
+      si.si_code = tracee->stop.kind == AppTraces::StopKind::Signal
+                       ? SI_USER
+                       : static_cast<int>((tracee->stop.status >> 8) & 0xffff);
+      if (si.si_code != SI_USER) si.si_pid = pid;
       give(ctx, a[3], &si, sizeof si);
       return answer(ctx, 0);
     }
-    case 0x420e: {  // PTRACE_GET_SYSCALL_INFO: stopped, not in a syscall (op NONE)
-      struct {
-        uint8_t op;
-        uint8_t pad[3];
-        uint32_t arch;
-        uint64_t ip, sp;
-      } info{};
-      info.arch = AUDIT_ARCH_X86_64;
-      Registers r = view.regs;
-      info.ip = r.rip;
-      info.sp = r.rsp;
-      size_t n = std::min<uint64_t>(a[2], sizeof info);
-      give(ctx, a[3], &info, n);
-      return answer(ctx, sizeof info);
-    }
-    case PTRACE_CONT:
-    case PTRACE_DETACH:
+    case 0x420e:  // PTRACE_GET_SYSCALL_INFO
+      return syscall_info(ctx, *tracee, view.regs);
     case PTRACE_SETOPTIONS:
-    case PTRACE_INTERRUPT:
+      tracee->options = a[3];
+      return answer(ctx, 0);
+    case PTRACE_CONT:
+    case PTRACE_SYSCALL:
     case PTRACE_LISTEN:
+      // A signal given at a signal-delivery stop would be delivered natively; ckrr reports no
+      // such stop (the tracee's signals reach it directly), so none is pending here to change.
+      if (a[3] && tracee->stop.kind == AppTraces::StopKind::Signal &&
+          static_cast<int>(a[3]) != SIGSTOP)
+        ctx.session.note_not_emulated("ptrace signal injection at a resume");
+      traces->resume(pid,
+                     req == PTRACE_SYSCALL ? AppTraces::Resume::Syscall : AppTraces::Resume::Cont);
       return answer(ctx, 0);
   }
   // Stepping, syscall stops, and writing registers or another process's memory would need
   // ckrr to make the target do it, in replay too: not emulated.
   ctx.session.note_not_emulated("ptrace request " + request_name(req));
   return answer(ctx, -EIO);
-}
-
-void AppPtracePlugin::record_exit(SyscallContext& ctx) {
-  note(ctx.proc, static_cast<long>(ctx.args[0]), static_cast<pid_t>(ctx.args[1]), ctx.result);
-}
-
-void AppPtracePlugin::replay_exit(SyscallContext& ctx) {
-  note(ctx.proc, static_cast<long>(ctx.args[0]), static_cast<pid_t>(ctx.args[1]), ctx.event.result);
-}
-
-void AppPtracePlugin::note(ProcessState& proc, long request, pid_t target, int64_t result) {
-  if (result < 0) return;
-  switch (request) {
-    case PTRACE_ATTACH:
-      proc.app_tracees[target] = kStoppedBySigstop;
-      break;
-    case PTRACE_SEIZE:
-      proc.app_tracees[target] = 0;
-      break;
-    case PTRACE_INTERRUPT:
-      if (proc.app_tracees.count(target)) proc.app_tracees[target] = kInterrupted;
-      break;
-    case PTRACE_CONT:
-      if (proc.app_tracees.count(target)) proc.app_tracees[target] = 0;
-      break;
-    case PTRACE_DETACH:
-      proc.app_tracees.erase(target);
-      break;
-  }
 }
 
 }  // namespace ckrr

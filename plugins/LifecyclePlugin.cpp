@@ -6,37 +6,46 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "plugins/AppPtracePlugin.h"
+#include "plugins/AppTraces.h"
 
 namespace ckrr {
 
-// A wait by a program that traces a thread or child itself (AppPtracePlugin) for a target it
-// stopped: the kernel knows nothing of that stop (ckrr is the real tracer), so ckrr reports it.
+// A wait by a program that traces a thread or child itself (AppTraces): the kernel knows
+// nothing of those stops (ckrr is the real tracer), so ckrr reports them; with nothing to report
+// yet while a tracee may still stop, the tracer waits (parked) until one does.
 void LifecyclePlugin::report_app_tracee_stop(SyscallContext& ctx) {
-  if (ctx.proc.app_tracees.empty()) return;
+  AppTraces* traces = ctx.session.app_traces();
+  if (!traces || traces->empty()) return;
   const uint64_t* a = ctx.args;
   const bool by_waitid = ctx.nr == SYS_waitid;
-  pid_t pid =
+  const pid_t pid =
       by_waitid ? (a[0] == P_PID ? static_cast<pid_t>(a[1]) : -1) : static_cast<pid_t>(a[0]);
-  int status = AppPtracePlugin::pending_stop(ctx.proc, pid);
-  if (!status) return;
-  if (pid == -1)
-    for (const auto& [tid, st] : ctx.proc.app_tracees)
-      if (st == status) pid = tid;
+  const int options = static_cast<int>(by_waitid ? a[3] : a[2]);
+  AppTraces::WaitAnswer w =
+      traces->wait(ctx.proc.recorded_pid, static_cast<pid_t>(ctx.task.tid()), pid, options);
+  if (w.what == AppTraces::WaitAnswer::Park) ctx.park = true;
+  if (w.what != AppTraces::WaitAnswer::Report) return;
   ctx.skip = true;
   if (by_waitid) {
     siginfo_t si{};
     si.si_signo = SIGCHLD;
-    si.si_code = CLD_TRAPPED;
-    si.si_pid = pid;
-    si.si_status = (status >> 8) & 0xff;
+    si.si_pid = w.pid;
+    if (w.kind != AppTraces::StopKind::Exited) {
+      si.si_code = CLD_TRAPPED;
+      si.si_status = (w.status >> 8) & 0xff;
+    } else if (WIFEXITED(w.status)) {
+      si.si_code = CLD_EXITED;
+      si.si_status = WEXITSTATUS(w.status);
+    } else {
+      si.si_code = WCOREDUMP(w.status) ? CLD_DUMPED : CLD_KILLED;
+      si.si_status = WTERMSIG(w.status);
+    }
     if (a[2]) ctx.task.write(a[2], &si, sizeof si);
     ctx.forced_result = 0;
   } else {
-    if (a[1]) ctx.task.write(a[1], &status, sizeof status);
-    ctx.forced_result = pid;
+    if (a[1]) ctx.task.write(a[1], &w.status, sizeof w.status);
+    ctx.forced_result = w.pid;
   }
-  ctx.proc.app_tracees[pid] = 0;  // reported once
 }
 
 void LifecyclePlugin::record_entry(SyscallContext& ctx) {

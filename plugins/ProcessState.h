@@ -23,10 +23,6 @@ struct ProcessState {
   pid_t recorded_pid = 0;  // the pid the app sees (virtual)
   pid_t real_pid = 0;      // the pid of the process now (differs in replay)
   std::map<int, FdEntry> fds;
-  // Threads or processes this process traces with ptrace (AppPtracePlugin): tid -> the wait
-  // status its next wait for it reports (0: none pending). Not saved in checkpoints (tracing
-  // by the program is short: LeakSanitizer at exit).
-  std::map<pid_t, int> app_tracees;
 
   void reset_std_fds();
   const FdEntry* fd(int n) const;

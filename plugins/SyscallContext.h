@@ -10,6 +10,7 @@
 
 namespace ckrr {
 
+class AppTraces;
 class FileStore;
 
 // A recorded thread as a tracer would see it: its memory through task, its registers (those it
@@ -46,6 +47,8 @@ class SessionServices {
   // Record: the recorded thread with this tid (as the app knows it), as a tracer of it would
   // see it stopped now. False when there is no such thread.
   virtual bool recorded_thread(pid_t, ThreadView&) { return false; }
+  // Record: the program's own tracing of its threads and children (AppTraces); null in replay.
+  virtual AppTraces* app_traces() { return nullptr; }
 };
 
 struct SyscallContext {
@@ -61,6 +64,9 @@ struct SyscallContext {
   // Record: skip the syscall and return forced_result (e.g. rseq: -ENOSYS).
   bool skip = false;
   int64_t forced_result = 0;
+  // Record: do not run it now; the thread waits (a tracer's wait with nothing to report yet)
+  // and its entry is handled again when the session lets it go on (AppTraces::take_wakes).
+  bool park = false;
   // Replay: the plugin did all the work itself.
   bool handled = false;
   // Short human text for the index; empty: a generic one is made.

@@ -393,7 +393,9 @@ void RecordSession::loop() {
     if (signals_to_recorder_pending()) on_signals_to_recorder();
     try {
       release_parked_writers();
+      wake_app_traced();
       if (!runner_) schedule();
+      while (!runner_ && wake_app_traced()) schedule();  // woken while scheduling
     } catch (const TaskGone& g) {
       on_vanished(g);
       continue;
@@ -528,6 +530,24 @@ void RecordSession::schedule() {
     rt.task->cont(sig);
     return;
   }
+}
+
+void RecordSession::hold_for_app_tracer(RecordedTask& rt, bool at_entry) {
+  rt.entry_pending = at_entry;
+  rt.state = RecordedTask::State::Ready;
+  rt.at_boundary = rt.at_boundary && !at_entry;
+  if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+bool RecordSession::wake_app_traced() {
+  bool woke = false;
+  for (pid_t rec : app_traces_.take_wakes())
+    for (auto& [tid, rt] : tasks_)
+      if (rt.rec_tid == rec && rt.state == RecordedTask::State::Ready) {
+        ready_.push_back(tid);
+        woke = true;
+      }
+  return woke;
 }
 
 void RecordSession::end_busy_leftovers() {
@@ -686,6 +706,8 @@ void RecordSession::emit_for(RecordedTask& rt, Event& ev) {
 void RecordSession::on_syscall(RecordedTask& rt) {
   Task& t = *rt.task;
   const Registers regs = t.regs();
+  if (!app_traces_.empty() && app_traces_.hold_at_entry(rt.rec_tid, regs))
+    return hold_for_app_tracer(rt, true);
   long nr = static_cast<long>(regs.orig_rax);
   Event ev;
   ev.kind = EventKind::Syscall;
@@ -719,6 +741,10 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     stop_app(std::string("unsupported: ") + u.what() + ", in " + syscall_display_name(nr));
     t.cont();
     return;
+  }
+  if (ctx.park) {  // a tracer's wait with nothing to report yet
+    app_traces_.parked_as(rt.proc->recorded_pid, rt.rec_tid);
+    return hold_for_app_tracer(rt, true);
   }
   rt.at_boundary = false;
   if (nr == SYS_set_tid_address) rt.clear_child_tid = args[0];
@@ -830,6 +856,7 @@ void RecordSession::on_new_task_event(RecordedTask& parent) {
   const int32_t child_id = child;
   parent.call.add_blob(blob::kNewTid, &child_id, sizeof child_id);
   c.state = RecordedTask::State::Starting;
+  if (!app_traces_.empty()) app_traces_.new_task(parent.rec_tid, child, parent.clone_flags);
   if (parent.clone_flags & CLONE_CHILD_CLEARTID) c.clear_child_tid = parent.clone_child_tid;
   // The kernel keeps the parent's alternate signal stack for fork and vfork children only.
   if ((parent.clone_flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) {
@@ -1667,6 +1694,8 @@ void RecordSession::reap_process(pid_t tgid) {
 
 void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   Task& t = *rt.task;
+  if (!app_traces_.empty() && app_traces_.hold_after_event(rt.rec_tid, *after, t.regs()))
+    return hold_for_app_tracer(rt, false);
   if (deliver_deferred(rt)) return;
   const bool due =
       g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
@@ -1978,6 +2007,9 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   const pid_t rec_tid = rt.rec_tid;
   const pid_t rec_pid = rt.proc->recorded_pid;
   const bool leader = tid == tgid;
+  if (!app_traces_.empty())  // the kernel reports a child's end to its parent's wait itself
+    app_traces_.gone(rec_tid, rec_pid, leader, raw_status,
+                     leader && app_traces_.tracer_of(rec_tid) == processes_[rec_pid].ppid);
   if (runner_ == tid) runner_ = 0;
   job_stopped_.erase(tid);
   tasks_.erase(tid);

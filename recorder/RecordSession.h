@@ -17,6 +17,7 @@
 #include "core/Task.h"
 #include "core/TaskGone.h"
 #include "core/Watchdog.h"
+#include "plugins/AppTraces.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -68,6 +69,7 @@ class RecordSession : public SessionServices {
   void note_conservative(const std::string& what) override;
   void note_not_emulated(const std::string& what) override;
   bool recorded_thread(pid_t rec_tid, ThreadView& out) override;
+  AppTraces* app_traces() override { return &app_traces_; }
   static std::string counts_text(const std::map<std::string, uint64_t>& counts);
 
  private:
@@ -100,6 +102,11 @@ class RecordSession : public SessionServices {
   // A task died under ckrr's hands (TaskGone): its death comes through waitpid like any exit.
   void on_vanished(const TaskGone& gone);
   void schedule();
+  // The program's own tracing (AppTraces): a thread held for its tracer (at a syscall's entry
+  // when at_entry, else after an event) or parked in a tracer's wait does not run until
+  // wake_app_traced puts it back in the ready queue.
+  void hold_for_app_tracer(RecordedTask& rt, bool at_entry);
+  bool wake_app_traced();  // true when some thread went back to the ready queue
   void on_tick();
   void on_syscall(RecordedTask& rt);
   void on_syscall_exit(RecordedTask& rt);
@@ -260,6 +267,7 @@ class RecordSession : public SessionServices {
   // Writers stopped by settle_entered_calls before a SIGKILL: they go on if it fails.
   std::vector<pid_t> stopped_for_end_;
   uint64_t stopped_write_holders_ = 0;
+  AppTraces app_traces_;
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;

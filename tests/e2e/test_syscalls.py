@@ -3,6 +3,7 @@ natively, recorded and replayed twice; the outputs must be byte-equal. Calls ckr
 (invalid numbers, numbers newer than its table, undescribed ioctls) are recorded, not refused,
 and `ckrr info` names the ones recorded conservatively."""
 import os
+import re
 import unittest
 
 from ckrr_testlib import CkrrTestCase, prog
@@ -97,19 +98,53 @@ class SyscallGroups(ProbeCase):
         trace, rec = self.probe("ptrace", native=False)
         self.assertIn(b"ptrace traceme: EPERM\nptrace seize child: ok\n", rec.stdout)
 
-    def test_strace_under_ckrr_is_told_what_is_not_emulated(self):
-        # strace needs syscall stops of its child, which ckrr does not emulate yet: strace gets
-        # EIO and gives up; the recording ends complete, names the request, and replays.
+    def test_strace_follows_a_forked_child(self):
+        # strace -f under ckrr record: ckrr answers strace's ptrace itself (syscall stops, the
+        # fork event and the auto-attached child, exit events): strace's log lists the child's
+        # calls, and replay prints it byte for byte (strace writes it to stderr, replayed).
+        out = self.path("written")
+        argv = ["/usr/bin/strace", "-f", prog("fork_file_writer"), out]
         trace = self.path("strace")
-        rec = self.ckrr("record", "-o", trace, "--", "/usr/bin/strace", "-f", "-o", "/dev/null",
-                        "/bin/true")
-        self.assertNotEqual(rec.returncode, 125, rec.stderr.decode(errors="replace"))
-        self.assertIn(b"ptrace request PTRACE_SYSCALL is not emulated", rec.stderr)
-        info = self.info(trace)
-        self.assertEqual(info["complete"], "yes")
-        self.assertIn("ptrace request PTRACE_SYSCALL", info["not emulated"])
-        rep = self.ckrr("replay", trace)
-        self.assertEqual(rep.returncode, rec.returncode, rep.stderr.decode(errors="replace"))
+        rec = self.record(trace, argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertEqual(rec.stdout, b"child exited 0\n")
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"written by the child\n")
+        log = rec.stderr.decode(errors="replace")
+        self.assertRegex(log, r"\[pid +\d+\] openat\(AT_FDCWD, \"" + re.escape(out) + r"\"")
+        self.assertRegex(log, r"\[pid +\d+\] write\(3, \"written by the child\\n\", 21\) = 21")
+        self.assertRegex(log, r"\[pid +\d+\] \+\+\+ exited with 0 \+\+\+")
+        self.assertIn("clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID", log)
+        self.assertRegex(log, r"\nexit_group\(0\) += \?\n\+\+\+ exited with 0 \+\+\+\n$")
+        self.assertNotIn("not emulated", log)
+        self.assertEqual(self.info(trace)["complete"], "yes")
+        os.unlink(out)
+        for i in range(2):
+            rep = self.ckrr("replay", trace)
+            self.assertEqual(rep.returncode, 0, rep.stderr.decode(errors="replace"))
+            self.assertEqual(rep.stdout, rec.stdout)
+            self.assertEqual(rep.stderr, rec.stderr, f"replay {i}: strace's log differs")
+        # The same calls of the child as natively (pids and addresses aside).
+        nat = self.run_native(argv)
+        native_child = [l.split("] ", 1)[1] for l in nat.stderr.decode().splitlines()
+                        if l.startswith("[pid") and ("openat" in l or "write(3" in l)]
+        ckrr_child = [l.split("] ", 1)[1] for l in log.splitlines()
+                      if l.startswith("[pid") and ("openat" in l or "write(3" in l)]
+        def calls(lines):  # each call without its result (a line may be cut by another pid's)
+            return [c.split(" <unfinished")[0].split(") = ")[0] for c in lines
+                    if "resumed" not in c]
+        self.assertEqual(calls(ckrr_child), calls(native_child))
+
+    def test_tracer_counting_syscall_stops(self):
+        # tests/programs/app_syscall_trace.c: PTRACE_SEIZE, INTERRUPT, PTRACE_SYSCALL stops
+        # told apart by PTRACE_GET_SYSCALL_INFO, registers at entry and exit, the exit event:
+        # the same as natively, and replayed.
+        nat = self.run_native([prog("app_syscall_trace")])
+        self.assertEqual(nat.returncode, 0, nat.stderr)
+        self.assertIn(b"getpid: 5 entries (5 with orig_rax and -ENOSYS), 5 exits (5 with the pid)",
+                      nat.stdout)
+        trace, rec = self.record_and_replay([prog("app_syscall_trace")])
+        self.assertEqual(rec.stdout, nat.stdout)
 
     def test_ptrace_of_the_main_thread_like_leak_sanitizer(self):
         # tests/programs/app_ptrace.c: attach, wait for the stop, registers, a word of memory,

@@ -1,0 +1,101 @@
+#pragma once
+// The recorded program's own tracing of its children and threads (strace, a small debugger),
+// as ckrr emulates it in the recording: ckrr is every recorded thread's real tracer, so the
+// kernel knows nothing of these tracer/tracee pairs. This table is their state machine: which
+// process traces which thread, with what options, whether the tracee runs (continued, to its
+// next syscall stop, one step) or is stopped, and the stops its tracer's wait4/waitid has not
+// been told about yet (AppPtracePlugin answers the requests, LifecyclePlugin the waits).
+// RecordSession holds a tracee that is stopped for its tracer at its syscall boundaries (at a
+// syscall's entry, or after a call's event) and parks a tracer whose wait has nothing to report
+// yet; the table tells it when, and which threads to let go on again (take_wakes).
+// Record only: the tracer's requests and waits are emulated events, so replay reads their
+// results from the log, and a tracee held for its tracer runs the same code (it was only held
+// between two of its events).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "core/Task.h"
+#include "storage/Event.h"
+
+namespace ckrr {
+
+class AppTraces {
+ public:
+  enum class Resume { Stopped, Cont, Syscall, Step };
+  enum class StopKind { None, Signal, Group, SyscallEntry, SyscallExit, Event, Exited };
+  struct Stop {
+    StopKind kind = StopKind::None;
+    int status = 0;  // the wait status it reports
+    unsigned long msg = 0;
+  };
+  struct Tracee {
+    pid_t tracer = 0;  // recorded pid of the tracing process
+    bool seized = false;
+    uint64_t options = 0;
+    Resume resume = Resume::Cont;
+    Stop stop;               // the current stop (kind None while it runs)
+    bool pending = false;    // the current stop is not yet reported to a wait
+    std::deque<Stop> later;  // stops that follow when it is resumed (an event, then an exit)
+    enum class Held { No, Entry, AfterEvent } held = Held::No;
+    bool pass_entry = false;      // resumed at its entry stop: the call goes on at the next try
+    bool entry_reported = false;  // held at an entry whose syscall stop was reported
+    bool exit_reported = false;   // its PTRACE_EVENT_EXIT stop was reported
+    // At a syscall stop: what PTRACE_GET_SYSCALL_INFO reports.
+    Registers regs{};
+  };
+
+  bool empty() const { return tracees_.empty(); }
+  Tracee* find(pid_t tid);
+  // The tracer (its process pid) that traces tid, or 0.
+  pid_t tracer_of(pid_t tid) const;
+
+  // Requests of a tracer (recorded pids).
+  void attach(pid_t tracer, pid_t tid, bool seize, uint64_t options);
+  void interrupt(pid_t tid);
+  // CONT, SYSCALL, SINGLESTEP: the tracee goes on from its stop.
+  void resume(pid_t tid, Resume how);
+  void detach(pid_t tid);
+
+  // RecordSession, at the tracee's syscall entry (seccomp stop): true to hold it there.
+  bool hold_at_entry(pid_t tid, const Registers& regs);
+  // RecordSession, after the event of a call or exec, before the thread goes on: true to hold it.
+  bool hold_after_event(pid_t tid, const Event& ev, const Registers& regs);
+  // RecordSession, at a clone/fork event of a tracee: the new task is attached to the same
+  // tracer when its options ask for it, and the parent reports the event after its call.
+  void new_task(pid_t parent, pid_t child, uint64_t clone_flags);
+  // RecordSession, when a thread is gone. by_kernel: its tracer is its process's parent and
+  // the kernel reports the exit to its wait itself.
+  void gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_kernel);
+
+  // A wait4/waitid of a tracer thread: a stop to report, or Park (nothing yet, a tracee may
+  // still stop: the tracer is held until one does), or Kernel (the kernel answers).
+  struct WaitAnswer {
+    enum { Report, Park, Kernel } what = Kernel;
+    pid_t pid = 0;
+    int status = 0;
+    StopKind kind = StopKind::None;
+  };
+  WaitAnswer wait(pid_t tracer, pid_t tracer_tid, pid_t pid, int options);
+  // The recorded tid of the thread parked by the last Park answer (when ids are translated).
+  void parked_as(pid_t tracer, pid_t rec_tid) { parked_[tracer] = rec_tid; }
+
+  // Threads held or parked for this table that may go on now (recorded tids).
+  std::vector<pid_t> take_wakes();
+
+ private:
+  void make_current(Tracee& t, const Stop& s);
+  void notify(pid_t tracer);
+  void release(pid_t tid, Tracee& t);
+
+  std::map<pid_t, Tracee> tracees_;    // by recorded tid
+  std::map<pid_t, pid_t> parked_;      // tracer pid -> its thread parked in a wait
+  std::map<pid_t, int> kernel_exits_;  // tracer pid -> exits of its children the kernel reports
+  std::map<pid_t, Stop> fork_events_;  // parent tid -> the event to report after its call
+  std::vector<pid_t> wakes_;
+};
+
+}  // namespace ckrr
