@@ -99,6 +99,25 @@ void syscall_info(SyscallContext& ctx, const AppTraces::Tracee& t, const Registe
   give(ctx, ctx.args[3], &info, std::min<uint64_t>(ctx.args[2], size));
   answer(ctx, static_cast<int64_t>(size));
 }
+
+// SETREGS, POKEUSER: a write that changes nothing succeeds; one that changes only rax at a
+// syscall's exit stop before its event sets the call's result (the event records it, replay
+// takes it from there); any other change would not be reproduced in replay: not emulated.
+void set_registers(SyscallContext& ctx, const AppTraces::Tracee& t, const ThreadView& view,
+                   const Registers& want, long req) {
+  const Registers& now = view.regs;
+  if (std::memcmp(&now, &want, sizeof want) == 0) return answer(ctx, 0);
+  Registers result_only = now;
+  result_only.rax = want.rax;
+  if (t.result_writable && std::memcmp(&result_only, &want, sizeof want) == 0) {
+    view.task->set_regs(want);
+    return answer(ctx, 0);
+  }
+  ctx.session.note_not_emulated("ptrace request " + request_name(req) +
+                                " changing registers other than a syscall's result at its exit"
+                                " stop");
+  answer(ctx, -EIO);
+}
 }  // namespace
 
 void AppPtracePlugin::record_entry(SyscallContext& ctx) {
@@ -210,7 +229,8 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
       si.si_code = tracee->stop.kind == AppTraces::StopKind::Signal
                        ? SI_USER
                        : static_cast<int>((tracee->stop.status >> 8) & 0xffff);
-      if (si.si_code != SI_USER) si.si_pid = pid;
+      if (tracee->stop.kind == AppTraces::StopKind::Step) si.si_code = TRAP_TRACE;
+      if (si.si_code != SI_USER && si.si_code != TRAP_TRACE) si.si_pid = pid;
       give(ctx, a[3], &si, sizeof si);
       return answer(ctx, 0);
     }
@@ -218,6 +238,22 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
       return syscall_info(ctx, *tracee, view.regs);
     case PTRACE_SETOPTIONS:
       tracee->options = a[3];
+      return answer(ctx, 0);
+    case PTRACE_SETREGS: {
+      Registers want{};
+      if (!ctx.task.try_read(a[3], &want, sizeof want)) return answer(ctx, -EFAULT);
+      return set_registers(ctx, *tracee, view, want, req);
+    }
+    case PTRACE_POKEUSER: {
+      if (a[2] % 8 == 0 && a[2] + 8 <= sizeof(user_regs_struct)) {
+        Registers want = view.regs;
+        std::memcpy(reinterpret_cast<uint8_t*>(&want) + a[2], &a[3], 8);
+        return set_registers(ctx, *tracee, view, want, req);
+      }
+      break;  // debug registers, or out of range: not emulated
+    }
+    case PTRACE_SINGLESTEP:
+      traces->resume(pid, AppTraces::Resume::Step);
       return answer(ctx, 0);
     case PTRACE_CONT:
     case PTRACE_SYSCALL:

@@ -91,6 +91,7 @@ void AppTraces::resume(pid_t tid, Resume how) {
     t->pass_entry = true;
   }
   t->entry_reported = false;
+  t->result_writable = false;
   release(tid, *t);
 }
 
@@ -136,9 +137,49 @@ bool AppTraces::hold_at_entry(pid_t tid, const Registers& regs) {
   return false;
 }
 
+bool AppTraces::hold(Tracee& t, std::deque<Stop> stops) {
+  if (t.resume == Resume::Stopped) {  // stopped meanwhile (an interrupt): these come after
+    t.held = Tracee::Held::AfterEvent;
+    t.later.insert(t.later.end(), stops.begin(), stops.end());
+    return true;
+  }
+  if (stops.empty()) return false;
+  t.held = Tracee::Held::AfterEvent;
+  Stop first = stops.front();
+  stops.pop_front();
+  t.later = std::move(stops);
+  make_current(t, first);
+  return true;
+}
+
+void AppTraces::fork_event(pid_t tid, std::deque<Stop>& stops) {
+  auto fe = fork_events_.find(tid);
+  if (fe == fork_events_.end()) return;
+  if (Tracee* c = find(static_cast<pid_t>(fe->second.msg)))
+    if (c->resume == Resume::Stopped && c->stop.kind != StopKind::None && !c->pending)
+      make_current(*c, c->stop);  // the new task's first stop, now reportable
+  stops.push_back(fe->second);
+  fork_events_.erase(fe);
+}
+
+bool AppTraces::hold_at_exit(pid_t tid, const Registers& regs, bool result_writable) {
+  Tracee* t = find(tid);
+  if (!t || t->exit_passed) return false;
+  t->exit_passed = true;
+  t->regs = regs;
+  t->result_writable = result_writable;
+  std::deque<Stop> stops;
+  fork_event(tid, stops);
+  if (t->resume == Resume::Syscall) stops.push_back({StopKind::SyscallExit, syscall_stop(*t), 0});
+  return hold(*t, std::move(stops));
+}
+
 bool AppTraces::hold_after_event(pid_t tid, const Event& ev, const Registers& regs) {
   Tracee* t = find(tid);
   if (!t) return false;
+  const bool passed = t->exit_passed;
+  t->exit_passed = false;
+  t->result_writable = false;
   t->regs = regs;
   std::deque<Stop> stops;
   if (ev.kind == EventKind::Exec) {
@@ -148,26 +189,39 @@ bool AppTraces::hold_after_event(pid_t tid, const Event& ev, const Registers& re
     else if (!t->seized)
       stops.push_back({StopKind::Signal, stopped(SIGTRAP), 0});
   }
-  auto fe = fork_events_.find(tid);
-  if (fe != fork_events_.end()) {
-    if (Tracee* c = find(static_cast<pid_t>(fe->second.msg)))
-      if (c->resume == Resume::Stopped && c->stop.kind != StopKind::None && !c->pending)
-        make_current(*c, c->stop);  // the new task's first stop, now reportable
-    stops.push_back(fe->second);
-    fork_events_.erase(fe);
+  if (!passed) {
+    fork_event(tid, stops);
+    if (t->resume == Resume::Syscall) stops.push_back({StopKind::SyscallExit, syscall_stop(*t), 0});
   }
-  if (t->resume == Resume::Syscall) stops.push_back({StopKind::SyscallExit, syscall_stop(*t), 0});
-  if (t->resume == Resume::Stopped) {
-    t->held = Tracee::Held::AfterEvent;
-    t->later.insert(t->later.end(), stops.begin(), stops.end());
-    return true;
+  if (t->resume == Resume::Step) {
+    if (t->step_armed) {  // a single step over a syscall instruction ends after the call
+      t->step_armed = false;
+      stops.push_back({StopKind::Step, stopped(SIGTRAP), 0});
+    } else if (stops.empty()) {
+      // Resumed by a single step from a stop at this call: it goes on through the scheduler,
+      // which steps it (stepping).
+      t->held = Tracee::Held::AfterEvent;
+      wakes_.push_back(tid);
+      return true;
+    }
   }
-  if (stops.empty()) return false;
+  return hold(*t, std::move(stops));
+}
+
+bool AppTraces::stepping(pid_t tid) {
+  Tracee* t = find(tid);
+  if (!t || t->resume != Resume::Step) return false;
+  t->step_armed = true;
+  return true;
+}
+
+bool AppTraces::stepped(pid_t tid, const Registers& regs) {
+  Tracee* t = find(tid);
+  if (!t || !t->step_armed) return false;
+  t->step_armed = false;
+  t->regs = regs;
   t->held = Tracee::Held::AfterEvent;
-  Stop first = stops.front();
-  stops.pop_front();
-  t->later = std::move(stops);
-  make_current(*t, first);
+  make_current(*t, {StopKind::Step, stopped(SIGTRAP), 0});
   return true;
 }
 

@@ -26,7 +26,7 @@ namespace ckrr {
 class AppTraces {
  public:
   enum class Resume { Stopped, Cont, Syscall, Step };
-  enum class StopKind { None, Signal, Group, SyscallEntry, SyscallExit, Event, Exited };
+  enum class StopKind { None, Signal, Step, Group, SyscallEntry, SyscallExit, Event, Exited };
   struct Stop {
     StopKind kind = StopKind::None;
     int status = 0;  // the wait status it reports
@@ -44,6 +44,13 @@ class AppTraces {
     bool pass_entry = false;      // resumed at its entry stop: the call goes on at the next try
     bool entry_reported = false;  // held at an entry whose syscall stop was reported
     bool exit_reported = false;   // its PTRACE_EVENT_EXIT stop was reported
+    // The stops of the call it is in were taken at its exit stop, before its event
+    // (hold_at_exit); what follows its event is left to hold_after_event.
+    bool exit_passed = false;
+    // Held at a call's exit stop before its event, which replay reads the result from: the
+    // tracer may change the result (rax).
+    bool result_writable = false;
+    bool step_armed = false;  // single-stepped by ckrr for the tracer: its next SIGTRAP is that
     // At a syscall stop: what PTRACE_GET_SYSCALL_INFO reports.
     Registers regs{};
   };
@@ -62,6 +69,14 @@ class AppTraces {
 
   // RecordSession, at the tracee's syscall entry (seccomp stop): true to hold it there.
   bool hold_at_entry(pid_t tid, const Registers& regs);
+  // RecordSession, at a call's exit stop before its event is written: true to hold it (its
+  // syscall-exit stop, a fork event). result_writable: replay takes the call's result from the
+  // event (not a call replay runs and checks, nor a clone), so the tracer may change rax.
+  bool hold_at_exit(pid_t tid, const Registers& regs, bool result_writable);
+  // RecordSession, resuming a thread: true when it must go one instruction only (the tracer's
+  // PTRACE_SINGLESTEP), and at its next SIGTRAP, stepped() reports it (true: hold it).
+  bool stepping(pid_t tid);
+  bool stepped(pid_t tid, const Registers& regs);
   // RecordSession, after the event of a call or exec, before the thread goes on: true to hold it.
   bool hold_after_event(pid_t tid, const Event& ev, const Registers& regs);
   // RecordSession, at a clone/fork event of a tracee: the new task is attached to the same
@@ -88,6 +103,11 @@ class AppTraces {
 
  private:
   void make_current(Tracee& t, const Stop& s);
+  // Holds t for these stops (the first becomes current) or for the stop it is in; false when
+  // there are none.
+  bool hold(Tracee& t, std::deque<Stop> stops);
+  // The fork event tid reports after its call, if any (its child's first stop then reportable).
+  void fork_event(pid_t tid, std::deque<Stop>& stops);
   void notify(pid_t tracer);
   void release(pid_t tid, Tracee& t);
 

@@ -485,6 +485,11 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
       on_new_task_event(rt);
       break;
     case TaskStop::Kind::Signal:
+      if (s.sig == SIGTRAP && !app_traces_.empty() && app_traces_.stepped(rt.rec_tid, rt.task->regs())) {
+        rt.at_boundary = false;  // one instruction for the program's tracer: held there
+        hold_for_app_tracer(rt, false);
+        break;
+      }
       on_signal(rt, s.sig);
       break;
     case TaskStop::Kind::Exited:
@@ -520,6 +525,7 @@ void RecordSession::schedule() {
       continue;  // parked again
     }
     if (rt.completed) {
+      if (held_at_exit_for_app_tracer(rt)) continue;
       complete_call(rt);
       resume_runner(rt, &rt.call);
       return;
@@ -527,7 +533,10 @@ void RecordSession::schedule() {
     if (rt.at_boundary && deliver_deferred(rt)) return;
     int sig = rt.resume_sig;
     rt.resume_sig = 0;
-    rt.task->cont(sig);
+    if (!app_traces_.empty() && app_traces_.stepping(rt.rec_tid))
+      rt.task->single_step(sig);  // the program's tracer asked for one instruction
+    else
+      rt.task->cont(sig);
     return;
   }
 }
@@ -537,6 +546,15 @@ void RecordSession::hold_for_app_tracer(RecordedTask& rt, bool at_entry) {
   rt.state = RecordedTask::State::Ready;
   rt.at_boundary = rt.at_boundary && !at_entry;
   if (runner_ == rt.task->tid()) runner_ = 0;
+}
+
+bool RecordSession::held_at_exit_for_app_tracer(RecordedTask& rt) {
+  if (app_traces_.empty()) return false;
+  const Event& c = rt.call;
+  const bool writable = c.mode != ReplayMode::Reexecute && !is_clone_call(c.nr);
+  if (!app_traces_.hold_at_exit(rt.rec_tid, rt.task->regs(), writable)) return false;
+  hold_for_app_tracer(rt, false);
+  return true;
 }
 
 bool RecordSession::wake_app_traced() {
@@ -1001,6 +1019,8 @@ void RecordSession::on_syscall_exit(RecordedTask& rt) {
   }
   runner_ = t.tid();
   rt.state = RecordedTask::State::Running;
+  rt.completed = true;
+  if (held_at_exit_for_app_tracer(rt)) return;
   complete_call(rt);
   resume_runner(rt, &rt.call);
 }

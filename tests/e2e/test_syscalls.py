@@ -137,14 +137,19 @@ class SyscallGroups(ProbeCase):
 
     def test_tracer_counting_syscall_stops(self):
         # tests/programs/app_syscall_trace.c: PTRACE_SEIZE, INTERRUPT, PTRACE_SYSCALL stops
-        # told apart by PTRACE_GET_SYSCALL_INFO, registers at entry and exit, the exit event:
-        # the same as natively, and replayed.
+        # told apart by PTRACE_GET_SYSCALL_INFO, registers at entry and exit, the exit event,
+        # 3 single steps, a syscall's result changed by PTRACE_SETREGS (the child exits 9 by
+        # it): the same as natively, and replayed (the changed result comes from the log).
         nat = self.run_native([prog("app_syscall_trace")])
         self.assertEqual(nat.returncode, 0, nat.stderr)
         self.assertIn(b"getpid: 5 entries (5 with orig_rax and -ENOSYS), 5 exits (5 with the pid)",
                       nat.stdout)
+        self.assertIn(b"single steps: 3 (rip moved, TRAP_TRACE: 3); getppid result set: 1",
+                      nat.stdout)
+        self.assertIn(b"child exited 9", nat.stdout)
         trace, rec = self.record_and_replay([prog("app_syscall_trace")])
         self.assertEqual(rec.stdout, nat.stdout)
+        self.assertNotIn("not emulated", self.info(trace))
 
     def test_ptrace_of_the_main_thread_like_leak_sanitizer(self):
         # tests/programs/app_ptrace.c: attach, wait for the stop, registers, a word of memory,

@@ -2,7 +2,9 @@
 // TRACEEXIT), interrupts it, then resumes it with PTRACE_SYSCALL until it exits, counting its
 // getpid calls at their entry and exit stops (PTRACE_GET_SYSCALL_INFO tells which, GETREGS
 // shows orig_rax and -ENOSYS at entry, the result at exit). Only what is the same on any
-// kernel is printed: the child's own syscalls before it is released vary.
+// kernel is printed: the child's own syscalls before it is released vary. At the first getpid
+// exit it single-steps the child 3 instructions (SIGTRAP stops, rip moving); at getppid's exit
+// it sets the result to 4242 with PTRACE_SETREGS, which the child tells by its exit status.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -22,7 +24,8 @@ int main(void) {
     char b;
     if (read(p[0], &b, 1) != 1) _exit(1);
     for (int i = 0; i < 5; i++) syscall(SYS_getpid);
-    _exit(7);
+    long r = syscall(SYS_getppid);  // its tracer makes it 4242
+    _exit(r == 4242 ? 9 : 8);
   }
   if (ptrace(PTRACE_SEIZE, c, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT)) {
     perror("seize");
@@ -36,7 +39,7 @@ int main(void) {
   ptrace(PTRACE_SYSCALL, c, 0, 0);
   if (write(p[1], "x", 1) != 1) return 1;
   int getpid_entries = 0, getpid_exits = 0, entry_regs_ok = 0, exit_results_ok = 0;
-  int exit_events = 0, exit_group_entries = 0;
+  int exit_events = 0, exit_group_entries = 0, steps = 0, rip_moves = 0, result_set = 0;
   for (;;) {
     if (waitpid(c, &st, __WALL) != c) {
       perror("waitpid");
@@ -60,6 +63,23 @@ int main(void) {
       } else if (n > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT && r.orig_rax == SYS_getpid) {
         getpid_exits++;
         if (info.exit.rval == c && (long)r.rax == c && !info.exit.is_error) exit_results_ok++;
+        if (getpid_exits == 1) {
+          unsigned long long rip = r.rip;
+          for (int i = 0; i < 3; i++) {
+            ptrace(PTRACE_SINGLESTEP, c, 0, 0);
+            if (waitpid(c, &st, __WALL) != c || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) break;
+            steps++;
+            siginfo_t si;
+            ptrace(PTRACE_GETSIGINFO, c, 0, &si);
+            struct user_regs_struct s2;
+            ptrace(PTRACE_GETREGS, c, 0, &s2);
+            if (s2.rip != rip && si.si_code == TRAP_TRACE) rip_moves++;
+            rip = s2.rip;
+          }
+        }
+      } else if (n > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT && r.orig_rax == SYS_getppid) {
+        r.rax = 4242;
+        if (ptrace(PTRACE_SETREGS, c, 0, &r) == 0) result_set++;
       }
     } else if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_EXIT) {
       unsigned long msg = 0;
@@ -72,5 +92,7 @@ int main(void) {
   printf("getpid: %d entries (%d with orig_rax and -ENOSYS), %d exits (%d with the pid)\n",
          getpid_entries, entry_regs_ok, getpid_exits, exit_results_ok);
   printf("exit_group entries: %d, exit events: %d\n", exit_group_entries, exit_events);
+  printf("single steps: %d (rip moved, TRAP_TRACE: %d); getppid result set: %d\n", steps, rip_moves,
+         result_set);
   return 0;
 }
