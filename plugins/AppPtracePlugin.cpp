@@ -135,7 +135,7 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
   if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
     // Not itself, a thread of its own process, or one traced already (EPERM, as natively).
     if (tracee || target->tgid() == ctx.task.tgid()) return answer(ctx, -EPERM);
-    traces->attach(tracer, pid, req == PTRACE_SEIZE, a[3]);
+    traces->attach(tracer, pid, target->tgid(), req == PTRACE_SEIZE, a[3]);
     return answer(ctx, 0);
   }
   if (!attached) return answer(ctx, -ESRCH);

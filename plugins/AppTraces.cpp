@@ -50,10 +50,11 @@ void AppTraces::release(pid_t tid, Tracee& t) {
   t.held = Tracee::Held::No;
 }
 
-void AppTraces::attach(pid_t tracer, pid_t tid, bool seize, uint64_t options) {
+void AppTraces::attach(pid_t tracer, pid_t tid, pid_t process, bool seize, uint64_t options) {
   Tracee& t = tracees_[tid];
   t = Tracee{};
   t.tracer = tracer;
+  t.process = process;
   t.seized = seize;
   t.options = seize ? options : 0;
   // ATTACH stops it with a SIGSTOP; SEIZE leaves it running. It is held at its next syscall
@@ -80,15 +81,16 @@ void AppTraces::resume(pid_t tid, Resume how) {
     make_current(*t, s);
     return;
   }
-  if (t->held == Tracee::Held::Entry) {
+  if (t->held == Tracee::Held::Entry || t->held == Tracee::Held::InCall) {
     // Held at a syscall's entry for another reason (its first stop, an interrupt): resumed to
     // its syscall stops, it reports this entry now.
     if (how == Resume::Syscall && !t->entry_reported) {
       t->entry_reported = true;
+      t->entry_seen = true;
       make_current(*t, {StopKind::SyscallEntry, syscall_stop(*t), 0});
       return;
     }
-    t->pass_entry = true;
+    if (t->held == Tracee::Held::Entry) t->pass_entry = true;
   }
   t->entry_reported = false;
   t->result_writable = false;
@@ -103,7 +105,7 @@ void AppTraces::detach(pid_t tid) {
   tracees_.erase(tid);
 }
 
-bool AppTraces::hold_at_entry(pid_t tid, const Registers& regs) {
+bool AppTraces::hold_at_entry(pid_t tid, const Registers& regs, bool in_call) {
   Tracee* t = find(tid);
   if (!t) return false;
   const long nr = static_cast<long>(regs.orig_rax);
@@ -111,14 +113,16 @@ bool AppTraces::hold_at_entry(pid_t tid, const Registers& regs) {
     t->pass_entry = false;
   } else {
     t->regs = regs;
+    const Tracee::Held where = in_call ? Tracee::Held::InCall : Tracee::Held::Entry;
     if (t->resume == Resume::Stopped) {
-      t->held = Tracee::Held::Entry;
+      t->held = where;
       t->entry_reported = false;
       return true;
     }
     if (t->resume == Resume::Syscall) {
-      t->held = Tracee::Held::Entry;
+      t->held = where;
       t->entry_reported = true;
+      t->entry_seen = true;
       make_current(*t, {StopKind::SyscallEntry, syscall_stop(*t), 0});
       return true;
     }
@@ -179,17 +183,23 @@ bool AppTraces::hold_after_event(pid_t tid, const Event& ev, const Registers& re
   if (!t) return false;
   const bool passed = t->exit_passed;
   t->exit_passed = false;
+  const bool entry_seen = t->entry_seen;
+  t->entry_seen = false;
   t->result_writable = false;
   t->regs = regs;
   std::deque<Stop> stops;
   if (ev.kind == EventKind::Exec) {
     if (t->options & PTRACE_O_TRACEEXEC)
       stops.push_back({StopKind::Event, event_stop(SIGTRAP, PTRACE_EVENT_EXEC),
-                       static_cast<unsigned long>(tid)});
+                       static_cast<unsigned long>(ev.tid)});  // its tid before the exec
     else if (!t->seized)
       stops.push_back({StopKind::Signal, stopped(SIGTRAP), 0});
   }
   if (!passed) {
+    // A call it could not be held at the entry of (one ckrr answers itself, a clone, an exec
+    // in a process with threads): its entry stop comes now, before the rest.
+    if (t->resume == Resume::Syscall && !entry_seen)
+      stops.push_back({StopKind::SyscallEntry, syscall_stop(*t), 0});
     fork_event(tid, stops);
     if (t->resume == Resume::Syscall) stops.push_back({StopKind::SyscallExit, syscall_stop(*t), 0});
   }
@@ -243,6 +253,7 @@ void AppTraces::new_task(pid_t parent, pid_t child, uint64_t clone_flags) {
   Tracee& c = tracees_[child];
   c = Tracee{};
   c.tracer = p->tracer;
+  c.process = (clone_flags & CLONE_THREAD) ? p->process : child;
   c.seized = p->seized;
   c.options = p->options;
   // Auto-attached: it starts stopped, with SIGSTOP (PTRACE_EVENT_STOP when seized). Its stop
@@ -270,9 +281,12 @@ void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_
     }
   }
   if (!leader) return;
-  // A tracer that ends lets its tracees go on, as the kernel detaches them.
+  // A tracer that ends lets its tracees go on, as the kernel detaches them; threads of the
+  // ended process not reported gone are gone too.
   for (auto it = tracees_.begin(); it != tracees_.end();) {
-    if (it->second.tracer == pid) {
+    if (it->second.process == pid && !it->second.pending) {
+      it = tracees_.erase(it);
+    } else if (it->second.tracer == pid) {
       if (it->second.held == Tracee::Held::Entry) it->second.pass_entry = true;
       release(it->first, it->second);
       it = tracees_.erase(it);
@@ -282,6 +296,26 @@ void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_
   }
   parked_.erase(pid);
   kernel_exits_.erase(pid);
+}
+
+void AppTraces::exec_ended(pid_t pid, pid_t exec_tid, const std::vector<pid_t>& others) {
+  for (pid_t tid : others) {
+    Tracee* t = find(tid);
+    if (!t || tid == pid) continue;
+    t->later.clear();
+    t->held = Tracee::Held::No;
+    make_current(*t, {StopKind::Exited, 0, 0});
+  }
+  if (exec_tid == pid) return;
+  // The leader's death is not reported: the execing thread takes its tid.
+  auto it = tracees_.find(exec_tid);
+  if (it == tracees_.end()) {
+    tracees_.erase(pid);
+    return;
+  }
+  Tracee moved = it->second;
+  tracees_.erase(it);
+  tracees_[pid] = moved;
 }
 
 AppTraces::WaitAnswer AppTraces::wait(pid_t tracer, pid_t tracer_tid, pid_t pid, int options) {

@@ -33,17 +33,22 @@ class AppTraces {
     unsigned long msg = 0;
   };
   struct Tracee {
-    pid_t tracer = 0;  // recorded pid of the tracing process
+    pid_t tracer = 0;   // recorded pid of the tracing process
+    pid_t process = 0;  // the pid of the tracee's process
     bool seized = false;
     uint64_t options = 0;
     Resume resume = Resume::Cont;
     Stop stop;               // the current stop (kind None while it runs)
     bool pending = false;    // the current stop is not yet reported to a wait
     std::deque<Stop> later;  // stops that follow when it is resumed (an event, then an exit)
-    enum class Held { No, Entry, AfterEvent } held = Held::No;
+    // Where ckrr holds it: at a call's seccomp stop, its entry handled again when it goes on
+    // (Entry); at a call's seccomp stop after its `enter` event, resumed into the call (InCall);
+    // after an event, at its exit stop or after a single step (AfterEvent).
+    enum class Held { No, Entry, InCall, AfterEvent } held = Held::No;
     bool pass_entry = false;      // resumed at its entry stop: the call goes on at the next try
     bool entry_reported = false;  // held at an entry whose syscall stop was reported
     bool exit_reported = false;   // its PTRACE_EVENT_EXIT stop was reported
+    bool entry_seen = false;      // the current call's entry stop was reported
     // The stops of the call it is in were taken at its exit stop, before its event
     // (hold_at_exit); what follows its event is left to hold_after_event.
     bool exit_passed = false;
@@ -61,14 +66,17 @@ class AppTraces {
   pid_t tracer_of(pid_t tid) const;
 
   // Requests of a tracer (recorded pids).
-  void attach(pid_t tracer, pid_t tid, bool seize, uint64_t options);
+  void attach(pid_t tracer, pid_t tid, pid_t process, bool seize, uint64_t options);
   void interrupt(pid_t tid);
   // CONT, SYSCALL, SINGLESTEP: the tracee goes on from its stop.
   void resume(pid_t tid, Resume how);
   void detach(pid_t tid);
 
   // RecordSession, at the tracee's syscall entry (seccomp stop): true to hold it there.
-  bool hold_at_entry(pid_t tid, const Registers& regs);
+  // in_call: after its `enter` event, so it is resumed into the call rather than handled again
+  // (a thread with others in its process: replay must know it reached the call; where it
+  // cannot have one, its entry stop is reported after the call's event instead).
+  bool hold_at_entry(pid_t tid, const Registers& regs, bool in_call);
   // RecordSession, at a call's exit stop before its event is written: true to hold it (its
   // syscall-exit stop, a fork event). result_writable: replay takes the call's result from the
   // event (not a call replay runs and checks, nor a clone), so the tracer may change rax.
@@ -82,6 +90,9 @@ class AppTraces {
   // RecordSession, at a clone/fork event of a tracee: the new task is attached to the same
   // tracer when its options ask for it, and the parent reports the event after its call.
   void new_task(pid_t parent, pid_t child, uint64_t clone_flags);
+  // RecordSession, at a successful exec in a process with threads: the others end (reported
+  // to a tracer as exits with status 0) and the execing thread goes on as the leader.
+  void exec_ended(pid_t pid, pid_t exec_tid, const std::vector<pid_t>& others);
   // RecordSession, when a thread is gone. by_kernel: its tracer is its process's parent and
   // the kernel reports the exit to its wait itself.
   void gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_kernel);

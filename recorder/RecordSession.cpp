@@ -485,7 +485,8 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
       on_new_task_event(rt);
       break;
     case TaskStop::Kind::Signal:
-      if (s.sig == SIGTRAP && !app_traces_.empty() && app_traces_.stepped(rt.rec_tid, rt.task->regs())) {
+      if (s.sig == SIGTRAP && !app_traces_.empty() &&
+          app_traces_.stepped(rt.rec_tid, rt.task->regs())) {
         rt.at_boundary = false;  // one instruction for the program's tracer: held there
         hold_for_app_tracer(rt, false);
         break;
@@ -549,7 +550,9 @@ void RecordSession::hold_for_app_tracer(RecordedTask& rt, bool at_entry) {
 }
 
 bool RecordSession::held_at_exit_for_app_tracer(RecordedTask& rt) {
-  if (app_traces_.empty()) return false;
+  // Only a call with an `enter`, or in a process with one thread: a thread held before its
+  // event must be known by replay to have reached its call if others of its process may run.
+  if (app_traces_.empty() || !(rt.entered || alone_in_process(rt))) return false;
   const Event& c = rt.call;
   const bool writable = c.mode != ReplayMode::Reexecute && !is_clone_call(c.nr);
   if (!app_traces_.hold_at_exit(rt.rec_tid, rt.task->regs(), writable)) return false;
@@ -557,14 +560,26 @@ bool RecordSession::held_at_exit_for_app_tracer(RecordedTask& rt) {
   return true;
 }
 
+bool RecordSession::alone_in_process(const RecordedTask& rt) const {
+  const pid_t tgid = rt.task->tgid();
+  for (const auto& [tid, o] : tasks_)
+    if (&o != &rt && o.task->tgid() == tgid) return false;
+  return true;
+}
+
 bool RecordSession::wake_app_traced() {
   bool woke = false;
   for (pid_t rec : app_traces_.take_wakes())
-    for (auto& [tid, rt] : tasks_)
-      if (rt.rec_tid == rec && rt.state == RecordedTask::State::Ready) {
-        ready_.push_back(tid);
-        woke = true;
+    for (auto& [tid, rt] : tasks_) {
+      if (rt.rec_tid != rec || rt.state != RecordedTask::State::Ready) continue;
+      if (rt.entered && !rt.completed) {  // held after its `enter`: into the call, as others run
+        rt.state = RecordedTask::State::InSyscall;
+        rt.task->resume_syscall();
+        continue;
       }
+      ready_.push_back(tid);
+      woke = true;
+    }
   return woke;
 }
 
@@ -724,7 +739,8 @@ void RecordSession::emit_for(RecordedTask& rt, Event& ev) {
 void RecordSession::on_syscall(RecordedTask& rt) {
   Task& t = *rt.task;
   const Registers regs = t.regs();
-  if (!app_traces_.empty() && app_traces_.hold_at_entry(rt.rec_tid, regs))
+  if (!app_traces_.empty() && alone_in_process(rt) &&
+      app_traces_.hold_at_entry(rt.rec_tid, regs, false))
     return hold_for_app_tracer(rt, true);
   long nr = static_cast<long>(regs.orig_rax);
   Event ev;
@@ -840,9 +856,12 @@ void RecordSession::on_syscall(RecordedTask& rt) {
   }
   // A vfork-like clone's `enter` goes out at its clone event, with the new tid (on_new_task_event).
   // A write gets one only when it may wait (WriteOrder); one that waits anyway gets a late one.
+  // Held here for the program's tracer, after an `enter` (replay then knows it reached it).
+  const bool app_entry = !app_traces_.empty() && !is_clone_call(nr) && !alone_in_process(rt) &&
+                         app_traces_.hold_at_entry(rt.rec_tid, regs, true);
   if (!is_clone_call(nr) && tasks_.size() > 1 &&
-      (write ? write_start == WriteOrder::Start::Enter
-             : may_block(static_cast<int>(nr), args, *rt.proc))) {
+      (app_entry || (write ? write_start == WriteOrder::Start::Enter
+                           : may_block(static_cast<int>(nr), args, *rt.proc)))) {
     rt.entry_regs = regs;
     rt.entry_xstate = t.xstate();
     ptrace(PTRACE_GETSIGMASK, t.tid(), sizeof(uint64_t), &rt.entry_sigmask);
@@ -852,6 +871,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     rt.entered = true;
     runner_ = 0;
   }
+  if (app_entry) return hold_for_app_tracer(rt, false);  // wake_app_traced lets it in
   t.resume_syscall();
 }
 
@@ -1072,6 +1092,7 @@ RecordedTask& RecordSession::end_other_threads(pid_t exec_tid, const std::vector
   auto gone = [&](pid_t tid) {
     return tid == tgid || std::find(others.begin(), others.end(), tid) != others.end();
   };
+  if (!app_traces_.empty()) app_traces_.exec_ended(tgid, exec_tid, others);
   for (pid_t tid : others) {
     tasks_.erase(tid);
     early_stops_.erase(tid);

@@ -106,9 +106,12 @@ class RecordSession : public SessionServices {
   // when at_entry, else after an event) or parked in a tracer's wait does not run until
   // wake_app_traced puts it back in the ready queue.
   void hold_for_app_tracer(RecordedTask& rt, bool at_entry);
-  bool wake_app_traced();
+  bool wake_app_traced();  // true when some thread went back to the ready queue
   // At a call's exit stop, before its event (rt.completed): true when held for the tracer.
-  bool held_at_exit_for_app_tracer(RecordedTask& rt);  // true when some thread went back to the ready queue
+  bool held_at_exit_for_app_tracer(RecordedTask& rt);
+  // No other thread in its process: it may be held anywhere before its event (replay runs the
+  // process's only thread to its next event whatever others do meanwhile).
+  bool alone_in_process(const RecordedTask& rt) const;
   void on_tick();
   void on_syscall(RecordedTask& rt);
   void on_syscall_exit(RecordedTask& rt);

@@ -135,6 +135,25 @@ class SyscallGroups(ProbeCase):
                     if "resumed" not in c]
         self.assertEqual(calls(ckrr_child), calls(native_child))
 
+    def test_strace_of_threads_and_exec(self):
+        # Threads of a traced process are held for strace after an `enter` (replay must know
+        # each reached its call while others ran); an exec in a process with threads ends the
+        # others as exits and reports the exec with the former tid. Replayed byte for byte.
+        for name in ("threads_basic", "exec_mt"):
+            with self.subTest(name):
+                nat = self.run_native([prog(name)])
+                trace = self.path("strace-" + name)
+                rec = self.record(trace, ["/usr/bin/strace", "-f", prog(name)])
+                self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace")[-2000:])
+                self.assertEqual(rec.stdout, nat.stdout)
+                log = rec.stderr.decode(errors="replace")
+                self.assertRegex(log, r"\+\+\+ exited with 0 \+\+\+\n$")
+                self.assertNotIn("wait4(__WALL)", log)
+                rep = self.ckrr("replay", trace)
+                self.assertEqual(rep.returncode, 0, rep.stderr.decode(errors="replace")[-2000:])
+                self.assertEqual(rep.stdout, rec.stdout)
+                self.assertEqual(rep.stderr, rec.stderr, "strace's log differs in replay")
+
     def test_tracer_counting_syscall_stops(self):
         # tests/programs/app_syscall_trace.c: PTRACE_SEIZE, INTERRUPT, PTRACE_SYSCALL stops
         # told apart by PTRACE_GET_SYSCALL_INFO, registers at entry and exit, the exit event,
