@@ -124,7 +124,13 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
   const uint64_t* a = ctx.args;
   const long req = static_cast<long>(a[0]);
   const pid_t pid = static_cast<pid_t>(a[1]);
-  if (req == PTRACE_TRACEME) return;  // the kernel's answer: EPERM, ckrr traces it already
+  if (req == PTRACE_TRACEME) {
+    // The kernel's answer: EPERM, ckrr traces it already (as under any tracer). Emulating it
+    // would need the child's signal-delivery stops (its SIGSTOP, the SIGTRAP after exec)
+    // reported to its parent, which ckrr does not do: gdb's `run` fails here.
+    ctx.session.note_not_emulated("ptrace request PTRACE_TRACEME");
+    return;
+  }
   AppTraces* traces = ctx.session.app_traces();
   ThreadView view;
   if (!traces || !ctx.session.recorded_thread(pid, view)) return;  // the kernel answers

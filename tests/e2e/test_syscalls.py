@@ -154,6 +154,24 @@ class SyscallGroups(ProbeCase):
                 self.assertEqual(rep.stdout, rec.stdout)
                 self.assertEqual(rep.stderr, rec.stderr, "strace's log differs in replay")
 
+    def test_gdb_run_is_refused_cleanly(self):
+        # gdb's `run` starts the program with PTRACE_TRACEME, which ckrr does not emulate (the
+        # child's signal-delivery stops are not reported): gdb says so and ends, the recording
+        # is complete, names the request, and replays gdb's output.
+        argv = ["gdb", "-batch", "-nx", "-ex", "break main", "-ex", "run", "-ex", "bt",
+                prog("fork_file_writer"), self.path("unused")]
+        trace = self.path("gdb")
+        rec = self.ckrr("record", "-o", trace, "--", *argv)
+        self.assertNotEqual(rec.returncode, 125, rec.stderr.decode(errors="replace"))
+        self.assertIn(b"ptrace request PTRACE_TRACEME is not emulated", rec.stderr)
+        self.assertIn(b"ptrace: Operation not permitted", rec.stderr)
+        info = self.info(trace)
+        self.assertEqual(info["complete"], "yes")
+        self.assertIn("ptrace request PTRACE_TRACEME", info["not emulated"])
+        rep = self.ckrr("replay", trace)
+        self.assertEqual(rep.returncode, rec.returncode, rep.stderr.decode(errors="replace"))
+        self.assertEqual(rep.stdout, rec.stdout)
+
     def test_tracer_counting_syscall_stops(self):
         # tests/programs/app_syscall_trace.c: PTRACE_SEIZE, INTERRUPT, PTRACE_SYSCALL stops
         # told apart by PTRACE_GET_SYSCALL_INFO, registers at entry and exit, the exit event,
