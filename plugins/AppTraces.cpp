@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+
 namespace ckrr {
 
 namespace {
@@ -267,12 +269,19 @@ void AppTraces::new_task(pid_t parent, pid_t child, uint64_t clone_flags) {
                           static_cast<unsigned long>(child)};
 }
 
-void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_kernel) {
+void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, pid_t parent) {
   fork_events_.erase(tid);
+  if (leader && parent) {
+    const bool tracer = parked_.count(parent) ||
+                        std::any_of(tracees_.begin(), tracees_.end(),
+                                    [&](const auto& kv) { return kv.second.tracer == parent; });
+    if (tracer) {
+      zombies_[parent].insert(pid);
+      notify(parent);
+    }
+  }
   if (Tracee* t = find(tid)) {
-    if (by_kernel) {
-      ++kernel_exits_[t->tracer];
-      notify(t->tracer);
+    if (leader && t->tracer == parent) {  // the kernel reports it
       tracees_.erase(tid);
     } else {
       t->later.clear();
@@ -295,7 +304,7 @@ void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_
     }
   }
   parked_.erase(pid);
-  kernel_exits_.erase(pid);
+  zombies_.erase(pid);
 }
 
 void AppTraces::exec_ended(pid_t pid, pid_t exec_tid, const std::vector<pid_t>& others) {
@@ -336,16 +345,29 @@ AppTraces::WaitAnswer AppTraces::wait(pid_t tracer, pid_t tracer_tid, pid_t pid,
     }
     if (t.resume != Resume::Stopped) may_stop = true;
   }
-  auto k = kernel_exits_.find(tracer);
-  if (k != kernel_exits_.end() && k->second > 0) {
-    --k->second;  // the kernel has its zombie to report
+  // The kernel has a child's end to report (or the call would not wait): its answer.
+  auto z = zombies_.find(tracer);
+  const bool zombie = z != zombies_.end() && (pid > 0 ? z->second.count(pid) > 0 : !z->second.empty());
+  if (!zombie && may_stop) {
+    // (the kernel would answer ECHILD for a tracee that is not the tracer's child)
+    if (options & WNOHANG) {
+      a.what = WaitAnswer::Nothing;
+    } else {
+      parked_[tracer] = tracer_tid;
+      a.what = WaitAnswer::Park;
+    }
     return a;
   }
-  if (!(options & WNOHANG) && may_stop) {
-    parked_[tracer] = tracer_tid;
-    a.what = WaitAnswer::Park;
-  }
   return a;
+}
+
+void AppTraces::reaped(pid_t tracer, pid_t pid) {
+  auto z = zombies_.find(tracer);
+  if (z == zombies_.end()) return;
+  if (pid < 0)
+    zombies_.erase(z);
+  else
+    z->second.erase(pid);
 }
 
 std::vector<pid_t> AppTraces::take_wakes() {

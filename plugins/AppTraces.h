@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "core/Task.h"
@@ -93,19 +94,24 @@ class AppTraces {
   // RecordSession, at a successful exec in a process with threads: the others end (reported
   // to a tracer as exits with status 0) and the execing thread goes on as the leader.
   void exec_ended(pid_t pid, pid_t exec_tid, const std::vector<pid_t>& others);
-  // RecordSession, when a thread is gone. by_kernel: its tracer is its process's parent and
-  // the kernel reports the exit to its wait itself.
-  void gone(pid_t tid, pid_t pid, bool leader, int raw_status, bool by_kernel);
+  // RecordSession, when a thread is gone (leader: its process is; parent: that process's
+  // parent). The kernel reports a process's end to its parent's wait itself: a parent that
+  // traces is let go on from its parked wait, to the kernel's answer.
+  void gone(pid_t tid, pid_t pid, bool leader, int raw_status, pid_t parent);
 
   // A wait4/waitid of a tracer thread: a stop to report, or Park (nothing yet, a tracee may
-  // still stop: the tracer is held until one does), or Kernel (the kernel answers).
+  // still stop: the tracer is held until one does), Nothing (WNOHANG and nothing yet: 0), or
+  // Kernel (the kernel answers: a child's end, or no tracee that can still stop).
   struct WaitAnswer {
-    enum { Report, Park, Kernel } what = Kernel;
+    enum { Report, Park, Nothing, Kernel } what = Kernel;
     pid_t pid = 0;
     int status = 0;
     StopKind kind = StopKind::None;
   };
   WaitAnswer wait(pid_t tracer, pid_t tracer_tid, pid_t pid, int options);
+  // LifecyclePlugin, after a wait the kernel answered: it reaped pid (0: none; -1: it has no
+  // child left).
+  void reaped(pid_t tracer, pid_t pid);
   // The recorded tid of the thread parked by the last Park answer (when ids are translated).
   void parked_as(pid_t tracer, pid_t rec_tid) { parked_[tracer] = rec_tid; }
 
@@ -124,8 +130,9 @@ class AppTraces {
 
   std::map<pid_t, Tracee> tracees_;    // by recorded tid
   std::map<pid_t, pid_t> parked_;      // tracer pid -> its thread parked in a wait
-  std::map<pid_t, int> kernel_exits_;  // tracer pid -> exits of its children the kernel reports
   std::map<pid_t, Stop> fork_events_;  // parent tid -> the event to report after its call
+  // tracer pid -> its children that ended, which the kernel reports to its wait (until reaped)
+  std::map<pid_t, std::set<pid_t>> zombies_;
   std::vector<pid_t> wakes_;
 };
 

@@ -24,6 +24,15 @@ void LifecyclePlugin::report_app_tracee_stop(SyscallContext& ctx) {
   AppTraces::WaitAnswer w =
       traces->wait(ctx.proc.recorded_pid, static_cast<pid_t>(ctx.task.tid()), pid, options);
   if (w.what == AppTraces::WaitAnswer::Park) ctx.park = true;
+  if (w.what == AppTraces::WaitAnswer::Nothing) {
+    ctx.skip = true;
+    ctx.forced_result = 0;
+    if (by_waitid && a[2]) {  // no child: the kernel clears the siginfo
+      siginfo_t si{};
+      ctx.task.write(a[2], &si, sizeof si);
+    }
+    return;
+  }
   if (w.what != AppTraces::WaitAnswer::Report) return;
   ctx.skip = true;
   if (by_waitid) {
@@ -74,6 +83,17 @@ void LifecyclePlugin::record_entry(SyscallContext& ctx) {
 }
 
 void LifecyclePlugin::record_exit(SyscallContext& ctx) {
+  if ((ctx.nr == SYS_wait4 || ctx.nr == SYS_waitid) && !ctx.skip) {
+    if (AppTraces* traces = ctx.session.app_traces()) {  // a child's end the kernel reported
+      pid_t reaped = ctx.result == -ECHILD ? -1 : 0;
+      if (ctx.nr == SYS_wait4 && ctx.result > 0) reaped = static_cast<pid_t>(ctx.result);
+      siginfo_t si{};
+      if (ctx.nr == SYS_waitid && ctx.result == 0 && ctx.args[2] &&
+          ctx.task.try_read(ctx.args[2], &si, sizeof si))
+        reaped = si.si_pid;
+      if (reaped) traces->reaped(ctx.proc.recorded_pid, reaped);
+    }
+  }
   if (ctx.failed()) return;
   const uint64_t* a = ctx.args;
   switch (ctx.nr) {

@@ -2049,8 +2049,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
   const pid_t rec_pid = rt.proc->recorded_pid;
   const bool leader = tid == tgid;
   if (!app_traces_.empty())  // the kernel reports a child's end to its parent's wait itself
-    app_traces_.gone(rec_tid, rec_pid, leader, raw_status,
-                     leader && app_traces_.tracer_of(rec_tid) == processes_[rec_pid].ppid);
+    app_traces_.gone(rec_tid, rec_pid, leader, raw_status, processes_[rec_pid].ppid);
   if (runner_ == tid) runner_ = 0;
   job_stopped_.erase(tid);
   tasks_.erase(tid);

@@ -5,6 +5,7 @@
 // kernel is printed: the child's own syscalls before it is released vary. At the first getpid
 // exit it single-steps the child 3 instructions (SIGTRAP stops, rip moving); at getppid's exit
 // it sets the result to 4242 with PTRACE_SETREGS, which the child tells by its exit status.
+// An untraced child's end reaches the same waitpid(-1) meanwhile.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +28,18 @@ int main(void) {
     long r = syscall(SYS_getppid);  // its tracer makes it 4242
     _exit(r == 4242 ? 9 : 8);
   }
+  // An untraced child too, released at the first getpid entry: its end comes to the same
+  // waitpid(-1) as the tracee's stops.
+  int q[2];
+  if (pipe(q)) return 1;
+  pid_t u = fork();
+  if (u == 0) {
+    char b;
+    close(q[1]);
+    _exit(read(q[0], &b, 1) == 1 ? 3 : 4);
+  }
+  close(q[0]);
+  int untraced_status = -1;
   if (ptrace(PTRACE_SEIZE, c, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT)) {
     perror("seize");
     return 1;
@@ -41,7 +54,12 @@ int main(void) {
   int getpid_entries = 0, getpid_exits = 0, entry_regs_ok = 0, exit_results_ok = 0;
   int exit_events = 0, exit_group_entries = 0, steps = 0, rip_moves = 0, result_set = 0;
   for (;;) {
-    if (waitpid(c, &st, __WALL) != c) {
+    pid_t w = waitpid(-1, &st, __WALL);
+    if (w == u) {
+      untraced_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      continue;
+    }
+    if (w != c) {
       perror("waitpid");
       return 1;
     }
@@ -57,6 +75,7 @@ int main(void) {
       if (n > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
         if (info.entry.nr == SYS_exit_group) exit_group_entries++;
         if (info.entry.nr == SYS_getpid) {
+          if (getpid_entries == 0 && write(q[1], "x", 1) != 1) return 1;
           getpid_entries++;
           if (r.orig_rax == SYS_getpid && (long)r.rax == -ENOSYS) entry_regs_ok++;
         }
@@ -89,6 +108,9 @@ int main(void) {
     }
     ptrace(PTRACE_SYSCALL, c, 0, 0);
   }
+  if (untraced_status < 0 && waitpid(u, &st, 0) == u)
+    untraced_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  printf("untraced child exited %d\n", untraced_status);
   printf("getpid: %d entries (%d with orig_rax and -ENOSYS), %d exits (%d with the pid)\n",
          getpid_entries, entry_regs_ok, getpid_exits, exit_results_ok);
   printf("exit_group entries: %d, exit events: %d\n", exit_group_entries, exit_events);
