@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "checkpoint/ProcFiles.h"
@@ -66,6 +67,17 @@ void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
 }
 
 }  // namespace
+
+std::string CheckpointStats::timing_text() const {
+  char b[256];
+  snprintf(b, sizeof b,
+           "pause_ms=%.1f publish_ms=%.1f read_ms=%.1f hash_ms=%.1f write_ms=%.1f sync_ms=%.1f "
+           "pages_saved=%llu pages_new=%llu",
+           pause_ms, publish_ms, read_ms, hash_ms, write_ms, sync_ms,
+           static_cast<unsigned long long>(pages_saved),
+           static_cast<unsigned long long>(pages_new));
+  return b;
+}
 
 CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(checkpoints_dir) {
   std::error_code ec;
@@ -223,6 +235,7 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
       }
       uint64_t j = i;
       while (j < n && present[j]) ++j;
+      Clock::time_point tr = Clock::now();
       uint8_t* dst = buf_.data() + i * kPageSize;
       auto early = r.shared ? shared_now_.find(r.start) : shared_now_.end();
       if (early != shared_now_.end() && early->second.size() == r.end - r.start)
@@ -231,6 +244,9 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
         for (uint64_t k = i; k < j; ++k)
           if (!t.try_read(addr + k * kPageSize, buf_.data() + k * kPageSize, kPageSize))
             memset(buf_.data() + k * kPageSize, 0, kPageSize);
+      Clock::time_point th = Clock::now();
+      stats_.read_ms += std::chrono::duration<double, std::milli>(th - tr).count();
+      const double write_before = pages_->write_ms();
       for (uint64_t k = i; k < j; ++k) {
         const uint8_t* page = buf_.data() + k * kPageSize;
         PageRef ref;
@@ -242,6 +258,8 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
         }
         append_run(r.runs, base + k, ref);
       }
+      stats_.write_ms += pages_->write_ms() - write_before;
+      stats_.hash_ms += ms_since(th) - (pages_->write_ms() - write_before);
       i = j;
     }
   }
@@ -262,6 +280,8 @@ CheckpointStats CheckpointWriter::publish() {
     shared_now_.clear();
   }
   uint64_t page_bytes = pages_->pack_bytes();
+  const double write_before = pages_->write_ms();
+  Clock::time_point ts = Clock::now();
   pages_->commit();
   m.bytes_added = page_bytes;
   std::vector<uint8_t> bytes = m.serialize();
@@ -276,6 +296,8 @@ CheckpointStats CheckpointWriter::publish() {
   if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
     throw Error(errno_text("rename " + tmp.string() + " to " + final_dir.string(), errno));
   fsync_directory(dir_);
+  stats_.write_ms += pages_->write_ms() - write_before;
+  stats_.sync_ms = ms_since(ts) - (pages_->write_ms() - write_before);
   stats_.bytes_added = m.bytes_added;
   stats_.publish_ms = ms_since(t0);
   next_id_ = m.id + 1;

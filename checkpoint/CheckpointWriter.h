@@ -53,6 +53,13 @@ struct CheckpointStats {
   uint64_t rss = 0;          // non-zero memory saved, bytes
   uint64_t pages_saved = 0;  // non-zero pages in the checkpoint
   uint64_t pages_new = 0;    // of which not already in the store
+  // Where the time of reading the memory and publishing went (ms): reading the process (or
+  // its snapshot), hashing and looking pages up, writing new pages to the pack, and making it
+  // durable (fsync of the pack, the index and the manifest, rename).
+  double read_ms = 0, hash_ms = 0, write_ms = 0, sync_ms = 0;
+  // "pause_ms=.. publish_ms=.. read_ms=.. hash_ms=.. write_ms=.. sync_ms=.." (index meta
+  // checkpoint.<id>, read by bench/run_checkpoint_stall.py).
+  std::string timing_text() const;
 };
 
 class CheckpointWriter {

@@ -1922,6 +1922,7 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     row.bytes_added = st.bytes_added;
     row.path = st.path;
     index_->add_checkpoint(row);
+    index_->set_meta("checkpoint." + std::to_string(st.id), st.timing_text());
   };
   bool resumed = false;
   try {

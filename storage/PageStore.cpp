@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "core/Error.h"
@@ -128,9 +129,12 @@ void PageStore::begin() {
 
 void PageStore::flush() {
   if (buf_.empty()) return;
+  auto t0 = std::chrono::steady_clock::now();
   if (int err = write_all(pack_fd_, buf_.data(), buf_.size()))
     throw Error(errno_text("write " + pack_path(pack_).string(), err));
   buf_.clear();
+  write_ms_ +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 PageRef PageStore::add(const void* page, const PageHash& h) {

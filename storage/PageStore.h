@@ -57,6 +57,8 @@ class PageStore {
   uint32_t current_pack() const { return pack_; }
   // Bytes written to the current pack so far.
   uint64_t pack_bytes() const { return pack_size_; }
+  // Time spent in write() to packs since the store was opened, ms.
+  double write_ms() const { return write_ms_; }
   // Distinct non-zero pages known to the store.
   size_t page_count() const { return index_.size(); }
 
@@ -82,6 +84,7 @@ class PageStore {
   uint64_t pack_size_ = 0;
   std::vector<std::pair<PageHash, uint64_t>> pack_entries_;
   std::vector<uint8_t> buf_;
+  double write_ms_ = 0;
   mutable std::map<uint32_t, int> read_fds_;
 };
 
