@@ -10,9 +10,10 @@
 //   capture(task, req)  the task is held: reads registers, xstate, kernel state and /proc
 //                       files, and forks a copy-on-write snapshot of the process
 //                       (ProcessSnapshot) — the app waits only for the fork;
-//   publish()           the task may run: reads and hashes the snapshot's memory, appends new
-//                       pages to a pack, syncs it, writes the manifest to
-//                       checkpoints/tmp-<id>/, fsyncs, renames to checkpoints/<id>/.
+//   publish_batch()     the task may run (on another thread: BackgroundPublisher): reads and
+//                       hashes the snapshot's memory, appends new pages to a pack, syncs it,
+//                       writes the manifest to checkpoints/tmp-<id>/, fsyncs, renames to
+//                       checkpoints/<id>/.
 // When no snapshot can be made, capture() reads the memory itself (the app waits longer).
 // A checkpoint is never half-visible: a crash before the rename leaves only a tmp-* directory
 // and an unindexed pack, both removed by the next writer.
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,9 +71,38 @@ class CheckpointWriter {
   explicit CheckpointWriter(const std::filesystem::path& checkpoints_dir);
   ~CheckpointWriter();
 
+  // A captured checkpoint not yet published: its manifest, and its memory still to read when
+  // it has a snapshot.
+  struct Captured {
+    CheckpointManifest m;
+    std::unique_ptr<ProcessSnapshot> snapshot;
+    // With a snapshot: the contents of shared writable mappings (which the snapshot shares
+    // with the running app), read at capture, by start address.
+    std::map<uint64_t, std::vector<uint8_t>> shared_now;
+    CheckpointStats stats;
+  };
+
+  // Captures one checkpoint (id next_id()) into the batch to publish. Several captures before
+  // one publish make a group: their pages go to one pack, made durable once. While
+  // set_store_busy(true) (another thread publishes), a process that cannot be snapshotted
+  // (ProcessSnapshot::possible) is refused with an Error instead of being read now.
   void capture(Task& t, const CheckpointRequest& req);
+  // The captured batch, handed over to be published (possibly on another thread).
+  std::vector<Captured> take_batch();
+  // Publishes a batch, in capture order, and returns the stats of each. May run on another
+  // thread than capture() (BackgroundPublisher), as long as only one thread publishes and
+  // none captures what must be read at once meanwhile (set_store_busy); it neither waits for
+  // nor kills processes: the snapshots it read are kept for release_snapshots(). On failure
+  // nothing of the batch is left but the checkpoints already renamed into place (a group
+  // missing a member is not used by replay).
+  std::vector<CheckpointStats> publish_batch(std::vector<Captured> batch);
+  // Kills and reaps the snapshots of published or abandoned checkpoints. On the thread that
+  // waits for the app's processes (the copies are its children too).
+  void release_snapshots();
+  void set_store_busy(bool busy) { store_busy_ = busy; }
+  // publish_batch(take_batch()) of a single capture, then release_snapshots().
   CheckpointStats publish();
-  // Drops a captured, unpublished checkpoint.
+  // Drops the captured, unpublished checkpoints (and their snapshots).
   void abandon();
   // capture + publish.
   CheckpointStats write(Task& t, const CheckpointRequest& req) {
@@ -81,22 +112,22 @@ class CheckpointWriter {
 
   PageStore& pages() { return *pages_; }
   uint32_t next_id() const { return next_id_; }
+  size_t captured() const { return batch_.size(); }
 
  private:
-  void capture_memory(Task& t, CheckpointManifest& m);
-  // Reads the memory of t into the pending manifest and the page store, with the stats.
-  void store_memory(Task& t, CheckpointManifest& m);
-  void capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon);
+  using Pending = Captured;
+  void capture_memory(Task& t, Pending& p);
+  // Reads the memory of t into p's manifest and the page store, with the stats.
+  void store_memory(Task& t, Pending& p);
+  void capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon, Pending& p);
 
   std::filesystem::path dir_;
   std::unique_ptr<PageStore> pages_;
   uint32_t next_id_ = 1;
-  std::optional<CheckpointManifest> pending_;
-  std::unique_ptr<ProcessSnapshot> snapshot_;  // memory of the pending checkpoint, if forked
-  // With a snapshot: the contents of shared writable mappings (which the snapshot shares with
-  // the running app), read at capture, by start address.
-  std::map<uint64_t, std::vector<uint8_t>> shared_now_;
-  CheckpointStats stats_;
+  std::vector<Pending> batch_;
+  bool store_busy_ = false;
+  std::mutex used_mutex_;  // the publishing thread adds, the supervisor releases
+  std::vector<std::unique_ptr<ProcessSnapshot>> used_snapshots_;
   std::vector<uint8_t> buf_;
 };
 

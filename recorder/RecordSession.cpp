@@ -317,6 +317,10 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   index_->set_meta("cpu_features", cpu_features_text());  // replay elsewhere checks them
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
+  const pid_t supervisor = static_cast<pid_t>(syscall(SYS_gettid));
+  publisher_ = std::make_unique<BackgroundPublisher>(*checkpoints_, [supervisor] {
+    syscall(SYS_tgkill, getpid(), supervisor, SIGALRM);  // out of its waitpid: a stray tick
+  });
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
   RecordedTask& rt = *main_task();
   rt.state = RecordedTask::State::Running;
@@ -391,6 +395,7 @@ void RecordSession::loop() {
       break;
     }
     if (signals_to_recorder_pending()) on_signals_to_recorder();
+    collect_checkpoints(false);
     try {
       release_parked_writers();
       if (!runner_) schedule();
@@ -430,7 +435,8 @@ void RecordSession::loop() {
         }
         if (g_checkpoint_requested && tasks_.size() == 1) {
           RecordedTask& rt = tasks_.begin()->second;
-          if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty()) {
+          if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty() &&
+              !checkpoint_must_wait(rt, {})) {
             rt.kicked = true;  // make the blocked call return so the checkpoint can be taken
             syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
           }
@@ -1680,6 +1686,10 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
     t.cont();
     return;
   }
+  if (checkpoint_must_wait(rt, {})) {
+    t.cont();
+    return;
+  }
   CheckpointRequest others;
   std::vector<ProcessCapture> processes;
   if (tasks_.size() > 1) {
@@ -1893,6 +1903,10 @@ void RecordSession::capture_as_entered(RecordedTask& o, const CheckpointRequest&
 void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                                     CheckpointRequest req, std::vector<ProcessCapture> processes) {
   Task& t = *rt.task;
+  if (checkpoint_must_wait(rt, processes)) {  // the request stays: taken later
+    t.cont();
+    return;
+  }
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
   fill_request(rt, seq, req);
@@ -1913,31 +1927,19 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
       pc.req.blobs.emplace_back(kGroupBlob, g);
     }
   }
-  auto index_row = [&](const CheckpointStats& st) {
-    CheckpointRow row;
-    row.id = st.id;
-    row.seq = seq;
-    row.time_ns = now;
-    row.rss = st.rss;
-    row.bytes_added = st.bytes_added;
-    row.path = st.path;
-    index_->add_checkpoint(row);
-    index_->set_meta("checkpoint." + std::to_string(st.id), st.timing_text());
-  };
   bool resumed = false;
   try {
+    // Every snapshot first, then one publish of them all on the publishing thread.
     for (ProcessCapture& pc : processes) {
       if (pc.as_entered)
         capture_as_entered(*pc.capturer, pc.req);
       else
         checkpoints_->capture(*pc.capturer->task, pc.req);
-      index_row(checkpoints_->publish());
     }
     checkpoints_->capture(t, req);
-    t.cont();  // the app runs while the pages are synced and the manifest published
+    t.cont();  // the app runs while the pages are read, synced and the manifests published
     resumed = true;
-    index_row(checkpoints_->publish());
-    ++checkpoint_count_;
+    publisher_->start(seq, now);
   } catch (const std::exception& e) {
     // A checkpoint that fails costs the seek speed-up, not the recording (a group missing a
     // member is not used by replay).
@@ -1946,6 +1948,48 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+}
+
+void RecordSession::collect_checkpoints(bool wait) {
+  if (!publisher_) return;
+  for (const BackgroundPublisher::Outcome& o : publisher_->collect(wait)) {
+    if (!o.error.empty())
+      std::cerr << "ckrr: checkpoint after event " << o.seq << " failed: " << o.error << "\n";
+    for (const CheckpointStats& st : o.stats) {
+      CheckpointRow row;
+      row.id = st.id;
+      row.seq = o.seq;
+      row.time_ns = o.time_ns;
+      row.rss = st.rss;
+      row.bytes_added = st.bytes_added;
+      row.path = st.path;
+      index_->add_checkpoint(row);
+      index_->set_meta("checkpoint." + std::to_string(st.id), st.timing_text());
+      checkpoint_pause_ms_ += st.pause_ms;
+      checkpoint_publish_ms_ += st.publish_ms;
+    }
+    if (o.error.empty()) ++checkpoint_count_;
+  }
+}
+
+bool RecordSession::checkpoint_must_wait(RecordedTask& rt,
+                                         const std::vector<ProcessCapture>& processes) {
+  collect_checkpoints(false);
+  bool wait = false;
+  if (publisher_->busy()) {
+    // One batch publishes, one more may wait its turn; and a process that is not ckrr's child
+    // is read while it is held, into the page store, which is the publishing thread's now.
+    wait = !publisher_->can_queue() || !ProcessSnapshot::possible(rt.task->tgid());
+    for (const ProcessCapture& pc : processes)
+      wait = wait || !ProcessSnapshot::possible(pc.capturer->task->tgid());
+  }
+  if (!wait) {
+    delay_counted_ = false;
+  } else if (!delay_counted_) {
+    ++delayed_checkpoints_;
+    delay_counted_ = true;
+  }
+  return wait;
 }
 
 std::optional<int64_t> RecordSession::virtual_result(const RecordedTask& rt, long nr) const {
@@ -2012,6 +2056,10 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
 }
 
 void RecordSession::finish() {
+  // A checkpoint still being published when the program ends is whole or absent: wait for it.
+  const bool waited = publisher_ && publisher_->busy();
+  collect_checkpoints(true);
+  if (waited) index_->set_meta("checkpoints_waited_at_end", "1");
   watchdog_.reset();
   uint64_t duration = now_ns();
   log_->close();
@@ -2028,6 +2076,9 @@ void RecordSession::finish() {
   index_->set_meta("located_signals", std::to_string(located_signals_));
   index_->set_meta("located_counted", std::to_string(located_counted_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
+  index_->set_meta("delayed_checkpoints", std::to_string(delayed_checkpoints_));
+  index_->set_meta("checkpoint_pause_ms", std::to_string(checkpoint_pause_ms_));
+  index_->set_meta("checkpoint_publish_ms", std::to_string(checkpoint_publish_ms_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));
   index_->set_meta("writes_entered", std::to_string(writes_.entered()));
   index_->set_meta("write_holders_stopped", std::to_string(stopped_write_holders_));

@@ -1,0 +1,85 @@
+"""Checkpoints published in the background (issue 12): the app is held only for the
+copy-on-write snapshot; a checkpoint due while another is being published waits its turn; a
+recording that ends during a publish waits for it. Every checkpoint still replays like the
+start."""
+import os
+import unittest
+
+from ckrr_testlib import CkrrTestCase, prog
+
+
+class CheckpointPublish(CkrrTestCase):
+    def checkpoints(self, trace):
+        r = self.ckrr("checkpoints", trace)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [tuple(int(x) for x in line.split()[:2])
+                for line in r.stdout.decode().splitlines()[1:]]
+
+    def state(self, trace, n, *how):
+        out = self.path("state.txt")
+        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        with open(out) as f:
+            return f.read()
+
+    def meta(self, trace, key):
+        import sqlite3
+        db = sqlite3.connect(os.path.join(trace, "timeline.db"))
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        finally:
+            db.close()
+        return row[0] if row else None
+
+    def check_every_checkpoint(self, trace, cps):
+        total = int(self.info(trace)["events"])
+        for cp_id, seq in cps:
+            n = min(seq + 1, total - 1)
+            self.assertEqual(self.state(trace, n, "--from-start"),
+                             self.state(trace, n, "--from-checkpoint", str(cp_id)),
+                             f"event {n} from the start vs from checkpoint {cp_id}")
+
+    def record_busy(self, interval, rounds="300"):
+        # 64 MB of distinct pages, 10% rewritten between getppid calls: each publish reads and
+        # writes tens of MB, while checkpoints keep coming due.
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", interval, "-o", trace, "--",
+                        prog("ckpt_dirty"), "64", rounds, "10")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(self.info(trace)["complete"], "yes")
+        return trace, rec
+
+    def assert_whole(self, trace, cps):
+        d = os.path.join(trace, "checkpoints")
+        names = os.listdir(d)
+        self.assertFalse([n for n in names if n.startswith("tmp-")], names)
+        on_disk = sorted(int(n) for n in names if n.isdigit())
+        self.assertEqual(on_disk, [c for c, _ in cps], "every published checkpoint is indexed")
+        for c, _ in cps:
+            self.assertTrue(os.path.isfile(os.path.join(d, str(c), "manifest")))
+
+    def test_recording_ends_while_publishing(self):
+        trace, rec = self.record_busy("1ms")
+        self.assertEqual(self.meta(trace, "checkpoints_waited_at_end"), "1",
+                         "the program ended while a checkpoint was being published")
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 1)
+        self.assert_whole(trace, cps)
+        self.check_every_checkpoint(trace, cps)
+        self.assert_replays(trace, rec, times=1)
+
+    def test_requests_during_a_publish_wait_their_turn(self):
+        trace, rec = self.record_busy("1ms", rounds="600")
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 2)
+        delayed = int(self.meta(trace, "delayed_checkpoints") or "0")
+        self.assertGreater(delayed, 0, "checkpoints came due while one was being published")
+        r = self.ckrr("info", trace)
+        self.assertIn(b"delayed checkpoints: %d" % delayed, r.stdout)
+        self.assertIn(b"checkpoint cost: the app held", r.stdout)
+        self.assert_whole(trace, cps)
+        self.check_every_checkpoint(trace, cps)
+
+
+if __name__ == "__main__":
+    unittest.main()
