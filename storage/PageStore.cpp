@@ -31,6 +31,8 @@ constexpr size_t kIdxHeader = 8 + 4 + 4 + 8;
 constexpr size_t kIdxEntry = 24;
 // Pages are buffered and written to the pack in chunks of this size.
 constexpr size_t kWriteBuf = 1 << 20;
+// Writeback of a pack is started every this many bytes.
+constexpr uint64_t kWritebackChunk = 16 << 20;
 
 // "pack-<N>.dat" / "pack-<N>.idx" -> N, or 0.
 uint32_t pack_number(const std::string& name, const char* ext) {
@@ -139,6 +141,7 @@ void PageStore::begin() {
   pack_fd_ = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (pack_fd_ < 0) throw Error(errno_text("create " + p.string(), errno));
   pack_size_ = 0;
+  written_ = synced_ = 0;
   pack_entries_.clear();
   buf_.clear();
   buf_.reserve(kWriteBuf);
@@ -149,6 +152,14 @@ void PageStore::flush() {
   auto t0 = std::chrono::steady_clock::now();
   if (int err = write_all(pack_fd_, buf_.data(), buf_.size()))
     throw Error(errno_text("write " + pack_path(pack_).string(), err));
+  // Start writing back what is written so far: the disk works while the next pages are read
+  // and hashed, and commit()'s fsync has only the tail left.
+  written_ += buf_.size();
+  if (written_ - synced_ >= kWritebackChunk) {
+    ::sync_file_range(pack_fd_, static_cast<off_t>(synced_), static_cast<off_t>(written_ - synced_),
+                      SYNC_FILE_RANGE_WRITE);
+    synced_ = written_;
+  }
   buf_.clear();
   write_ms_ +=
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

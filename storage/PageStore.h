@@ -95,6 +95,7 @@ class PageStore {
   uint32_t pack_ = 0;
   int pack_fd_ = -1;
   uint64_t pack_size_ = 0;
+  uint64_t written_ = 0, synced_ = 0;  // bytes written to the pack, and sent to writeback
   std::vector<std::pair<PageHash, uint64_t>> pack_entries_;
   std::vector<uint8_t> buf_;
   double write_ms_ = 0;
