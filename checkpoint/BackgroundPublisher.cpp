@@ -23,6 +23,7 @@ void BackgroundPublisher::start(uint64_t seq, uint64_t time_ns) {
   job.out.time_ns = time_ns;
   job.batch = w_.take_batch();
   if (job.batch.empty()) return;
+  for (const CheckpointWriter::Captured& c : job.batch) job.resident += c.resident;
   if (!thread_.joinable()) {
     sigset_t all, old;
     sigfillset(&all);
@@ -38,6 +39,8 @@ void BackgroundPublisher::start(uint64_t seq, uint64_t time_ns) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    job.waiting = !queue_.empty();
+    if (job.waiting) waiting_resident_ += job.resident;
     queue_.push_back(std::move(job));
   }
   w_.set_store_busy(true);
@@ -62,6 +65,10 @@ void BackgroundPublisher::run() {
     }
     lock.lock();
     queue_.pop_front();
+    if (!queue_.empty() && queue_.front().waiting) {  // its turn now
+      waiting_resident_ -= queue_.front().resident;
+      queue_.front().waiting = false;
+    }
     done_.push_back(std::move(out));
     lock.unlock();
     if (on_done_) on_done_();
@@ -75,8 +82,10 @@ bool BackgroundPublisher::busy() {
 }
 
 bool BackgroundPublisher::can_queue() {
+  constexpr size_t kMaxJobs = 16;
+  constexpr uint64_t kMaxWaitingResident = 256ull << 20;
   std::lock_guard<std::mutex> lock(mutex_);
-  return queue_.size() < 2;
+  return queue_.size() < kMaxJobs && waiting_resident_ < kMaxWaitingResident;
 }
 
 std::vector<BackgroundPublisher::Outcome> BackgroundPublisher::collect(bool wait) {

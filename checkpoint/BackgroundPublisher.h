@@ -3,14 +3,16 @@
 // supervisor keeps serving the app (its threads and processes) while snapshots are read,
 // hashed, written and fsynced: the app is held only for the capture.
 //
-// One batch publishes at a time and at most one more waits its turn (its snapshot holds
-// copy-on-write memory): a checkpoint that comes due when one already waits, or one that
-// would have to read memory while the app waits (a process that is not ckrr's child) while a
-// batch publishes, waits for a later boundary. The thread touches only the writer (its page
-// store is the thread's while busy()), the snapshots' memory (/proc/PID/mem, maps, pagemap)
-// and the checkpoints directory; the trace's index and log stay the supervisor's, which adds
-// the index rows from collect(). The thread blocks every signal but faults: the recorder's
-// signals stay its supervisor's.
+// One batch publishes at a time and others wait their turn, as long as the memory of the
+// waiting ones' processes stays under 256 MiB (each snapshot holds copy-on-write memory) and
+// there are fewer than 16 (so a small program checkpointed every few ms keeps its
+// checkpoints, a big one has one publishing and one waiting); a checkpoint that comes due
+// beyond that, or one that would have to read memory while the app waits (a process that is
+// not ckrr's child) while a batch publishes, waits for a later boundary. The thread touches only
+// the writer (its page store is the thread's while busy()), the snapshots' memory (/proc/PID/mem,
+// maps, pagemap) and the checkpoints directory; the trace's index and log stay the supervisor's,
+// which adds the index rows from collect(). The thread blocks every signal but faults: the
+// recorder's signals stay its supervisor's.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -57,6 +59,8 @@ class BackgroundPublisher {
   struct Job {
     std::vector<CheckpointWriter::Captured> batch;
     Outcome out;
+    uint64_t resident = 0;
+    bool waiting = false;  // counted in waiting_resident_
   };
   void run();
 
@@ -65,7 +69,8 @@ class BackgroundPublisher {
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;  // [0] is publishing
+  std::deque<Job> queue_;          // [0] is publishing
+  uint64_t waiting_resident_ = 0;  // of the jobs after [0]
   bool stop_ = false;
   std::vector<Outcome> done_;
 };

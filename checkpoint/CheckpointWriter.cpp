@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "checkpoint/ProcFiles.h"
@@ -43,14 +44,6 @@ SavedRegion::Kind kind_of(const Mapping& m) {
   return SavedRegion::Kind::Memory;
 }
 
-// Private anonymous memory: a page the process never touched is not present and reads as zero,
-// so pagemap lets the writer skip it without reading it.
-bool is_private_anon(const Mapping& m) {
-  if (m.shared) return false;
-  return m.path.empty() || m.path == "[heap]" || m.path == "[stack]" ||
-         m.path.rfind("[anon:", 0) == 0;
-}
-
 void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
   if (!runs.empty()) {
     PageRun& last = runs.back();
@@ -69,13 +62,14 @@ void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
 }  // namespace
 
 std::string CheckpointStats::timing_text() const {
-  char b[256];
+  char b[384];
   snprintf(b, sizeof b,
            "pause_ms=%.1f publish_ms=%.1f read_ms=%.1f hash_ms=%.1f write_ms=%.1f sync_ms=%.1f "
-           "pages_saved=%llu pages_new=%llu",
+           "pages_saved=%llu pages_new=%llu pages_read=%llu pages_written=%llu",
            pause_ms, publish_ms, read_ms, hash_ms, write_ms, sync_ms,
-           static_cast<unsigned long long>(pages_saved),
-           static_cast<unsigned long long>(pages_new));
+           static_cast<unsigned long long>(pages_saved), static_cast<unsigned long long>(pages_new),
+           static_cast<unsigned long long>(pages_read),
+           static_cast<unsigned long long>(pages_written));
   return b;
 }
 
@@ -94,6 +88,8 @@ CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(check
   }
   pages_ = PageStore::open(dir_ / "pages", true);
   buf_.resize(kChunkPages * kPageSize);
+  const char* off = getenv("CKRR_NO_DIRTY_TRACKING");
+  track_dirty_ = !(off && *off && strcmp(off, "0") != 0);
 }
 
 CheckpointWriter::~CheckpointWriter() {
@@ -146,8 +142,33 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   for (const SavedThread& o : req.other_threads) m.threads.push_back(o);
   read_proc_files(t.tgid(), m);
 
+  if (track_dirty_) {
+    // What was written since the last checkpoint of this process, at the instant of the
+    // snapshot (the app is held), and protected again for the next one.
+    Tracking& tr = tracking_[t.tgid()];
+    try {
+      std::vector<Mapping> maps;
+      for (const Mapping& map : read_memory_map(t.tgid()))
+        if (kind_of(map) == SavedRegion::Kind::Memory) maps.push_back(map);
+      if (!tr.tracker) tr.tracker = std::make_unique<DirtyTracker>(t);
+      p.dirty = tr.tracker->scan(t.tgid(), maps);
+    } catch (const Error&) {
+      tr.tracker.reset();  // read in full; a new tracker next time (after an exec, say)
+      p.dirty = DirtyScan{};
+    }
+    p.base = tr.last;
+    p.self = std::make_shared<Base>();
+    tr.last = p.self;
+    p.stats.pages_written = p.dirty.written_pages;
+  }
+
   p.stats.id = m.id;
   p.stats.path = "checkpoints/" + std::to_string(m.id);
+  if (FILE* f = fopen(("/proc/" + std::to_string(t.tgid()) + "/statm").c_str(), "re")) {
+    unsigned long long size = 0, resident = 0;
+    if (fscanf(f, "%llu %llu", &size, &resident) == 2) p.resident = resident * kPageSize;
+    fclose(f);
+  }
   try {
     p.snapshot = std::make_unique<ProcessSnapshot>(t);
     // Shared memory is not copied on write: the snapshot would see what the app (or another
@@ -214,6 +235,21 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
                                       Pending& p) {
   CheckpointStats& stats = p.stats;
   const uint64_t pages = r.pages();
+  // Pages of the checkpoint before, when this mapping was tracked since then with the same
+  // bounds and that checkpoint was published.
+  std::vector<PageRef> reuse;
+  auto tracked = p.dirty.tracked.find(r.start);
+  if (anon && tracked != p.dirty.tracked.end() && tracked->second == r.end && p.base &&
+      p.base->ok) {
+    auto before = p.base->regions.find(r.start);
+    if (before != p.base->regions.end() && before->second.end == r.end) {
+      reuse.resize(pages);
+      for (const PageRun& run : before->second.runs)
+        for (uint64_t k = 0; k < run.npages && run.first + k < pages; ++k)
+          reuse[run.first + k] =
+              run.ref.zero() ? PageRef{} : PageRef{run.ref.pack, run.ref.offset + k * kPageSize};
+    }
+  }
   std::vector<uint64_t> pm(kChunkPages);
   for (uint64_t base = 0; base < pages; base += kChunkPages) {
     const uint64_t n = std::min<uint64_t>(kChunkPages, pages - base);
@@ -236,8 +272,18 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
         ++i;
         continue;
       }
+      if (!reuse.empty() && !p.dirty.was_written(addr + i * kPageSize)) {
+        // Unchanged since the checkpoint before: its page, not read again.
+        const PageRef& ref = reuse[base + i];
+        if (!ref.zero()) ++stats.pages_saved;
+        append_run(r.runs, base + i, ref);
+        ++i;
+        continue;
+      }
       uint64_t j = i;
-      while (j < n && present[j]) ++j;
+      while (j < n && present[j] && (reuse.empty() || p.dirty.was_written(addr + j * kPageSize)))
+        ++j;
+      stats.pages_read += j - i;
       Clock::time_point tr = Clock::now();
       uint8_t* dst = buf_.data() + i * kPageSize;
       auto early = r.shared ? p.shared_now.find(r.start) : p.shared_now.end();
@@ -329,6 +375,12 @@ std::vector<CheckpointStats> CheckpointWriter::publish_batch(std::vector<Capture
       if (p.snapshot) used_snapshots_.push_back(std::move(p.snapshot));
     throw;
   }
+  // Published: what the next checkpoint of each process may reuse.
+  for (Pending& p : batch)
+    if (p.self) {
+      for (const SavedRegion& r : p.m.regions) p.self->regions.emplace(r.start, r);
+      p.self->ok = true;
+    }
   std::lock_guard<std::mutex> lock(used_mutex_);
   for (Pending& p : batch)
     if (p.snapshot) used_snapshots_.push_back(std::move(p.snapshot));

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "checkpoint/CheckpointManifest.h"
+#include "checkpoint/DirtyTracker.h"
 #include "checkpoint/ProcessSnapshot.h"
 #include "core/Task.h"
 #include "storage/PageStore.h"
@@ -48,13 +49,15 @@ struct CheckpointRequest {
 
 struct CheckpointStats {
   uint32_t id = 0;
-  std::string path;          // "checkpoints/<id>", relative to the trace directory
-  double pause_ms = 0;       // capture(): the task was held this long
-  double publish_ms = 0;     // publish(): sync + manifest (the task may run meanwhile)
-  uint64_t bytes_added = 0;  // new page bytes + manifest
-  uint64_t rss = 0;          // non-zero memory saved, bytes
-  uint64_t pages_saved = 0;  // non-zero pages in the checkpoint
-  uint64_t pages_new = 0;    // of which not already in the store
+  std::string path;            // "checkpoints/<id>", relative to the trace directory
+  double pause_ms = 0;         // capture(): the task was held this long
+  double publish_ms = 0;       // publish(): sync + manifest (the task may run meanwhile)
+  uint64_t bytes_added = 0;    // new page bytes + manifest
+  uint64_t rss = 0;            // non-zero memory saved, bytes
+  uint64_t pages_saved = 0;    // non-zero pages in the checkpoint
+  uint64_t pages_new = 0;      // of which not already in the store
+  uint64_t pages_read = 0;     // read and hashed (the others: unchanged, known from dirty tracking)
+  uint64_t pages_written = 0;  // written since the checkpoint before, as dirty tracking found
   // Where the time of reading the memory and publishing went (ms): reading the process (or
   // its snapshot), hashing and looking pages up, writing new pages to the pack, and making it
   // durable (fsync of the pack, the index and the manifest, rename).
@@ -71,6 +74,12 @@ class CheckpointWriter {
   explicit CheckpointWriter(const std::filesystem::path& checkpoints_dir);
   ~CheckpointWriter();
 
+  // What an incremental checkpoint reuses of the one before it of the same process: its
+  // regions (pages by address), valid once that one is published (`ok`).
+  struct Base {
+    bool ok = false;
+    std::map<uint64_t, SavedRegion> regions;  // by start
+  };
   // A captured checkpoint not yet published: its manifest, and its memory still to read when
   // it has a snapshot.
   struct Captured {
@@ -80,6 +89,12 @@ class CheckpointWriter {
     // with the running app), read at capture, by start address.
     std::map<uint64_t, std::vector<uint8_t>> shared_now;
     CheckpointStats stats;
+    // Dirty tracking: what was written since `base` was captured (pages of tracked mappings
+    // not written are taken from base, when it was published); `self` is what the next
+    // checkpoint of the process reuses.
+    DirtyScan dirty;
+    std::shared_ptr<Base> base, self;
+    uint64_t resident = 0;  // the process's resident memory at capture (/proc/PID/statm)
   };
 
   // Captures one checkpoint (id next_id()) into the batch to publish. Several captures before
@@ -126,6 +141,13 @@ class CheckpointWriter {
   uint32_t next_id_ = 1;
   std::vector<Pending> batch_;
   bool store_busy_ = false;
+  // Dirty tracking per process (CKRR_NO_DIRTY_TRACKING=1 turns it off: every page is read).
+  struct Tracking {
+    std::unique_ptr<DirtyTracker> tracker;
+    std::shared_ptr<Base> last;  // the last capture of the process
+  };
+  bool track_dirty_ = true;
+  std::map<pid_t, Tracking> tracking_;
   std::mutex used_mutex_;  // the publishing thread adds, the supervisor releases
   std::vector<std::unique_ptr<ProcessSnapshot>> used_snapshots_;
   std::vector<uint8_t> buf_;

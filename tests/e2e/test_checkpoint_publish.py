@@ -31,10 +31,10 @@ class CheckpointPublish(CkrrTestCase):
             db.close()
         return row[0] if row else None
 
-    def check_every_checkpoint(self, trace, cps):
+    def check_every_checkpoint(self, trace, cps, after=1):
         total = int(self.info(trace)["events"])
         for cp_id, seq in cps:
-            n = min(seq + 1, total - 1)
+            n = min(seq + after, total - 1)
             self.assertEqual(self.state(trace, n, "--from-start"),
                              self.state(trace, n, "--from-checkpoint", str(cp_id)),
                              f"event {n} from the start vs from checkpoint {cp_id}")
@@ -79,6 +79,34 @@ class CheckpointPublish(CkrrTestCase):
         self.assertIn(b"checkpoint cost: the app held", r.stdout)
         self.assert_whole(trace, cps)
         self.check_every_checkpoint(trace, cps)
+
+    def test_dirty_tracking_edges_replay_like_the_start(self):
+        # read() into untouched and already saved pages (kernel writes), mremap, MADV_DONTNEED,
+        # and all of it again in a child after fork, with a checkpoint after nearly every step:
+        # every checkpoint, incremental or not, gives the state replay from the start gives.
+        data = self.path("data.bin")
+        with open(data, "wb") as f:
+            f.write(os.urandom(8192))
+        trace = self.path("t")
+        argv = [prog("dirty_edges"), data, "4"]
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "1ms", "-o", trace, "--", *argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stdout, self.run_native(argv).stdout)
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 10)
+        # Dirty tracking was at work: some checkpoints read fewer pages than they saved, and
+        # found written pages.
+        stats = [dict(kv.split("=") for kv in (self.meta(trace, "checkpoint.%d" % c) or "").split())
+                 for c, _ in cps]
+        self.assertTrue(any(int(s["pages_read"]) < int(s["pages_saved"]) for s in stats))
+        self.assertTrue(any(int(s["pages_written"]) > 0 for s in stats))
+        self.assert_whole(trace, cps)
+        # At each checkpoint's own event: the checkpoint's contents themselves. (Not the events
+        # after: a restored process maps its pages from the packs, so a MADV_DONTNEED replayed
+        # after a restore brings back the pack's page instead of zeros, a known issue of
+        # restoring, independent of dirty tracking: README.)
+        self.check_every_checkpoint(trace, cps, after=0)
+        self.assert_replays(trace, rec, times=1)
 
 
 if __name__ == "__main__":
