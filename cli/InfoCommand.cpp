@@ -136,6 +136,10 @@ int cmd_info(const std::vector<std::string>& argv) {
              100 * std::stod(published) / run_ms);
     std::cout << b;
   }
+  const std::string spaced = meta("spaced_checkpoints");
+  if (!spaced.empty() && spaced != "0")
+    std::cout << "spaced checkpoints: " << spaced
+              << " (the next periodic one put off to keep checkpoints under 5% of the run)\n";
   if (!delayed.empty() && delayed != "0")
     std::cout << "delayed checkpoints: " << delayed
               << " (due while the one before was still being published; each taken at the next"

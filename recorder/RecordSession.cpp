@@ -1969,6 +1969,20 @@ void RecordSession::collect_checkpoints(bool wait) {
       checkpoint_publish_ms_ += st.publish_ms;
     }
     if (o.error.empty()) ++checkpoint_count_;
+    // Adaptive spacing: the next periodic one waits until this one's cost (the app held, and
+    // the publish competing with it for the CPU and the disk) is at most the share of the time
+    // since.
+    double cost_ms = 0;
+    for (const CheckpointStats& st : o.stats) cost_ms += st.pause_ms + st.publish_ms;
+    if (opt_.checkpoint_share > 0 && opt_.checkpoint_interval_ns) {
+      const uint64_t spacing =
+          static_cast<uint64_t>(cost_ms * 1e6 * (1 / opt_.checkpoint_share - 1));
+      const uint64_t earliest = now_ns() + spacing;
+      if (earliest > next_checkpoint_ns_) {
+        next_checkpoint_ns_ = earliest;
+        ++spaced_checkpoints_;
+      }
+    }
   }
 }
 
@@ -2077,6 +2091,7 @@ void RecordSession::finish() {
   index_->set_meta("located_counted", std::to_string(located_counted_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
   index_->set_meta("delayed_checkpoints", std::to_string(delayed_checkpoints_));
+  index_->set_meta("spaced_checkpoints", std::to_string(spaced_checkpoints_));
   index_->set_meta("checkpoint_pause_ms", std::to_string(checkpoint_pause_ms_));
   index_->set_meta("checkpoint_publish_ms", std::to_string(checkpoint_publish_ms_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));

@@ -44,6 +44,9 @@ struct RecordOptions {
   std::optional<uint32_t> restart_checkpoint;
   // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
   uint64_t checkpoint_interval_ns = 1000000000ull;
+  // Periodic checkpoints are spaced so that they cost at most this share of the run (what the
+  // app was held plus the publish), unless the interval was given explicitly (0: no limit).
+  double checkpoint_share = 0.05;
   // Threads: a runner that others wait for is checked for a spin loop this often, and
   // preempted wherever it is after max_slice_ns.
   uint64_t spin_check_ns = 1000000ull;
@@ -274,6 +277,7 @@ class RecordSession : public SessionServices {
   // Checkpoints that came due while the one before was still being published (each waited
   // for the next boundary after it), and what checkpoints cost: the app held, the publish.
   uint64_t delayed_checkpoints_ = 0;
+  uint64_t spaced_checkpoints_ = 0;  // times the next one was put off to keep the share
   bool delay_counted_ = false;
   double checkpoint_pause_ms_ = 0, checkpoint_publish_ms_ = 0;
 };

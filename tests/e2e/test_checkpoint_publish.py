@@ -108,6 +108,24 @@ class CheckpointPublish(CkrrTestCase):
         self.check_every_checkpoint(trace, cps, after=0)
         self.assert_replays(trace, rec, times=1)
 
+    def test_default_spacing_keeps_checkpoints_a_small_share(self):
+        # 128 MB rewritten 10% at a time for a few seconds, default interval (1 s): the first
+        # checkpoint costs far more than 5% of a second, so the next one is put off (counted and
+        # shown); an explicit interval is honoured instead.
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "-o", trace, "--", prog("ckpt_dirty"), "128", "40000", "10")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 1)
+        self.assertGreaterEqual(int(self.meta(trace, "spaced_checkpoints") or "0"), 1)
+        self.assertIn(b"spaced checkpoints:", self.ckrr("info", trace).stdout)
+        self.check_every_checkpoint(trace, cps)
+        trace2 = self.path("t2")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "1s", "-o", trace2, "--",
+                        prog("ckpt_dirty"), "128", "40000", "10")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(self.meta(trace2, "spaced_checkpoints"), "0")
+
 
 if __name__ == "__main__":
     unittest.main()
