@@ -317,10 +317,8 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   index_->set_meta("cpu_features", cpu_features_text());  // replay elsewhere checks them
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
-  const pid_t supervisor = static_cast<pid_t>(syscall(SYS_gettid));
-  publisher_ = std::make_unique<BackgroundPublisher>(*checkpoints_, [supervisor] {
-    syscall(SYS_tgkill, getpid(), supervisor, SIGALRM);  // out of its waitpid: a stray tick
-  });
+  publishing_ =
+      std::make_unique<CheckpointPublishing>(*checkpoints_, *index_, opt_.checkpoint_share);
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
   RecordedTask& rt = *main_task();
   rt.state = RecordedTask::State::Running;
@@ -395,7 +393,7 @@ void RecordSession::loop() {
       break;
     }
     if (signals_to_recorder_pending()) on_signals_to_recorder();
-    collect_checkpoints(false);
+    publishing_->collect(false, now_ns());
     try {
       release_parked_writers();
       if (!runner_) schedule();
@@ -1674,8 +1672,9 @@ void RecordSession::reap_process(pid_t tgid) {
 void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   Task& t = *rt.task;
   if (deliver_deferred(rt)) return;
-  const bool due =
-      g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
+  const bool due = g_checkpoint_requested ||
+                   (opt_.checkpoint_interval_ns &&
+                    now_ns() >= std::max(next_checkpoint_ns_, publishing_->not_before()));
   // A call the kernel is about to restart cannot be resumed from a checkpoint as is, and
   // injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
   // wait for a boundary without either. Nothing is written at such a boundary either: the
@@ -1939,7 +1938,7 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     checkpoints_->capture(t, req);
     t.cont();  // the app runs while the pages are read, synced and the manifests published
     resumed = true;
-    publisher_->start(seq, now);
+    publishing_->start(seq, now);
   } catch (const std::exception& e) {
     // A checkpoint that fails costs the seek speed-up, not the recording (a group missing a
     // member is not used by replay).
@@ -1950,60 +1949,11 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
 }
 
-void RecordSession::collect_checkpoints(bool wait) {
-  if (!publisher_) return;
-  for (const BackgroundPublisher::Outcome& o : publisher_->collect(wait)) {
-    if (!o.error.empty())
-      std::cerr << "ckrr: checkpoint after event " << o.seq << " failed: " << o.error << "\n";
-    for (const CheckpointStats& st : o.stats) {
-      CheckpointRow row;
-      row.id = st.id;
-      row.seq = o.seq;
-      row.time_ns = o.time_ns;
-      row.rss = st.rss;
-      row.bytes_added = st.bytes_added;
-      row.path = st.path;
-      index_->add_checkpoint(row);
-      index_->set_meta("checkpoint." + std::to_string(st.id), st.timing_text());
-      checkpoint_pause_ms_ += st.pause_ms;
-      checkpoint_publish_ms_ += st.publish_ms;
-    }
-    if (o.error.empty()) ++checkpoint_count_;
-    // Adaptive spacing: the next periodic one waits until this one's cost (the app held, and
-    // the publish competing with it for the CPU and the disk) is at most the share of the time
-    // since.
-    double cost_ms = 0;
-    for (const CheckpointStats& st : o.stats) cost_ms += st.pause_ms + st.publish_ms;
-    if (opt_.checkpoint_share > 0 && opt_.checkpoint_interval_ns) {
-      const uint64_t spacing =
-          static_cast<uint64_t>(cost_ms * 1e6 * (1 / opt_.checkpoint_share - 1));
-      const uint64_t earliest = now_ns() + spacing;
-      if (earliest > next_checkpoint_ns_) {
-        next_checkpoint_ns_ = earliest;
-        ++spaced_checkpoints_;
-      }
-    }
-  }
-}
-
 bool RecordSession::checkpoint_must_wait(RecordedTask& rt,
                                          const std::vector<ProcessCapture>& processes) {
-  collect_checkpoints(false);
-  bool wait = false;
-  if (publisher_->busy()) {
-    // One batch publishes, one more may wait its turn; and a process that is not ckrr's child
-    // is read while it is held, into the page store, which is the publishing thread's now.
-    wait = !publisher_->can_queue() || !ProcessSnapshot::possible(rt.task->tgid());
-    for (const ProcessCapture& pc : processes)
-      wait = wait || !ProcessSnapshot::possible(pc.capturer->task->tgid());
-  }
-  if (!wait) {
-    delay_counted_ = false;
-  } else if (!delay_counted_) {
-    ++delayed_checkpoints_;
-    delay_counted_ = true;
-  }
-  return wait;
+  std::vector<pid_t> tgids{rt.task->tgid()};
+  for (const ProcessCapture& pc : processes) tgids.push_back(pc.capturer->task->tgid());
+  return publishing_->must_wait(tgids, now_ns());
 }
 
 std::optional<int64_t> RecordSession::virtual_result(const RecordedTask& rt, long nr) const {
@@ -2070,10 +2020,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
 }
 
 void RecordSession::finish() {
-  // A checkpoint still being published when the program ends is whole or absent: wait for it.
-  const bool waited = publisher_ && publisher_->busy();
-  collect_checkpoints(true);
-  if (waited) index_->set_meta("checkpoints_waited_at_end", "1");
+  if (publishing_) publishing_->finish(now_ns());  // whole or absent: waits for the publish
   watchdog_.reset();
   uint64_t duration = now_ns();
   log_->close();
@@ -2090,10 +2037,6 @@ void RecordSession::finish() {
   index_->set_meta("located_signals", std::to_string(located_signals_));
   index_->set_meta("located_counted", std::to_string(located_counted_));
   index_->set_meta("skipped_checkpoints", std::to_string(skipped_checkpoints_));
-  index_->set_meta("delayed_checkpoints", std::to_string(delayed_checkpoints_));
-  index_->set_meta("spaced_checkpoints", std::to_string(spaced_checkpoints_));
-  index_->set_meta("checkpoint_pause_ms", std::to_string(checkpoint_pause_ms_));
-  index_->set_meta("checkpoint_publish_ms", std::to_string(checkpoint_publish_ms_));
   index_->set_meta("write_waits", std::to_string(writes_.waits()));
   index_->set_meta("writes_entered", std::to_string(writes_.entered()));
   index_->set_meta("write_holders_stopped", std::to_string(stopped_write_holders_));

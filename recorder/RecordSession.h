@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "checkpoint/BackgroundPublisher.h"
 #include "checkpoint/CheckpointWriter.h"
 #include "core/ExecutionPoint.h"
 #include "core/Task.h"
@@ -21,6 +20,7 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "recorder/CheckpointPublishing.h"
 #include "recorder/RecordedTask.h"
 #include "recorder/TickTimer.h"
 #include "recorder/VirtualIds.h"
@@ -173,9 +173,7 @@ class RecordSession : public SessionServices {
   void emit_for(RecordedTask& rt, Event& ev);
   // Lets the runner go on after its event (checkpoint first when one is due and possible).
   void resume_runner(RecordedTask& rt, const Event* after);
-  // Adds the index rows of published batches (wait: waits for all).
-  void collect_checkpoints(bool wait);
-  // A checkpoint due now must wait for the ones being published (counted once per wait).
+  // A checkpoint due now must wait for the ones being published (CheckpointPublishing).
   bool checkpoint_must_wait(RecordedTask& rt, const std::vector<ProcessCapture>& processes);
   void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                        CheckpointRequest others = {}, std::vector<ProcessCapture> processes = {});
@@ -271,15 +269,8 @@ class RecordSession : public SessionServices {
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;
-  std::unique_ptr<BackgroundPublisher> publisher_;  // after checkpoints_: destroyed first
+  std::unique_ptr<CheckpointPublishing> publishing_;  // after checkpoints_: destroyed first
   uint64_t next_checkpoint_ns_ = 0;
-  uint64_t checkpoint_count_ = 0;
-  // Checkpoints that came due while the one before was still being published (each waited
-  // for the next boundary after it), and what checkpoints cost: the app held, the publish.
-  uint64_t delayed_checkpoints_ = 0;
-  uint64_t spaced_checkpoints_ = 0;  // times the next one was put off to keep the share
-  bool delay_counted_ = false;
-  double checkpoint_pause_ms_ = 0, checkpoint_publish_ms_ = 0;
 };
 
 }  // namespace ckrr
