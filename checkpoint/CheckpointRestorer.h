@@ -45,6 +45,7 @@ struct RestoredProcess {
   std::vector<std::unique_ptr<Task>> threads;  // manifest threads[1..], stopped, in order
   CheckpointManifest manifest;                 // seq, blobs ("process" and per plugin), fds...
   double restore_ms = 0;
+  double verify_ms = 0;  // of which checking the stored pages against their hashes
 };
 
 // Published checkpoints under checkpoints_dir, by id ascending (tmp-* directories excluded).

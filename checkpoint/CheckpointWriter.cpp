@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "checkpoint/ProcFiles.h"
@@ -42,14 +44,6 @@ SavedRegion::Kind kind_of(const Mapping& m) {
   return SavedRegion::Kind::Memory;
 }
 
-// Private anonymous memory: a page the process never touched is not present and reads as zero,
-// so pagemap lets the writer skip it without reading it.
-bool is_private_anon(const Mapping& m) {
-  if (m.shared) return false;
-  return m.path.empty() || m.path == "[heap]" || m.path == "[stack]" ||
-         m.path.rfind("[anon:", 0) == 0;
-}
-
 void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
   if (!runs.empty()) {
     PageRun& last = runs.back();
@@ -67,6 +61,18 @@ void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
 
 }  // namespace
 
+std::string CheckpointStats::timing_text() const {
+  char b[384];
+  snprintf(b, sizeof b,
+           "pause_ms=%.1f publish_ms=%.1f read_ms=%.1f hash_ms=%.1f write_ms=%.1f sync_ms=%.1f "
+           "pages_saved=%llu pages_new=%llu pages_read=%llu pages_written=%llu",
+           pause_ms, publish_ms, read_ms, hash_ms, write_ms, sync_ms,
+           static_cast<unsigned long long>(pages_saved), static_cast<unsigned long long>(pages_new),
+           static_cast<unsigned long long>(pages_read),
+           static_cast<unsigned long long>(pages_written));
+  return b;
+}
+
 CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(checkpoints_dir) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -82,6 +88,8 @@ CheckpointWriter::CheckpointWriter(const fs::path& checkpoints_dir) : dir_(check
   }
   pages_ = PageStore::open(dir_ / "pages", true);
   buf_.resize(kChunkPages * kPageSize);
+  const char* off = getenv("CKRR_NO_DIRTY_TRACKING");
+  track_dirty_ = !(off && *off && strcmp(off, "0") != 0);
 }
 
 CheckpointWriter::~CheckpointWriter() {
@@ -89,9 +97,9 @@ CheckpointWriter::~CheckpointWriter() {
 }
 
 void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
-  if (pending_) throw Error("a checkpoint is already captured and not yet published");
   Clock::time_point t0 = Clock::now();
-  CheckpointManifest m;
+  Pending p;
+  CheckpointManifest& m = p.m;
   m.id = next_id_;
   m.seq = req.seq;
   m.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -134,43 +142,69 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   for (const SavedThread& o : req.other_threads) m.threads.push_back(o);
   read_proc_files(t.tgid(), m);
 
-  stats_ = CheckpointStats{};
-  stats_.id = m.id;
-  stats_.path = "checkpoints/" + std::to_string(m.id);
+  if (track_dirty_) {
+    // What was written since the last checkpoint of this process, at the instant of the
+    // snapshot (the app is held), and protected again for the next one.
+    Tracking& tr = tracking_[t.tgid()];
+    try {
+      std::vector<Mapping> maps;
+      for (const Mapping& map : read_memory_map(t.tgid()))
+        if (kind_of(map) == SavedRegion::Kind::Memory) maps.push_back(map);
+      if (!tr.tracker) tr.tracker = std::make_unique<DirtyTracker>(t);
+      p.dirty = tr.tracker->scan(t.tgid(), maps);
+    } catch (const Error&) {
+      tr.tracker.reset();  // read in full; a new tracker next time (after an exec, say)
+      p.dirty = DirtyScan{};
+    }
+    p.base = tr.last;
+    p.self = std::make_shared<Base>();
+    tr.last = p.self;
+    p.stats.pages_written = p.dirty.written_pages;
+  }
+
+  p.stats.id = m.id;
+  p.stats.path = "checkpoints/" + std::to_string(m.id);
+  if (FILE* f = fopen(("/proc/" + std::to_string(t.tgid()) + "/statm").c_str(), "re")) {
+    unsigned long long size = 0, resident = 0;
+    if (fscanf(f, "%llu %llu", &size, &resident) == 2) p.resident = resident * kPageSize;
+    fclose(f);
+  }
   try {
-    snapshot_ = std::make_unique<ProcessSnapshot>(t);
+    p.snapshot = std::make_unique<ProcessSnapshot>(t);
     // Shared memory is not copied on write: the snapshot would see what the app (or another
     // process) writes after it resumes. Read it now.
-    shared_now_.clear();
     for (const Mapping& map : read_memory_map(t.tgid()))
       if (map.shared && map.write && kind_of(map) == SavedRegion::Kind::Memory) {
-        std::vector<uint8_t>& bytes = shared_now_[map.start];
+        std::vector<uint8_t>& bytes = p.shared_now[map.start];
         bytes.resize(map.end - map.start);
         for (uint64_t off = 0; off < bytes.size(); off += kPageSize)
           if (!t.try_read(map.start + off, bytes.data() + off, kPageSize))
             memset(bytes.data() + off, 0, kPageSize);
       }
-  } catch (const Error&) {
-    snapshot_.reset();
-    store_memory(t, m);  // no copy-on-write snapshot: read the memory while the app waits
+  } catch (const Error& e) {
+    p.snapshot.reset();
+    p.shared_now.clear();
+    if (store_busy_)
+      throw Error(std::string(e.what()) +
+                  "; its memory cannot be read while the app waits now:"
+                  " another checkpoint is being published");
+    store_memory(t, p);  // no copy-on-write snapshot: read the memory while the app waits
   }
-  pending_ = std::move(m);
-  stats_.pause_ms = ms_since(t0);
+  p.stats.pause_ms = ms_since(t0);
+  batch_.push_back(std::move(p));
+  next_id_ = m.id + 1;
 }
 
-void CheckpointWriter::store_memory(Task& t, CheckpointManifest& m) {
-  pages_->begin();
-  try {
-    capture_memory(t, m);
-  } catch (...) {
-    pages_->abort();
-    throw;
-  }
-  stats_.rss = stats_.pages_saved * kPageSize;
-  m.rss = stats_.rss;
+void CheckpointWriter::store_memory(Task& t, Pending& p) {
+  // One pack for the batch: begun by its first checkpoint, committed by publish_batch().
+  if (!pages_->writing()) pages_->begin();
+  capture_memory(t, p);
+  p.stats.rss = p.stats.pages_saved * kPageSize;
+  p.m.rss = p.stats.rss;
 }
 
-void CheckpointWriter::capture_memory(Task& t, CheckpointManifest& m) {
+void CheckpointWriter::capture_memory(Task& t, Pending& p) {
+  CheckpointManifest& m = p.m;
   std::string pm = "/proc/" + std::to_string(t.tgid()) + "/pagemap";
   int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
   try {
@@ -187,7 +221,7 @@ void CheckpointWriter::capture_memory(Task& t, CheckpointManifest& m) {
       r.path = map.path;
       r.kind = kind_of(map);
       if (r.kind == SavedRegion::Kind::Memory || r.kind == SavedRegion::Kind::Vdso)
-        capture_region(t, pagemap_fd, r, is_private_anon(map) && pagemap_fd >= 0);
+        capture_region(t, pagemap_fd, r, is_private_anon(map) && pagemap_fd >= 0, p);
       m.regions.push_back(std::move(r));
     }
   } catch (...) {
@@ -197,8 +231,25 @@ void CheckpointWriter::capture_memory(Task& t, CheckpointManifest& m) {
   if (pagemap_fd >= 0) ::close(pagemap_fd);
 }
 
-void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon) {
+void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, bool anon,
+                                      Pending& p) {
+  CheckpointStats& stats = p.stats;
   const uint64_t pages = r.pages();
+  // Pages of the checkpoint before, when this mapping was tracked since then with the same
+  // bounds and that checkpoint was published.
+  std::vector<PageRef> reuse;
+  auto tracked = p.dirty.tracked.find(r.start);
+  if (anon && tracked != p.dirty.tracked.end() && tracked->second == r.end && p.base &&
+      p.base->ok) {
+    auto before = p.base->regions.find(r.start);
+    if (before != p.base->regions.end() && before->second.end == r.end) {
+      reuse.resize(pages);
+      for (const PageRun& run : before->second.runs)
+        for (uint64_t k = 0; k < run.npages && run.first + k < pages; ++k)
+          reuse[run.first + k] =
+              run.ref.zero() ? PageRef{} : PageRef{run.ref.pack, run.ref.offset + k * kPageSize};
+    }
+  }
   std::vector<uint64_t> pm(kChunkPages);
   for (uint64_t base = 0; base < pages; base += kChunkPages) {
     const uint64_t n = std::min<uint64_t>(kChunkPages, pages - base);
@@ -221,74 +272,146 @@ void CheckpointWriter::capture_region(Task& t, int pagemap_fd, SavedRegion& r, b
         ++i;
         continue;
       }
+      if (!reuse.empty() && !p.dirty.was_written(addr + i * kPageSize)) {
+        // Unchanged since the checkpoint before: its page, not read again.
+        const PageRef& ref = reuse[base + i];
+        if (!ref.zero()) ++stats.pages_saved;
+        append_run(r.runs, base + i, ref);
+        ++i;
+        continue;
+      }
       uint64_t j = i;
-      while (j < n && present[j]) ++j;
+      while (j < n && present[j] && (reuse.empty() || p.dirty.was_written(addr + j * kPageSize)))
+        ++j;
+      stats.pages_read += j - i;
+      Clock::time_point tr = Clock::now();
       uint8_t* dst = buf_.data() + i * kPageSize;
-      auto early = r.shared ? shared_now_.find(r.start) : shared_now_.end();
-      if (early != shared_now_.end() && early->second.size() == r.end - r.start)
+      auto early = r.shared ? p.shared_now.find(r.start) : p.shared_now.end();
+      if (early != p.shared_now.end() && early->second.size() == r.end - r.start)
         memcpy(dst, early->second.data() + (base + i) * kPageSize, (j - i) * kPageSize);
       else if (!t.try_read(addr + i * kPageSize, dst, (j - i) * kPageSize))
         for (uint64_t k = i; k < j; ++k)
           if (!t.try_read(addr + k * kPageSize, buf_.data() + k * kPageSize, kPageSize))
             memset(buf_.data() + k * kPageSize, 0, kPageSize);
+      Clock::time_point th = Clock::now();
+      stats.read_ms += std::chrono::duration<double, std::milli>(th - tr).count();
+      const double write_before = pages_->write_ms();
       for (uint64_t k = i; k < j; ++k) {
         const uint8_t* page = buf_.data() + k * kPageSize;
         PageRef ref;
         if (!page_is_zero(page)) {
           uint64_t before = pages_->pack_bytes();
           ref = pages_->add(page);
-          ++stats_.pages_saved;
-          if (pages_->pack_bytes() != before) ++stats_.pages_new;
+          ++stats.pages_saved;
+          if (pages_->pack_bytes() != before) ++stats.pages_new;
         }
         append_run(r.runs, base + k, ref);
       }
+      stats.write_ms += pages_->write_ms() - write_before;
+      stats.hash_ms += ms_since(th) - (pages_->write_ms() - write_before);
       i = j;
     }
   }
 }
 
-CheckpointStats CheckpointWriter::publish() {
-  if (!pending_) throw Error("no captured checkpoint to publish");
-  Clock::time_point t0 = Clock::now();
-  CheckpointManifest& m = *pending_;
-  if (snapshot_) {
-    try {
-      store_memory(snapshot_->task(), m);
-    } catch (...) {
-      abandon();
-      throw;
+std::vector<CheckpointWriter::Captured> CheckpointWriter::take_batch() {
+  std::vector<Captured> b = std::move(batch_);
+  batch_.clear();
+  return b;
+}
+
+std::vector<CheckpointStats> CheckpointWriter::publish_batch(std::vector<Captured> batch) {
+  if (batch.empty()) throw Error("no captured checkpoint to publish");
+  std::vector<CheckpointStats> out;
+  fs::path tmp;
+  try {
+    for (Pending& p : batch) {
+      if (!p.snapshot) continue;
+      Clock::time_point t0 = Clock::now();
+      store_memory(p.snapshot->task(), p);
+      // A copy killed while it was read (a signal to the whole process group) read as holes,
+      // which would be saved as zeros: such a checkpoint is not kept.
+      if (!p.snapshot->alive()) throw Error("the snapshot ended while its memory was read");
+      p.stats.publish_ms += ms_since(t0);
+      p.shared_now.clear();
     }
-    snapshot_.reset();
-    shared_now_.clear();
+    Clock::time_point ts = Clock::now();
+    const double write_before = pages_->write_ms();
+    if (pages_->writing()) pages_->commit();
+    const double write_ms = pages_->write_ms() - write_before;
+    const double commit_ms = ms_since(ts);
+    for (Pending& p : batch) {
+      Clock::time_point t0 = Clock::now();
+      CheckpointManifest& m = p.m;
+      m.bytes_added = p.stats.pages_new * kPageSize;
+      std::vector<uint8_t> bytes = m.serialize();
+      m.bytes_added += bytes.size();
+      bytes = m.serialize();  // again, with its own size counted
+      tmp = dir_ / ("tmp-" + std::to_string(m.id));
+      fs::path final_dir = dir_ / std::to_string(m.id);
+      std::error_code ec;
+      fs::remove_all(tmp, ec);
+      if (::mkdir(tmp.c_str(), 0700) != 0) throw Error(errno_text("mkdir " + tmp.string(), errno));
+      write_file_atomically(tmp / "manifest", bytes);
+      if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
+        throw Error(errno_text("rename " + tmp.string() + " to " + final_dir.string(), errno));
+      tmp.clear();
+      fsync_directory(dir_);
+      // The pack is shared by the batch: its write and sync are counted to each checkpoint.
+      p.stats.write_ms += write_ms;
+      p.stats.sync_ms = commit_ms - write_ms + ms_since(t0);
+      p.stats.publish_ms += commit_ms + ms_since(t0);
+      p.stats.bytes_added = m.bytes_added;
+      out.push_back(p.stats);
+    }
+  } catch (...) {
+    pages_->abort();
+    if (!tmp.empty()) {
+      std::error_code ec;
+      fs::remove_all(tmp, ec);
+    }
+    std::lock_guard<std::mutex> lock(used_mutex_);
+    for (Pending& p : batch)
+      if (p.snapshot) used_snapshots_.push_back(std::move(p.snapshot));
+    throw;
   }
-  uint64_t page_bytes = pages_->pack_bytes();
-  pages_->commit();
-  m.bytes_added = page_bytes;
-  std::vector<uint8_t> bytes = m.serialize();
-  m.bytes_added += bytes.size();
-  bytes = m.serialize();  // again, with its own size counted
-  fs::path tmp = dir_ / ("tmp-" + std::to_string(m.id));
-  fs::path final_dir = dir_ / std::to_string(m.id);
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  if (::mkdir(tmp.c_str(), 0700) != 0) throw Error(errno_text("mkdir " + tmp.string(), errno));
-  write_file_atomically(tmp / "manifest", bytes);
-  if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
-    throw Error(errno_text("rename " + tmp.string() + " to " + final_dir.string(), errno));
-  fsync_directory(dir_);
-  stats_.bytes_added = m.bytes_added;
-  stats_.publish_ms = ms_since(t0);
-  next_id_ = m.id + 1;
-  pending_.reset();
-  return stats_;
+  // Published: what the next checkpoint of each process may reuse.
+  for (Pending& p : batch)
+    if (p.self) {
+      for (const SavedRegion& r : p.m.regions) p.self->regions.emplace(r.start, r);
+      p.self->ok = true;
+    }
+  std::lock_guard<std::mutex> lock(used_mutex_);
+  for (Pending& p : batch)
+    if (p.snapshot) used_snapshots_.push_back(std::move(p.snapshot));
+  return out;
+}
+
+void CheckpointWriter::release_snapshots() {
+  std::vector<std::unique_ptr<ProcessSnapshot>> done;
+  {
+    std::lock_guard<std::mutex> lock(used_mutex_);
+    done.swap(used_snapshots_);
+  }
+}
+
+CheckpointStats CheckpointWriter::publish() {
+  std::vector<CheckpointStats> st;
+  try {
+    st = publish_batch(take_batch());
+  } catch (...) {
+    release_snapshots();
+    throw;
+  }
+  release_snapshots();
+  return st.back();
 }
 
 void CheckpointWriter::abandon() {
-  snapshot_.reset();
-  shared_now_.clear();
-  if (!pending_) return;
-  pages_->abort();
-  pending_.reset();
+  if (!batch_.empty()) next_id_ = batch_.front().m.id;
+  batch_.clear();
+  if (!store_busy_) pages_->abort();  // else the pack is the publishing thread's
+  release_snapshots();
 }
 
 }  // namespace ckrr

@@ -39,6 +39,10 @@ pid_t parent_of(pid_t pid) {
 }
 }  // namespace
 
+bool ProcessSnapshot::possible(pid_t pid) {
+  return parent_of(pid) == getpid();
+}
+
 ProcessSnapshot::ProcessSnapshot(Task& t) {
   // CLONE_PARENT gives the copy the process's parent, and its exit signal too: unless that is
   // ckrr, the app's parent would get a SIGCHLD for the copy and could reap it as its child.
@@ -83,6 +87,17 @@ ProcessSnapshot::ProcessSnapshot(Task& t) {
   }
   if (!WIFSTOPPED(st)) throw Error("snapshot: the copy did not stop");
   copy_ = std::make_unique<Task>(child, child);
+}
+
+bool ProcessSnapshot::alive() const {
+  if (!copy_) return false;
+  std::ifstream f("/proc/" + std::to_string(copy_->tid()) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  size_t close = line.rfind(')');
+  if (close == std::string::npos || close + 2 >= line.size()) return false;
+  char state = line[close + 2];
+  return state == 't' || state == 'T';
 }
 
 ProcessSnapshot::~ProcessSnapshot() {

@@ -18,12 +18,17 @@ class ProcessSnapshot {
   // Forks the process of t, which must be stopped outside a syscall with ckrr's scratch page
   // mapped and traced with PTRACE_O_TRACECLONE. Throws Error when it cannot.
   explicit ProcessSnapshot(Task& t);
+  // Whether process pid can be snapshotted: it is ckrr's child.
+  static bool possible(pid_t pid);
   ~ProcessSnapshot();  // kills and reaps the copy
   ProcessSnapshot(const ProcessSnapshot&) = delete;
   ProcessSnapshot& operator=(const ProcessSnapshot&) = delete;
 
   // The stopped copy; its memory is the process's memory at the time of the snapshot.
   Task& task() { return *copy_; }
+  // Whether the copy still exists, stopped (not killed by a signal meant for the app's process
+  // group, say: its memory then reads as holes). Any thread may ask.
+  bool alive() const;
   // Hands the copy over to the caller (the debugger runs it: an in-memory snapshot).
   std::unique_ptr<Task> release() { return std::move(copy_); }
 

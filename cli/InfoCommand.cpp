@@ -1,5 +1,7 @@
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -122,6 +124,26 @@ int cmd_info(const std::vector<std::string>& argv) {
     std::cout << "skipped checkpoints: " << skipped
               << " (due while a thread was where a checkpoint cannot describe it; taken"
                  " later)\n";
+  const std::string held = meta("checkpoint_pause_ms"), published = meta("checkpoint_publish_ms");
+  const std::string run_ns = meta("duration_ns"), delayed = meta("delayed_checkpoints");
+  if (!held.empty() && !run_ns.empty() && !index->checkpoints().empty()) {
+    const double run_ms = std::max(1.0, std::stod(run_ns) / 1e6);
+    char b[256];
+    snprintf(b, sizeof b,
+             "checkpoint cost: the app held %.0f ms (%.1f%% of the recording); published in the"
+             " background in %.0f ms (%.1f%%)\n",
+             std::stod(held), 100 * std::stod(held) / run_ms, std::stod(published),
+             100 * std::stod(published) / run_ms);
+    std::cout << b;
+  }
+  const std::string spaced = meta("spaced_checkpoints");
+  if (!spaced.empty() && spaced != "0")
+    std::cout << "spaced checkpoints: " << spaced
+              << " (the next periodic one put off to keep checkpoints under 5% of the run)\n";
+  if (!delayed.empty() && delayed != "0")
+    std::cout << "delayed checkpoints: " << delayed
+              << " (due while the one before was still being published; each taken at the next"
+                 " boundary after it)\n";
   std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
   std::string conservative = meta("conservative_calls");
   if (!conservative.empty())

@@ -22,7 +22,9 @@ const char* kHelp =
     "  -o, --output TRACE   trace directory (default: a new directory under ./ckrr-traces/)\n"
     "  --force              replace TRACE if it is an existing ckrr trace\n"
     "  --checkpoint-interval DURATION\n"
-    "                       take a checkpoint every DURATION of recording (default 1s; 0: none).\n"
+    "                       take a checkpoint every DURATION of recording (default 1s, spaced\n"
+    "                       further so that checkpoints cost at most 5% of the run; given\n"
+    "                       explicitly, no such limit; 0: none).\n"
     "                       Units: ns, us, ms, s, m, h; a bare number is seconds. A checkpoint\n"
     "                       can also be asked for at any time with 'ckrr checkpoint TRACE' or\n"
     "                       by sending SIGUSR2 to the recorder.\n"
@@ -61,6 +63,7 @@ int cmd_record(const std::vector<std::string>& argv) {
       throw Error("--checkpoint-interval: '" + *iv +
                   "' is not a duration (examples: 1s, 500ms, 2m, 0 for none)");
     opt.checkpoint_interval_ns = *ns;
+    opt.checkpoint_share = 0;  // the spacing asked for, as far as publishing keeps up
   }
   if (auto ms = args.get("--max-slice")) {
     auto ns = parse_duration_ns(*ms);

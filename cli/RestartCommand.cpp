@@ -66,6 +66,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
       auto ns = parse_duration_ns(*iv);
       if (!ns) throw Error("--checkpoint-interval: '" + *iv + "' is not a duration");
       opt.checkpoint_interval_ns = *ns;
+      opt.checkpoint_share = 0;  // the spacing asked for, as far as publishing keeps up
     }
     require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
     RecordSession session(opt);

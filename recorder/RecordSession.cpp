@@ -317,6 +317,8 @@ void RecordSession::start() {
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   index_->set_meta("cpu_features", cpu_features_text());  // replay elsewhere checks them
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
+  publishing_ =
+      std::make_unique<CheckpointPublishing>(*checkpoints_, *index_, opt_.checkpoint_share);
   next_checkpoint_ns_ = opt_.checkpoint_interval_ns;
   RecordedTask& rt = *main_task();
   rt.state = RecordedTask::State::Running;
@@ -391,6 +393,7 @@ void RecordSession::loop() {
       break;
     }
     if (signals_to_recorder_pending()) on_signals_to_recorder();
+    publishing_->collect(false, now_ns());
     try {
       release_parked_writers();
       wake_app_traced();
@@ -432,7 +435,8 @@ void RecordSession::loop() {
         }
         if (g_checkpoint_requested && tasks_.size() == 1) {
           RecordedTask& rt = tasks_.begin()->second;
-          if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty()) {
+          if (rt.state == RecordedTask::State::InSyscall && !rt.kicked && failure_.empty() &&
+              !checkpoint_must_wait(rt, {})) {
             rt.kicked = true;  // make the blocked call return so the checkpoint can be taken
             syscall(SYS_tgkill, rt.task->tgid(), rt.task->tid(), SIGSTOP);
           }
@@ -1738,8 +1742,9 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   if (!app_traces_.empty() && app_traces_.hold_after_event(rt.rec_tid, *after, t.regs()))
     return hold_for_app_tracer(rt, false);
   if (deliver_deferred(rt)) return;
-  const bool due =
-      g_checkpoint_requested || (opt_.checkpoint_interval_ns && now_ns() >= next_checkpoint_ns_);
+  const bool due = g_checkpoint_requested ||
+                   (opt_.checkpoint_interval_ns &&
+                    now_ns() >= std::max(next_checkpoint_ns_, publishing_->not_before()));
   // A call the kernel is about to restart cannot be resumed from a checkpoint as is, and
   // injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
   // wait for a boundary without either. Nothing is written at such a boundary either: the
@@ -1747,6 +1752,10 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   // (replay decides there between delivering it and restarting the call).
   const bool restarting = after->kind == EventKind::Syscall && is_restart_result(after->result);
   if (!due || !failure_.empty() || restarting || has_pending_signals(t.tid())) {
+    t.cont();
+    return;
+  }
+  if (checkpoint_must_wait(rt, {})) {
     t.cont();
     return;
   }
@@ -1963,6 +1972,10 @@ void RecordSession::capture_as_entered(RecordedTask& o, const CheckpointRequest&
 void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                                     CheckpointRequest req, std::vector<ProcessCapture> processes) {
   Task& t = *rt.task;
+  if (checkpoint_must_wait(rt, processes)) {  // the request stays: taken later
+    t.cont();
+    return;
+  }
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
   fill_request(rt, seq, req);
@@ -1983,30 +1996,19 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
       pc.req.blobs.emplace_back(kGroupBlob, g);
     }
   }
-  auto index_row = [&](const CheckpointStats& st) {
-    CheckpointRow row;
-    row.id = st.id;
-    row.seq = seq;
-    row.time_ns = now;
-    row.rss = st.rss;
-    row.bytes_added = st.bytes_added;
-    row.path = st.path;
-    index_->add_checkpoint(row);
-  };
   bool resumed = false;
   try {
+    // Every snapshot first, then one publish of them all on the publishing thread.
     for (ProcessCapture& pc : processes) {
       if (pc.as_entered)
         capture_as_entered(*pc.capturer, pc.req);
       else
         checkpoints_->capture(*pc.capturer->task, pc.req);
-      index_row(checkpoints_->publish());
     }
     checkpoints_->capture(t, req);
-    t.cont();  // the app runs while the pages are synced and the manifest published
+    t.cont();  // the app runs while the pages are read, synced and the manifests published
     resumed = true;
-    index_row(checkpoints_->publish());
-    ++checkpoint_count_;
+    publishing_->start(seq, now);
   } catch (const std::exception& e) {
     // A checkpoint that fails costs the seek speed-up, not the recording (a group missing a
     // member is not used by replay).
@@ -2015,6 +2017,13 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+}
+
+bool RecordSession::checkpoint_must_wait(RecordedTask& rt,
+                                         const std::vector<ProcessCapture>& processes) {
+  std::vector<pid_t> tgids{rt.task->tgid()};
+  for (const ProcessCapture& pc : processes) tgids.push_back(pc.capturer->task->tgid());
+  return publishing_->must_wait(tgids, now_ns());
 }
 
 std::optional<int64_t> RecordSession::virtual_result(const RecordedTask& rt, long nr) const {
@@ -2083,6 +2092,7 @@ void RecordSession::on_gone(RecordedTask& rt, int raw_status) {
 }
 
 void RecordSession::finish() {
+  if (publishing_) publishing_->finish(now_ns());  // whole or absent: waits for the publish
   watchdog_.reset();
   uint64_t duration = now_ns();
   log_->close();

@@ -21,6 +21,7 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
+#include "recorder/CheckpointPublishing.h"
 #include "recorder/RecordedTask.h"
 #include "recorder/TickTimer.h"
 #include "recorder/VirtualIds.h"
@@ -44,6 +45,9 @@ struct RecordOptions {
   std::optional<uint32_t> restart_checkpoint;
   // Periodic checkpoints, in nanoseconds of recording time; 0 = none (SIGUSR2 still works).
   uint64_t checkpoint_interval_ns = 1000000000ull;
+  // Periodic checkpoints are spaced so that they cost at most this share of the run (what the
+  // app was held plus the publish), unless the interval was given explicitly (0: no limit).
+  double checkpoint_share = 0.05;
   // Threads: a runner that others wait for is checked for a spin loop this often, and
   // preempted wherever it is after max_slice_ns.
   uint64_t spin_check_ns = 1000000ull;
@@ -181,6 +185,8 @@ class RecordSession : public SessionServices {
   void emit_for(RecordedTask& rt, Event& ev);
   // Lets the runner go on after its event (checkpoint first when one is due and possible).
   void resume_runner(RecordedTask& rt, const Event* after);
+  // A checkpoint due now must wait for the ones being published (CheckpointPublishing).
+  bool checkpoint_must_wait(RecordedTask& rt, const std::vector<ProcessCapture>& processes);
   void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                        CheckpointRequest others = {}, std::vector<ProcessCapture> processes = {});
   // Whether every other thread is where a checkpoint can describe it (one process only);
@@ -276,8 +282,8 @@ class RecordSession : public SessionServices {
   VirtualIds ids_;  // equal virtual and real pids unless restarted
   pid_t virtual_ppid_ = 0;
   std::unique_ptr<CheckpointWriter> checkpoints_;
+  std::unique_ptr<CheckpointPublishing> publishing_;  // after checkpoints_: destroyed first
   uint64_t next_checkpoint_ns_ = 0;
-  uint64_t checkpoint_count_ = 0;
 };
 
 }  // namespace ckrr

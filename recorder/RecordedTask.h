@@ -79,7 +79,7 @@ struct RecordedTask {
   // natively; replay raises it before that same delivery.
   bool at_handler_entry = false;
   Registers handler_entry{};  // JobStopped from inside a call: resumed to its exit stop
-  SliceCount slice;  // hits of the process's counted addresses since its last event
+  SliceCount slice;           // hits of the process's counted addresses since its last event
 };
 
 }  // namespace ckrr

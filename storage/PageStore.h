@@ -57,6 +57,8 @@ class PageStore {
   uint32_t current_pack() const { return pack_; }
   // Bytes written to the current pack so far.
   uint64_t pack_bytes() const { return pack_size_; }
+  // Time spent in write() to packs since the store was opened, ms.
+  double write_ms() const { return write_ms_; }
   // Distinct non-zero pages known to the store.
   size_t page_count() const { return index_.size(); }
 
@@ -65,9 +67,22 @@ class PageStore {
   void read_page(const PageRef& ref, void* out) const;
   // Reads n consecutive pages of one pack (ref.pack != 0).
   void read_pages(const PageRef& first, size_t n, void* out) const;
+  // Checks that the n pages stored from `first` hold what their pack's index says (their
+  // hash): throws TraceError naming the pack for a flipped bit, a zeroed range, a truncated
+  // pack, a page its index does not list or a corrupt index. Each page is checked once per
+  // store object (the restorer checks every stored page of a checkpoint before using it).
+  void verify(const PageRef& first, size_t n) const;
+  // verify() of many runs (ref, pages), hashing on a few threads.
+  void verify_all(const std::vector<std::pair<PageRef, size_t>>& runs) const;
 
  private:
+  struct PackIndex {
+    uint32_t version = 0;
+    std::vector<std::pair<PageHash, uint64_t>> entries;  // hash, offset in the pack
+  };
   PageStore(std::filesystem::path dir, bool writable);
+  // Reads and checks pack-<n>.idx; throws TraceError naming it when it is corrupt.
+  PackIndex read_index(uint32_t n) const;
   void load_indexes();
   void flush();
   int pack_fd_for_read(uint32_t pack) const;
@@ -80,9 +95,21 @@ class PageStore {
   uint32_t pack_ = 0;
   int pack_fd_ = -1;
   uint64_t pack_size_ = 0;
+  uint64_t written_ = 0, synced_ = 0;  // bytes written to the pack, and sent to writeback
   std::vector<std::pair<PageHash, uint64_t>> pack_entries_;
   std::vector<uint8_t> buf_;
+  double write_ms_ = 0;
   mutable std::map<uint32_t, int> read_fds_;
+  // verify(): per pack, its index by page number and what was checked, and the pack mapped.
+  struct Checked {
+    uint32_t version = 0;
+    std::vector<PageHash> hash;  // by page number in the pack
+    std::vector<uint8_t> state;  // 0: not listed, 1: listed, 2: checked, 3: to check
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+  };
+  const Checked& checked(uint32_t pack) const;
+  mutable std::map<uint32_t, Checked> checked_;
 };
 
 }  // namespace ckrr

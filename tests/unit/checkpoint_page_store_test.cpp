@@ -148,5 +148,54 @@ TEST(PageStore, HashDistinguishesSmallChanges) {
   EXPECT_TRUE(hash_page(p.data()) == h0);
 }
 
+TEST(PageStore, VerifyFindsFlippedBitsZeroedRangesAndTruncation) {
+  test::TempDir d;
+  const size_t n = 64 * 256;  // 64 MB: hashed on several threads
+  std::vector<uint8_t> mem = random_pages(n, 7);
+  PageRef first;
+  {
+    auto s = PageStore::open(d / "pages", true);
+    s->begin();
+    first = s->add(&mem[0]);
+    for (size_t i = 1; i < n; ++i) s->add(&mem[i * kPageSize]);
+    ASSERT_EQ(s->commit(), 1u);
+  }
+  auto fresh = [&] { return PageStore::open(d / "pages", false); };
+  EXPECT_NO_THROW(fresh()->verify(first, n));
+  const std::filesystem::path dat = fresh()->pack_path(1);
+  auto patch = [&](uint64_t at, const std::vector<uint8_t>& bytes) {
+    std::fstream f(dat, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  };
+  auto expect_bad = [&](const std::string& what) {
+    auto s = fresh();
+    try {
+      s->verify(first, n);
+      ADD_FAILURE() << "not detected: " << what;
+    } catch (const TraceError& e) {
+      EXPECT_NE(std::string(e.what()).find("pack-1.dat"), std::string::npos) << e.what();
+    }
+  };
+  // One flipped bit deep in the pack.
+  const uint64_t at = 40000 * 1024 + 123;
+  patch(at, {static_cast<uint8_t>(mem[at] ^ 0x10)});
+  expect_bad("a flipped bit");
+  patch(at, {mem[at]});
+  EXPECT_NO_THROW(fresh()->verify(first, n));
+  // A zeroed range across two pages.
+  patch(5 * kPageSize + 100, std::vector<uint8_t>(kPageSize, 0));
+  expect_bad("a zeroed range");
+  patch(5 * kPageSize + 100,
+        std::vector<uint8_t>(&mem[5 * kPageSize + 100], &mem[6 * kPageSize + 100]));
+  EXPECT_NO_THROW(fresh()->verify(first, n));
+  // Truncated.
+  std::filesystem::resize_file(dat, (n - 3) * kPageSize + 17);
+  expect_bad("truncation");
+  // A page the pack's index does not list.
+  EXPECT_THROW(fresh()->verify(PageRef{1, n * kPageSize}, 1), TraceError);
+}
+
 }  // namespace
 }  // namespace ckrr

@@ -1,0 +1,65 @@
+#pragma once
+// Which pages of a traced process were written since its last checkpoint, so an incremental
+// checkpoint reads and hashes only those (issue 12). This kernel has no soft-dirty bits; it
+// has userfaultfd write-protection with UFFD_FEATURE_WP_ASYNC (a write to a protected page,
+// by the app or by the kernel on its behalf, read() into a buffer, just clears the
+// protection) and the PAGEMAP_SCAN ioctl, which reports the pages written since and protects
+// them again in one walk.
+//
+// The userfaultfd is created inside the process (an injected syscall), taken over with
+// pidfd_getfd and closed there at once, so the app's fd table is as before. Only private
+// anonymous mappings are tracked. A mapping counts as tracked only if it lies inside a range
+// write-protected at the previous scan and the scan still finds it registered (checked by the
+// kernel: PM_SCAN_CHECK_WPASYNC); anything else (a new mapping, one moved by mremap, which
+// drops the registration, a child after fork, a process after exec) is reported untracked,
+// read in full by the caller, and registered now. Pages that are not present (never touched,
+// or dropped by MADV_DONTNEED) are zero whatever this says: the caller checks presence.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "core/MemoryMap.h"
+#include "core/Task.h"
+
+namespace ckrr {
+
+struct DirtyScan {
+  // Tracked mappings (start -> end): their pages not listed in `written` are unchanged since
+  // the previous scan.
+  std::map<uint64_t, uint64_t> tracked;
+  std::vector<std::pair<uint64_t, uint64_t>> written;  // [start, end), sorted
+  uint64_t written_pages = 0;
+  // Whether page addr of a tracked mapping was written (written is sorted).
+  bool was_written(uint64_t addr) const;
+};
+
+class DirtyTracker {
+ public:
+  // For the process of t: held, outside a syscall, scratch page mapped. Throws Error when the
+  // kernel lacks what is needed (the caller then reads everything).
+  explicit DirtyTracker(Task& t);
+  ~DirtyTracker();
+  DirtyTracker(const DirtyTracker&) = delete;
+  DirtyTracker& operator=(const DirtyTracker&) = delete;
+
+  // At a checkpoint, the process held: what was written since the previous scan in the
+  // tracked mappings, which are protected again; untracked private anonymous mappings are
+  // registered and protected for the next one. Throws Error (e.g. after an exec: the
+  // userfaultfd belongs to the old address space).
+  DirtyScan scan(pid_t pid, const std::vector<Mapping>& maps);
+
+ private:
+  DirtyScan scan_with(int pagemap_fd, const std::vector<Mapping>& maps);
+  int uffd_ = -1;
+  pid_t pid_ = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> protected_;  // registered and protected ranges
+};
+
+// Private anonymous memory (what DirtyTracker tracks, and where pagemap's present bit tells a
+// page that reads as zero).
+bool is_private_anon(const Mapping& m);
+
+}  // namespace ckrr
