@@ -13,7 +13,9 @@
 #include <cstring>
 #include <string>
 
+#include "core/TaskGone.h"
 #include "plugins/AppTraces.h"
+#include "plugins/TraceeEffects.h"
 
 namespace ckrr {
 
@@ -56,6 +58,22 @@ void answer(SyscallContext& ctx, int64_t result) {
   ctx.skip = true;
   ctx.forced_result = result;
 }
+}  // namespace
+
+bool write_tracee_memory(SyscallContext& ctx, const AppTraces::Tracee& t, pid_t tid, Task& target,
+                         uint64_t addr, const void* data, size_t len, const std::string& how) {
+  if (t.held != AppTraces::Tracee::Held::AfterEvent || t.result_writable) {
+    ctx.session.note_not_emulated(how + " into a tracee stopped at a syscall's entry or exit");
+    return false;
+  }
+  target.write(addr, data, len);
+  TraceeEffect e{TraceeEffect::Kind::Memory, tid, addr, {}};
+  e.bytes.assign(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + len);
+  add_tracee_effect(ctx.event, e);
+  return true;
+}
+
+namespace {
 
 // PTRACE_GET_SYSCALL_INFO as the kernel lays it out: op 1 at a syscall-entry stop (number and
 // arguments), 2 at an exit stop (result), 0 elsewhere. It returns the size of the whole answer
@@ -102,9 +120,11 @@ void syscall_info(SyscallContext& ctx, const AppTraces::Tracee& t, const Registe
 
 // SETREGS, POKEUSER: a write that changes nothing succeeds; one that changes only rax at a
 // syscall's exit stop before its event sets the call's result (the event records it, replay
-// takes it from there); any other change would not be reproduced in replay: not emulated.
-void set_registers(SyscallContext& ctx, const AppTraces::Tracee& t, const ThreadView& view,
-                   const Registers& want, long req) {
+// takes it from there); at a stop where replay holds the tracee too (after one of its events,
+// or at a fault or single step recorded as one), the registers are set and replay sets them
+// again (a TraceeEffect); elsewhere (at a syscall's entry) not emulated.
+void set_registers(SyscallContext& ctx, const AppTraces::Tracee& t, pid_t tid,
+                   const ThreadView& view, const Registers& want, long req) {
   const Registers& now = view.regs;
   if (std::memcmp(&now, &want, sizeof want) == 0) return answer(ctx, 0);
   Registers result_only = now;
@@ -113,25 +133,38 @@ void set_registers(SyscallContext& ctx, const AppTraces::Tracee& t, const Thread
     view.task->set_regs(want);
     return answer(ctx, 0);
   }
+  if (t.held == AppTraces::Tracee::Held::AfterEvent && !t.result_writable) {
+    view.task->set_regs(want);
+    TraceeEffect e{TraceeEffect::Kind::Registers, tid, 0, {}};
+    e.bytes.assign(reinterpret_cast<const uint8_t*>(&want),
+                   reinterpret_cast<const uint8_t*>(&want) + sizeof(user_regs_struct));
+    add_tracee_effect(ctx.event, e);
+    return answer(ctx, 0);
+  }
   ctx.session.note_not_emulated("ptrace request " + request_name(req) +
-                                " changing registers other than a syscall's result at its exit"
-                                " stop");
+                                " changing registers at a syscall's entry stop");
   answer(ctx, -EIO);
 }
 }  // namespace
 
-void AppPtracePlugin::record_entry(SyscallContext& ctx) {
+namespace {
+void request(SyscallContext& ctx) {
   const uint64_t* a = ctx.args;
   const long req = static_cast<long>(a[0]);
   const pid_t pid = static_cast<pid_t>(a[1]);
-  if (req == PTRACE_TRACEME) {
-    // The kernel's answer: EPERM, ckrr traces it already (as under any tracer). Emulating it
-    // would need the child's signal-delivery stops (its SIGSTOP, the SIGTRAP after exec)
-    // reported to its parent, which ckrr does not do: gdb's `run` fails here.
-    ctx.session.note_not_emulated("ptrace request PTRACE_TRACEME");
-    return;
-  }
   AppTraces* traces = ctx.session.app_traces();
+  if (req == PTRACE_TRACEME) {
+    // Its parent traces it from now on (gdb's `run`): its signals become stops for that
+    // parent, the exec that follows a SIGTRAP stop. EPERM when traced already, or when the
+    // parent is not recorded (the kernel would say so: ckrr traces it).
+    ThreadView self;
+    const pid_t tid = ctx.event.tid;
+    if (!traces || !ctx.session.recorded_thread(tid, self) || traces->tracer_of(tid)) return;
+    ThreadView parent;
+    if (!self.parent || !ctx.session.recorded_thread(self.parent, parent)) return;
+    traces->traceme(self.parent, tid, ctx.proc.recorded_pid);
+    return answer(ctx, 0);
+  }
   ThreadView view;
   if (!traces || !ctx.session.recorded_thread(pid, view)) return;  // the kernel answers
   Task* target = view.task;
@@ -182,11 +215,13 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
     case PTRACE_POKETEXT:
     case PTRACE_POKEDATA:
       // A write into the tracer's own address space replays as the kernel's write; one into
-      // another process would not be reproduced: refused.
+      // another process is made again by replay where it holds the tracee too.
       if (target->tgid() != ctx.task.tgid()) {
-        ctx.session.note_not_emulated("ptrace request " + request_name(req) +
-                                      " into another process");
-        return answer(ctx, -EIO);
+        uint64_t old = 0;
+        if (!target->try_read(a[2], &old, sizeof old)) return answer(ctx, -EIO);
+        if (!write_tracee_memory(ctx, *tracee, pid, *target, a[2], &a[3], 8, request_name(req)))
+          return answer(ctx, -EIO);
+        return answer(ctx, 0);
       }
       give(ctx, a[2], &a[3], 8);
       return answer(ctx, 0);
@@ -228,8 +263,12 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
     }
     case PTRACE_GETSIGINFO: {
       // The siginfo of the current stop: a syscall or event stop's SIGTRAP carries its status
-      // as si_code; a group stop has none (EINVAL).
+      // as si_code; a group stop has none (EINVAL); a signal-delivery stop has the signal's.
       if (tracee->stop.kind == AppTraces::StopKind::Group) return answer(ctx, -EINVAL);
+      if (tracee->signal_delivery) {
+        give(ctx, a[3], &tracee->siginfo, sizeof tracee->siginfo);
+        return answer(ctx, 0);
+      }
       siginfo_t si{};
       si.si_signo = (tracee->stop.status >> 8) & 0x7f;
       si.si_code = tracee->stop.kind == AppTraces::StopKind::Signal
@@ -248,35 +287,84 @@ void AppPtracePlugin::record_entry(SyscallContext& ctx) {
     case PTRACE_SETREGS: {
       Registers want{};
       if (!ctx.task.try_read(a[3], &want, sizeof want)) return answer(ctx, -EFAULT);
-      return set_registers(ctx, *tracee, view, want, req);
+      return set_registers(ctx, *tracee, pid, view, want, req);
+    }
+    case PTRACE_SETREGSET: {
+      iovec iov{};
+      if (!ctx.task.try_read(a[3], &iov, sizeof iov)) return answer(ctx, -EFAULT);
+      if (a[2] == NT_PRSTATUS && iov.iov_len >= sizeof(user_regs_struct)) {
+        Registers want{};
+        if (!ctx.task.try_read(reinterpret_cast<uint64_t>(iov.iov_base), &want, sizeof want))
+          return answer(ctx, -EFAULT);
+        return set_registers(ctx, *tracee, pid, view, want, req);
+      }
+      if (a[2] == NT_PRFPREG || a[2] == NT_X86_XSTATE) {  // unchanged: nothing to do
+        std::vector<uint8_t> want(std::min(iov.iov_len, view.xstate.size()));
+        if (!ctx.task.try_read(reinterpret_cast<uint64_t>(iov.iov_base), want.data(), want.size()))
+          return answer(ctx, -EFAULT);
+        if (std::equal(want.begin(), want.end(), view.xstate.begin())) return answer(ctx, 0);
+      }
+      break;  // floating-point registers changed: not emulated
+    }
+    case PTRACE_SETFPREGS: {
+      std::vector<uint8_t> want(sizeof(user_fpregs_struct));
+      if (!ctx.task.try_read(a[3], want.data(), want.size())) return answer(ctx, -EFAULT);
+      if (view.xstate.size() >= want.size() &&
+          std::equal(want.begin(), want.end(), view.xstate.begin()))
+        return answer(ctx, 0);
+      break;  // changed: not emulated
     }
     case PTRACE_POKEUSER: {
       if (a[2] % 8 == 0 && a[2] + 8 <= sizeof(user_regs_struct)) {
         Registers want = view.regs;
         std::memcpy(reinterpret_cast<uint8_t*>(&want) + a[2], &a[3], 8);
-        return set_registers(ctx, *tracee, view, want, req);
+        return set_registers(ctx, *tracee, pid, view, want, req);
       }
       break;  // debug registers, or out of range: not emulated
     }
-    case PTRACE_SINGLESTEP:
-      traces->resume(pid, AppTraces::Resume::Step);
+    case PTRACE_KILL:  // a SIGKILL, sent by ckrr (its death comes like any other)
+      traces->kill(pid);
       return answer(ctx, 0);
+    case PTRACE_SINGLESTEP:
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
-    case PTRACE_LISTEN:
-      // A signal given at a signal-delivery stop would be delivered natively; ckrr reports no
-      // such stop (the tracee's signals reach it directly), so none is pending here to change.
-      if (a[3] && tracee->stop.kind == AppTraces::StopKind::Signal &&
-          static_cast<int>(a[3]) != SIGSTOP)
-        ctx.session.note_not_emulated("ptrace signal injection at a resume");
+    case PTRACE_LISTEN: {
+      // A signal given at a signal-delivery stop is delivered (none: suppressed); elsewhere
+      // the kernel would deliver it too, which ckrr does not do.
+      const int sig = static_cast<int>(a[3]);
+      if (sig < 0 || sig >= 65) return answer(ctx, -EIO);
+      if (sig && !tracee->signal_delivery && sig != SIGSTOP)
+        ctx.session.note_not_emulated(
+            "ptrace signal injection at a stop other than the"
+            " signal's own");
+      if (tracee->signal_delivery && tracee->fault && sig)  // replay delivers it too
+        add_tracee_effect(ctx.event,
+                          {TraceeEffect::Kind::Signal, pid, static_cast<uint64_t>(sig), {}});
       traces->resume(pid,
-                     req == PTRACE_SYSCALL ? AppTraces::Resume::Syscall : AppTraces::Resume::Cont);
+                     req == PTRACE_SYSCALL      ? AppTraces::Resume::Syscall
+                     : req == PTRACE_SINGLESTEP ? AppTraces::Resume::Step
+                                                : AppTraces::Resume::Cont,
+                     tracee->signal_delivery ? sig : 0);
       return answer(ctx, 0);
+    }
   }
   // Stepping, syscall stops, and writing registers or another process's memory would need
   // ckrr to make the target do it, in replay too: not emulated.
   ctx.session.note_not_emulated("ptrace request " + request_name(req));
   return answer(ctx, -EIO);
+}
+
+}  // namespace
+
+void AppPtracePlugin::record_entry(SyscallContext& ctx) {
+  try {
+    request(ctx);
+  } catch (const TaskGone& g) {
+    // The target died under our hands (a debugger kills its tracee, then asks): ESRCH, as
+    // natively; its death comes through the session's waitpid.
+    if (g.tid() == ctx.task.tid()) throw;
+    answer(ctx, -ESRCH);
+  }
 }
 
 }  // namespace ckrr

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 namespace ckrr {
 
@@ -38,6 +40,20 @@ void AppTraces::make_current(Tracee& t, const Stop& s) {
   t.pending = true;
   t.resume = Resume::Stopped;
   notify(t.tracer);
+  kills_.push_back({t.tracer, SIGCHLD});
+}
+
+std::vector<AppTraces::Kill> AppTraces::take_kills() {
+  std::vector<Kill> out;
+  out.swap(kills_);
+  std::sort(out.begin(), out.end(), [](const Kill& a, const Kill& b) {
+    return std::tie(a.pid, a.sig) < std::tie(b.pid, b.sig);
+  });
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [](const Kill& a, const Kill& b) { return a.pid == b.pid && a.sig == b.sig; }),
+      out.end());
+  return out;
 }
 
 void AppTraces::notify(pid_t tracer) {
@@ -52,6 +68,10 @@ void AppTraces::release(pid_t tid, Tracee& t) {
   t.held = Tracee::Held::No;
 }
 
+void AppTraces::kill(pid_t tid) {
+  if (Tracee* t = find(tid)) kills_.push_back({t->process, SIGKILL});
+}
+
 void AppTraces::attach(pid_t tracer, pid_t tid, pid_t process, bool seize, uint64_t options) {
   Tracee& t = tracees_[tid];
   t = Tracee{};
@@ -64,15 +84,59 @@ void AppTraces::attach(pid_t tracer, pid_t tid, pid_t process, bool seize, uint6
   if (!seize) make_current(t, {StopKind::Signal, stopped(SIGSTOP), 0});
 }
 
+void AppTraces::traceme(pid_t parent, pid_t tid, pid_t process) {
+  Tracee& t = tracees_[tid];
+  t = Tracee{};
+  t.tracer = parent;
+  t.process = process;
+}
+
+bool AppTraces::signal_stop(pid_t tid, int sig, const siginfo_t& si, const Registers& regs,
+                            bool fault) {
+  Tracee* t = find(tid);
+  if (!t || sig == SIGKILL) return false;
+  if (t->passing) {  // the one its tracer let through
+    t->passing = false;
+    return false;
+  }
+  t->regs = regs;
+  t->siginfo = si;
+  t->fault = fault;
+  t->deliver = 0;
+  t->pass = 0;
+  t->held = Tracee::Held::AfterEvent;
+  t->signal_delivery = true;
+  make_current(*t, {StopKind::Signal, stopped(sig), 0});
+  return true;
+}
+
+int AppTraces::resume_signal(pid_t tid, int sig) {
+  Tracee* t = find(tid);
+  if (!t || !t->deliver) return sig;
+  return std::exchange(t->deliver, 0);
+}
+
+int AppTraces::take_pass(pid_t tid) {
+  Tracee* t = find(tid);
+  if (!t || !t->pass) return 0;
+  t->passing = true;
+  return std::exchange(t->pass, 0);
+}
+
 void AppTraces::interrupt(pid_t tid) {
   Tracee* t = find(tid);
   if (t && t->resume != Resume::Stopped)
     make_current(*t, {StopKind::Group, event_stop(SIGTRAP, PTRACE_EVENT_STOP), 0});
 }
 
-void AppTraces::resume(pid_t tid, Resume how) {
+void AppTraces::resume(pid_t tid, Resume how, int sig) {
   Tracee* t = find(tid);
   if (!t) return;
+  if (t->signal_delivery && t->stop.kind == StopKind::Signal) {
+    (t->fault ? t->deliver : t->pass) = sig;
+    if (!t->fault) t->deliver = 0;
+  }
+  t->signal_delivery = false;
   t->resume = how;
   t->pending = false;  // a stop the tracer did not wait for is over too, as natively
   t->stop = {};
@@ -296,6 +360,7 @@ void AppTraces::gone(pid_t tid, pid_t pid, bool leader, int raw_status, pid_t pa
     if (it->second.process == pid && !it->second.pending) {
       it = tracees_.erase(it);
     } else if (it->second.tracer == pid) {
+      if (it->second.options & PTRACE_O_EXITKILL) kills_.push_back({it->second.process, SIGKILL});
       if (it->second.held == Tracee::Held::Entry) it->second.pass_entry = true;
       release(it->first, it->second);
       it = tracees_.erase(it);
@@ -347,7 +412,8 @@ AppTraces::WaitAnswer AppTraces::wait(pid_t tracer, pid_t tracer_tid, pid_t pid,
   }
   // The kernel has a child's end to report (or the call would not wait): its answer.
   auto z = zombies_.find(tracer);
-  const bool zombie = z != zombies_.end() && (pid > 0 ? z->second.count(pid) > 0 : !z->second.empty());
+  const bool zombie =
+      z != zombies_.end() && (pid > 0 ? z->second.count(pid) > 0 : !z->second.empty());
   if (!zombie && may_stop) {
     // (the kernel would answer ECHILD for a tracee that is not the tracer's child)
     if (options & WNOHANG) {

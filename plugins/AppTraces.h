@@ -11,6 +11,7 @@
 // Record only: the tracer's requests and waits are emulated events, so replay reads their
 // results from the log, and a tracee held for its tracer runs the same code (it was only held
 // between two of its events).
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -57,6 +58,14 @@ class AppTraces {
     // tracer may change the result (rax).
     bool result_writable = false;
     bool step_armed = false;  // single-stepped by ckrr for the tracer: its next SIGTRAP is that
+    // At a signal-delivery stop of a real signal (signal_stop): its siginfo, whether it was a
+    // fault (its event written at the stop), and what the tracer resumed it with.
+    bool signal_delivery = false;
+    bool fault = false;
+    siginfo_t siginfo{};
+    int deliver = 0;  // a fault's signal to deliver (0: suppressed)
+    int pass = 0;     // an asynchronous signal the tracer let through: delivered as usual
+    bool passing = false;
     // At a syscall stop: what PTRACE_GET_SYSCALL_INFO reports.
     Registers regs{};
   };
@@ -68,9 +77,12 @@ class AppTraces {
 
   // Requests of a tracer (recorded pids).
   void attach(pid_t tracer, pid_t tid, pid_t process, bool seize, uint64_t options);
+  // PTRACE_TRACEME by tid: its parent process traces it from now on (it goes on running).
+  void traceme(pid_t parent, pid_t tid, pid_t process);
   void interrupt(pid_t tid);
-  // CONT, SYSCALL, SINGLESTEP: the tracee goes on from its stop.
-  void resume(pid_t tid, Resume how);
+  // CONT, SYSCALL, SINGLESTEP: the tracee goes on from its stop, with sig (at a
+  // signal-delivery stop: the signal delivered, or none).
+  void resume(pid_t tid, Resume how, int sig = 0);
   void detach(pid_t tid);
 
   // RecordSession, at the tracee's syscall entry (seccomp stop): true to hold it there.
@@ -86,6 +98,25 @@ class AppTraces {
   // PTRACE_SINGLESTEP), and at its next SIGTRAP, stepped() reports it (true: hold it).
   bool stepping(pid_t tid);
   bool stepped(pid_t tid, const Registers& regs);
+  // RecordSession, at a tracee's signal-delivery stop (a fault, whose event it writes at once
+  // as a Signal event marked kTracerSignalStop, or an asynchronous signal at a boundary, which
+  // writes none): true to hold it there for its tracer (the signal is not delivered until the
+  // tracer says so). False for SIGKILL and for a signal its tracer let through (pass).
+  bool signal_stop(pid_t tid, int sig, const siginfo_t& si, const Registers& regs, bool fault);
+  // RecordSession, resuming a thread held at a signal-delivery stop: the signal its tracer
+  // gave a fault (0: none), or sig unchanged; pass: an asynchronous signal to deliver as
+  // usual (0: none).
+  int resume_signal(pid_t tid, int sig);
+  int take_pass(pid_t tid);
+  // Signals to send now (recorded pids): a SIGCHLD to a tracer at each of its tracees' stops,
+  // as the kernel does (a debugger's event loop waits for it); a SIGKILL to a tracee of
+  // PTRACE_KILL, or of a tracer that ends with PTRACE_O_EXITKILL.
+  struct Kill {
+    pid_t pid;
+    int sig;
+  };
+  std::vector<Kill> take_kills();
+  void kill(pid_t tid);
   // RecordSession, after the event of a call or exec, before the thread goes on: true to hold it.
   bool hold_after_event(pid_t tid, const Event& ev, const Registers& regs);
   // RecordSession, at a clone/fork event of a tracee: the new task is attached to the same
@@ -134,6 +165,7 @@ class AppTraces {
   // tracer pid -> its children that ended, which the kernel reports to its wait (until reaped)
   std::map<pid_t, std::set<pid_t>> zombies_;
   std::vector<pid_t> wakes_;
+  std::vector<Kill> kills_;
 };
 
 }  // namespace ckrr

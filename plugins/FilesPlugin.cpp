@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/Error.h"
+#include "plugins/ProcMemWrites.h"
 #include "plugins/StdStreams.h"
 
 namespace ckrr {
@@ -122,6 +123,7 @@ std::vector<uint8_t> gather_iovec(Task& t, uint64_t iov, uint64_t count, uint64_
 }
 
 void FilesPlugin::record_entry(SyscallContext& ctx) {
+  if (ctx.nr == SYS_pwrite64 && tracee_mem_write(ctx)) return;  // a debugger's breakpoint
   int pa = path_arg(ctx.nr);
   if (pa >= 0) ctx.event.add_text(blob::kPath, ctx.task.read_string(ctx.args[pa]));
   if (int pb = second_path_arg(ctx.nr); pb >= 0)
@@ -147,6 +149,9 @@ void FilesPlugin::record_exit(SyscallContext& ctx) {
   int64_t r = ctx.result;
   if (!ctx.failed()) {
     switch (ctx.nr) {
+      case SYS_pwrite64:
+        capture_own_mem_write(ctx);
+        break;
       case SYS_read:
       case SYS_pread64:
       case SYS_getdents:

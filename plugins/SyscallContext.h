@@ -17,6 +17,7 @@ class FileStore;
 // entered its current call with, when it waits in the kernel).
 struct ThreadView {
   Task* task = nullptr;
+  pid_t parent = 0;       // the pid of its process's parent (0: not recorded)
   bool has_regs = false;  // false: ckrr cannot tell them now (a new thread not yet stopped)
   Registers regs{};
   std::vector<uint8_t> xstate;

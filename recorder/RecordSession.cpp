@@ -35,6 +35,7 @@
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
+#include "plugins/TraceeEffects.h"
 #include "plugins/WriteCalls.h"
 #include "recorder/JobStops.h"
 #include "recorder/ProcessRestart.h"
@@ -158,6 +159,7 @@ bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
   for (auto& [tid, rt] : tasks_) {
     if (rt.rec_tid != rec_tid) continue;
     out.task = rt.task.get();
+    out.parent = processes_[rt.proc->recorded_pid].ppid;
     if (rt.state == RecordedTask::State::Starting) return true;  // not stopped yet
     if (rt.entered && !rt.completed) {
       // Waiting in the kernel, so not in a ptrace stop: its registers at the call's entry, if
@@ -168,7 +170,11 @@ bool RecordSession::recorded_thread(pid_t rec_tid, ThreadView& out) {
       return true;
     }
     out.has_regs = rt.task->try_regs(&out.regs);
-    if (out.has_regs) out.xstate = rt.task->xstate();
+    try {
+      if (out.has_regs) out.xstate = rt.task->xstate();
+    } catch (const TaskGone&) {  // killed meanwhile: its death is still to come
+      out.has_regs = false;
+    }
     return true;
   }
   return false;
@@ -492,6 +498,8 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
       if (s.sig == SIGTRAP && !app_traces_.empty() &&
           app_traces_.stepped(rt.rec_tid, rt.task->regs())) {
         rt.at_boundary = false;  // one instruction for the program's tracer: held there
+        Event step = tracee_stop_event(SIGTRAP, rt.task->siginfo(), rt.task->regs(), kTracerStep);
+        emit_for(rt, step);  // replay steps it too: its tracer may change it there
         hold_for_app_tracer(rt, false);
         break;
       }
@@ -538,6 +546,10 @@ void RecordSession::schedule() {
     if (rt.at_boundary && deliver_deferred(rt)) return;
     int sig = rt.resume_sig;
     rt.resume_sig = 0;
+    if (!app_traces_.empty()) {  // at a signal-delivery stop: what the program's tracer chose
+      if (int pass = app_traces_.take_pass(rt.rec_tid)) return on_signal(rt, pass);
+      sig = app_traces_.resume_signal(rt.rec_tid, sig);
+    }
     if (!app_traces_.empty() && app_traces_.stepping(rt.rec_tid))
       rt.task->single_step(sig);  // the program's tracer asked for one instruction
     else
@@ -572,6 +584,12 @@ bool RecordSession::alone_in_process(const RecordedTask& rt) const {
 }
 
 bool RecordSession::wake_app_traced() {
+  for (const AppTraces::Kill& k : app_traces_.take_kills())  // (recorded where delivered)
+    for (auto& [tid, rt] : tasks_)
+      if (rt.proc->recorded_pid == k.pid) {
+        kill(rt.task->tgid(), k.sig);
+        break;
+      }
   bool woke = false;
   for (pid_t rec : app_traces_.take_wakes())
     for (auto& [tid, rt] : tasks_) {
@@ -748,6 +766,7 @@ void RecordSession::on_syscall(RecordedTask& rt) {
     return hold_for_app_tracer(rt, true);
   long nr = static_cast<long>(regs.orig_rax);
   Event ev;
+  ev.tid = rt.rec_tid;  // (the plugins may ask who calls)
   ev.kind = EventKind::Syscall;
   ev.nr = static_cast<int32_t>(nr);
   uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
@@ -1291,6 +1310,16 @@ void RecordSession::on_signal(RecordedTask& rt, int sig) {
     rt.deferred.erase(rt.deferred.begin());
     rt.deferred_raised = false;
     t.set_siginfo(si);
+  }
+  if (!app_traces_.empty() && app_traces_.signal_stop(rt.rec_tid, sig, si, regs, fault)) {
+    // A signal-delivery stop for the program's tracer: a fault's position is its event.
+    if (fault) {
+      Event stop = tracee_stop_event(sig, si, regs, kTracerSignalStop);
+      emit_for(rt, stop);
+    }
+    rt.at_boundary = rt.at_boundary && !fault;
+    rt.resume_sig = 0;
+    return hold_for_app_tracer(rt, false);
   }
   ev.kind = EventKind::Signal;
   ev.mode = ReplayMode::Emulate;

@@ -35,6 +35,7 @@
 #include "plugins/BlockingSyscalls.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
+#include "plugins/TraceeEffects.h"
 #include "plugins/WriteCalls.h"
 #include "replayer/ExecDirectory.h"
 #include "replayer/ExecFromFd.h"
@@ -492,6 +493,7 @@ int ReplaySession::run() {
         continue;
       case EventKind::Signal:
         if (next->args[0] == 0 && !injecting_) inject_signal(rt, *next);
+        rt.step = next->args[3] == kTracerStep;  // one instruction, for the program's tracer
         break;
       default:
         break;
@@ -611,6 +613,20 @@ void ReplaySession::resume_held(ReplayTask& rt) {
   // saw it are answered from the log), and whether the kernel stops the process depends on its
   // process group, which differs (an orphaned group's SIGTSTP is discarded when recording).
   if (is_stop_signal(sig) && !has_signal_handler(rt.task->tid(), sig)) sig = 0;
+  if (std::exchange(rt.step, false)) {
+    // One instruction, as the program's tracer stepped it. From a syscall's stop (replay
+    // stands at its entry, the call skipped) the kernel reports the step at the call's exit
+    // before any instruction runs: step once more then.
+    const uint64_t from = rt.task->regs().rip;
+    rt.task->single_step(sig);
+    TaskStop s = rt.task->wait();
+    if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP && rt.task->regs().rip == from) {
+      rt.task->single_step();
+      s = rt.task->wait();
+    }
+    rt.stashed = s;
+    return;
+  }
   rt.task->cont(sig);
 }
 
@@ -1130,6 +1146,7 @@ void ReplaySession::apply_call(Task& t, Event& ev, const Registers& regs) {
     }
   }
   replay_call_exit(*plugin, ctx);
+  apply_tracee_effects(ev);
   after_event(t, ev);
   if (stopped_) return;
   if (nr == SYS_exit && tasks_.size() > 1) {
@@ -1264,7 +1281,9 @@ void ReplaySession::on_signal(Task& t, int sig) {
       throw Divergence(ev.seq, ev.tid, "a fault the recording does not have", exp, did);
     }
     after_event(t, ev);
-    if (!stopped_) resume_app(t, sig);
+    // Stopped for the program's tracer: it goes on with the signal its tracer gives (a
+    // TraceeEffect), none until then.
+    if (!stopped_) resume_app(t, ev.args[3] ? 0 : sig);
     return;
   }
   // A signal from outside the replay (the terminal, another process): not part of the run.
@@ -1285,6 +1304,28 @@ std::optional<int> ReplaySession::on_gone(int raw_status) {
   if (stopped_) return std::nullopt;
   if (WIFEXITED(raw_status)) return WEXITSTATUS(raw_status);
   return 128 + WTERMSIG(raw_status);
+}
+
+void ReplaySession::apply_tracee_effects(const Event& ev) {
+  for (const TraceeEffect& e : tracee_effects(ev)) {
+    auto it = tasks_.find(e.tid);
+    if (it == tasks_.end() || !it->second.held)
+      throw Divergence(ev.seq, ev.tid, "the program's tracee is not stopped where it was",
+                       "thread " + std::to_string(e.tid) + " held", "not held");
+    ReplayTask& tracee = it->second;
+    if (e.kind == TraceeEffect::Kind::Memory) {
+      tracee.task->write(e.value, e.bytes.data(), e.bytes.size());
+    } else if (e.kind == TraceeEffect::Kind::Registers &&
+               e.bytes.size() == sizeof(user_regs_struct)) {
+      Registers r = tracee.task->regs();
+      const uint64_t orig_rax = r.orig_rax;  // where replay stands in a call is its own
+      std::memcpy(&r, e.bytes.data(), sizeof(user_regs_struct));
+      r.orig_rax = orig_rax;
+      tracee.task->set_regs(r);
+    } else if (e.kind == TraceeEffect::Kind::Signal) {
+      tracee.pending_sig = static_cast<int>(e.value);
+    }
+  }
 }
 
 void ReplaySession::after_event(Task& t, const Event& ev) {

@@ -140,6 +140,7 @@ class ReplaySession : public SessionServices {
     uint64_t pending_rip = 0;         // where it interrupts the thread
     std::optional<TaskStop> stashed;  // a stop that came while delivering it
     bool exiting = false;
+    bool step = false;  // resumed for one instruction (its tracer single-stepped it)
   };
 
   void start();
@@ -184,6 +185,8 @@ class ReplaySession : public SessionServices {
   void on_signal(Task& t, int sig);
   std::optional<int> on_gone(int raw_status);
   void after_event(Task& t, const Event& ev);
+  // What a recorded tracer did to its held tracee at this event (TraceeEffects.h), redone.
+  void apply_tracee_effects(const Event& ev);
   // Raises the next event now if it is an asynchronous signal for the current thread.
   void inject_pending_signal();
   void inject_signal(ReplayTask& rt, const Event& ev);

@@ -65,8 +65,10 @@ constexpr uint16_t kNewTid = 13;  // i32: a clone's new thread as ckrr knows it 
                                   // its id in another pid namespace)
 constexpr uint16_t kPath2 = 14;   // the other path of a two-path call (rename's new path,
                                   // symlink's target), for display
-constexpr uint16_t kCwd = 15;  // the working directory of an exec call (replay execs from there)
+constexpr uint16_t kCwd = 15;     // the working directory of an exec call (replay execs from there)
 constexpr uint16_t kFileId = 12;  // u64 st_dev, u64 st_ino of a mapped file (shared mappings)
+// What a recorded tracer did to another recorded thread (plugins/TraceeEffects.h), one per blob.
+constexpr uint16_t kTraceeEffect = 16;
 }  // namespace blob
 
 struct Event {

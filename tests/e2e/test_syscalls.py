@@ -93,7 +93,7 @@ class SyscallGroups(ProbeCase):
         self.assertIn("(by its encoding)", listed)
 
     def test_ptrace_by_the_program(self):
-        # ckrr traces every recorded process, so TRACEME is refused (EPERM, as under any
+        # The recorded program's parent is ckrr, so its TRACEME is refused (EPERM, as under any
         # tracer); tracing a child or thread of the recording is answered by ckrr.
         trace, rec = self.probe("ptrace", native=False)
         self.assertIn(b"ptrace traceme: EPERM\nptrace seize child: ok\n", rec.stdout)
@@ -154,23 +154,46 @@ class SyscallGroups(ProbeCase):
                 self.assertEqual(rep.stdout, rec.stdout)
                 self.assertEqual(rep.stderr, rec.stderr, "strace's log differs in replay")
 
-    def test_gdb_run_is_refused_cleanly(self):
-        # gdb's `run` starts the program with PTRACE_TRACEME, which ckrr does not emulate (the
-        # child's signal-delivery stops are not reported): gdb says so and ends, the recording
-        # is complete, names the request, and replays gdb's output.
-        argv = ["gdb", "-batch", "-nx", "-ex", "break main", "-ex", "run", "-ex", "bt",
-                prog("fork_file_writer"), self.path("unused")]
+    def test_gdb_run_breakpoint_backtrace_continue(self):
+        # gdb's `run` under ckrr record: the child's PTRACE_TRACEME, its exec SIGTRAP stops,
+        # breakpoints written through /proc/PID/mem, the int3's signal-delivery stop, rip
+        # rewound with SETREGS, displaced stepping (SINGLESTEP), SIGCHLD waking gdb's event
+        # loop. gdb prints the hit, the backtrace and the program's output as natively (the
+        # pid aside), and replay prints it byte for byte.
+        argv = ["gdb", "-batch", "-nx", "-ex", "break target", "-ex", "run", "-ex", "bt",
+                "-ex", "continue", "-ex", "continue", "-ex", "continue", prog("gdb_inferior")]
+        def gdb_lines(out):  # the inferior's pid differs from run to run
+            return re.sub(rb"process \d+", b"process N", out)
+        nat = self.run_native(argv)
+        self.assertIn(b"Breakpoint 1, target (x=x@entry=1)", nat.stdout)
+        self.assertIn(b"target(1) = 3\n\nBreakpoint 1, target (x=x@entry=2)", nat.stdout)
         trace = self.path("gdb")
-        rec = self.ckrr("record", "-o", trace, "--", *argv)
-        self.assertNotEqual(rec.returncode, 125, rec.stderr.decode(errors="replace"))
-        self.assertIn(b"ptrace request PTRACE_TRACEME is not emulated", rec.stderr)
-        self.assertIn(b"ptrace: Operation not permitted", rec.stderr)
+        rec = self.record(trace, argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertEqual(gdb_lines(rec.stdout), gdb_lines(nat.stdout))
+        self.assertIn(b"#1  0x", rec.stdout)
+        self.assertIn(b"exited normally]", rec.stdout)
         info = self.info(trace)
         self.assertEqual(info["complete"], "yes")
-        self.assertIn("ptrace request PTRACE_TRACEME", info["not emulated"])
-        rep = self.ckrr("replay", trace)
-        self.assertEqual(rep.returncode, rec.returncode, rep.stderr.decode(errors="replace"))
-        self.assertEqual(rep.stdout, rec.stdout)
+        self.assertNotIn("not emulated", info)
+        for i in range(2):
+            rep = self.ckrr("replay", trace)
+            self.assertEqual(rep.returncode, 0, rep.stderr.decode(errors="replace"))
+            self.assertEqual(rep.stdout, rec.stdout, f"replay {i}: gdb's output differs")
+
+    def test_small_debugger_with_traceme_breakpoints_and_setregs(self):
+        # tests/programs/app_breakpoints.c: TRACEME + SIGSTOP, an int3 planted with POKETEXT,
+        # at each hit SETREGS (rip rewound, once an argument changed), the code put back, a
+        # single step, the breakpoint planted again; SIGUSR1 stops suppressed then passed on;
+        # the tracer waits in sigsuspend for SIGCHLD. The same as natively, and replayed (the
+        # tracee replays the writes made into it).
+        nat = self.run_native([prog("app_breakpoints")])
+        self.assertEqual(nat.returncode, 0, nat.stderr)
+        self.assertIn(b"child: target(2) = 300\n", nat.stdout)
+        self.assertIn(b"child exited 0; breakpoint hits 3; SIGCHLD seen: yes", nat.stdout)
+        trace, rec = self.record_and_replay([prog("app_breakpoints")])
+        self.assertEqual(rec.stdout, nat.stdout)
+        self.assertNotIn("not emulated", self.info(trace))
 
     def test_tracer_counting_syscall_stops(self):
         # tests/programs/app_syscall_trace.c: PTRACE_SEIZE, INTERRUPT, PTRACE_SYSCALL stops
