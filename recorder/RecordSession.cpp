@@ -543,13 +543,13 @@ void RecordSession::schedule() {
       resume_runner(rt, &rt.call);
       return;
     }
+    // At a signal-delivery stop: the signal the program's tracer let through, or gave a fault.
+    if (int pass = app_traces_.empty() ? 0 : app_traces_.take_pass(rt.rec_tid))
+      return on_signal(rt, pass);
     if (rt.at_boundary && deliver_deferred(rt)) return;
     int sig = rt.resume_sig;
     rt.resume_sig = 0;
-    if (!app_traces_.empty()) {  // at a signal-delivery stop: what the program's tracer chose
-      if (int pass = app_traces_.take_pass(rt.rec_tid)) return on_signal(rt, pass);
-      sig = app_traces_.resume_signal(rt.rec_tid, sig);
-    }
+    if (!app_traces_.empty()) sig = app_traces_.resume_signal(rt.rec_tid, sig);
     if (!app_traces_.empty() && app_traces_.stepping(rt.rec_tid))
       rt.task->single_step(sig);  // the program's tracer asked for one instruction
     else

@@ -161,7 +161,7 @@ class SyscallGroups(ProbeCase):
         # loop. gdb prints the hit, the backtrace and the program's output as natively (the
         # pid aside), and replay prints it byte for byte.
         argv = ["gdb", "-batch", "-nx", "-ex", "break target", "-ex", "run", "-ex", "bt",
-                "-ex", "continue", "-ex", "continue", "-ex", "continue", prog("gdb_inferior")]
+                "-ex", "continue", "-ex", "continue", "-ex", "continue", prog("gdb_run_target")]
         def gdb_lines(out):  # the inferior's pid differs from run to run
             return re.sub(rb"process \d+", b"process N", out)
         nat = self.run_native(argv)
