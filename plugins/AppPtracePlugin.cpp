@@ -58,6 +58,25 @@ void answer(SyscallContext& ctx, int64_t result) {
   ctx.skip = true;
   ctx.forced_result = result;
 }
+
+// SETFPREGS, SETREGSET of NT_PRFPREG or NT_X86_XSTATE (gdb restores them after calling one of
+// the program's functions): the first bytes of the XSAVE area, where replay holds the tracee
+// too, as for registers.
+void set_xstate(SyscallContext& ctx, const AppTraces::Tracee& t, pid_t tid, const ThreadView& view,
+                const std::vector<uint8_t>& prefix, long req) {
+  if (prefix.size() > view.xstate.size()) return answer(ctx, -EINVAL);
+  if (std::equal(prefix.begin(), prefix.end(), view.xstate.begin())) return answer(ctx, 0);
+  if (t.held != AppTraces::Tracee::Held::AfterEvent || t.result_writable) {
+    ctx.session.note_not_emulated("ptrace request " + request_name(req) +
+                                  " changing floating-point registers at a syscall's stop");
+    return answer(ctx, -EIO);
+  }
+  std::vector<uint8_t> want = view.xstate;
+  std::copy(prefix.begin(), prefix.end(), want.begin());
+  view.task->set_xstate(want);
+  add_tracee_effect(ctx.event, {TraceeEffect::Kind::XState, tid, 0, want});
+  answer(ctx, 0);
+}
 }  // namespace
 
 bool write_tracee_memory(SyscallContext& ctx, const AppTraces::Tracee& t, pid_t tid, Task& target,
@@ -191,7 +210,9 @@ void request(SyscallContext& ctx) {
   // Natively a tracee that is not stopped answers nothing but ESRCH; so does one whose
   // registers ckrr cannot tell now.
   const bool needs_regs = req == PTRACE_GETREGS || req == PTRACE_GETFPREGS ||
-                          req == PTRACE_GETREGSET || req == PTRACE_PEEKUSER || req == 0x420e;
+                          req == PTRACE_GETREGSET || req == PTRACE_PEEKUSER || req == 0x420e ||
+                          req == PTRACE_SETREGS || req == PTRACE_SETFPREGS ||
+                          req == PTRACE_SETREGSET || req == PTRACE_POKEUSER;
   if (needs_regs && !view.has_regs) return answer(ctx, -ESRCH);
   switch (req) {
     case PTRACE_PEEKTEXT:
@@ -265,7 +286,7 @@ void request(SyscallContext& ctx) {
       // The siginfo of the current stop: a syscall or event stop's SIGTRAP carries its status
       // as si_code; a group stop has none (EINVAL); a signal-delivery stop has the signal's.
       if (tracee->stop.kind == AppTraces::StopKind::Group) return answer(ctx, -EINVAL);
-      if (tracee->signal_delivery) {
+      if (tracee->signal_delivery || tracee->siginfo_set) {
         give(ctx, a[3], &tracee->siginfo, sizeof tracee->siginfo);
         return answer(ctx, 0);
       }
@@ -298,21 +319,28 @@ void request(SyscallContext& ctx) {
           return answer(ctx, -EFAULT);
         return set_registers(ctx, *tracee, pid, view, want, req);
       }
-      if (a[2] == NT_PRFPREG || a[2] == NT_X86_XSTATE) {  // unchanged: nothing to do
-        std::vector<uint8_t> want(std::min(iov.iov_len, view.xstate.size()));
+      if (a[2] == NT_PRFPREG || a[2] == NT_X86_XSTATE) {
+        const size_t max = a[2] == NT_PRFPREG ? sizeof(user_fpregs_struct) : view.xstate.size();
+        std::vector<uint8_t> want(std::min(iov.iov_len, max));
         if (!ctx.task.try_read(reinterpret_cast<uint64_t>(iov.iov_base), want.data(), want.size()))
           return answer(ctx, -EFAULT);
-        if (std::equal(want.begin(), want.end(), view.xstate.begin())) return answer(ctx, 0);
+        return set_xstate(ctx, *tracee, pid, view, want, req);
       }
-      break;  // floating-point registers changed: not emulated
+      return answer(ctx, -EINVAL);
     }
     case PTRACE_SETFPREGS: {
       std::vector<uint8_t> want(sizeof(user_fpregs_struct));
       if (!ctx.task.try_read(a[3], want.data(), want.size())) return answer(ctx, -EFAULT);
-      if (view.xstate.size() >= want.size() &&
-          std::equal(want.begin(), want.end(), view.xstate.begin()))
-        return answer(ctx, 0);
-      break;  // changed: not emulated
+      return set_xstate(ctx, *tracee, pid, view, want, req);
+    }
+    case PTRACE_SETSIGINFO: {
+      // What GETSIGINFO reports from now on (gdb puts back the one it saved around a call of a
+      // function of the program); a signal the tracer then delivers keeps the kernel's.
+      siginfo_t si{};
+      if (!ctx.task.try_read(a[3], &si, sizeof si)) return answer(ctx, -EFAULT);
+      tracee->siginfo = si;
+      tracee->siginfo_set = true;
+      return answer(ctx, 0);
     }
     case PTRACE_POKEUSER: {
       if (a[2] % 8 == 0 && a[2] + 8 <= sizeof(user_regs_struct)) {

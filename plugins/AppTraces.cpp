@@ -137,6 +137,7 @@ void AppTraces::resume(pid_t tid, Resume how, int sig) {
     if (!t->fault) t->deliver = 0;
   }
   t->signal_delivery = false;
+  t->siginfo_set = false;
   t->resume = how;
   t->pending = false;  // a stop the tracer did not wait for is over too, as natively
   t->stop = {};

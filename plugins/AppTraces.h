@@ -66,6 +66,7 @@ class AppTraces {
     int deliver = 0;  // a fault's signal to deliver (0: suppressed)
     int pass = 0;     // an asynchronous signal the tracer let through: delivered as usual
     bool passing = false;
+    bool siginfo_set = false;  // at this stop, by PTRACE_SETSIGINFO
     // At a syscall stop: what PTRACE_GET_SYSCALL_INFO reports.
     Registers regs{};
   };

@@ -19,11 +19,12 @@
 namespace ckrr {
 
 struct TraceeEffect {
-  enum class Kind : uint32_t { Memory = 1, Registers = 2, Signal = 3 };
+  enum class Kind : uint32_t { Memory = 1, Registers = 2, Signal = 3, XState = 4 };
   Kind kind = Kind::Memory;
   pid_t tid = 0;       // the tracee, as the app knows it
   uint64_t value = 0;  // Memory: the address; Signal: the signal it is resumed with (0: none)
-  std::vector<uint8_t> bytes;  // Memory: what was written; Registers: user_regs_struct
+  // Memory: what was written; Registers: user_regs_struct; XState: the whole XSAVE area.
+  std::vector<uint8_t> bytes;
 };
 
 void add_tracee_effect(Event& ev, const TraceeEffect& e);

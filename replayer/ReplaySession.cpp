@@ -1322,6 +1322,8 @@ void ReplaySession::apply_tracee_effects(const Event& ev) {
       std::memcpy(&r, e.bytes.data(), sizeof(user_regs_struct));
       r.orig_rax = orig_rax;
       tracee.task->set_regs(r);
+    } else if (e.kind == TraceeEffect::Kind::XState) {
+      tracee.task->set_xstate(e.bytes);
     } else if (e.kind == TraceeEffect::Kind::Signal) {
       tracee.pending_sig = static_cast<int>(e.value);
     }

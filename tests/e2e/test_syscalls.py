@@ -181,6 +181,29 @@ class SyscallGroups(ProbeCase):
             self.assertEqual(rep.returncode, 0, rep.stderr.decode(errors="replace"))
             self.assertEqual(rep.stdout, rec.stdout, f"replay {i}: gdb's output differs")
 
+    def test_gdb_next_finish_and_a_call_of_the_program(self):
+        # Stepping (next, finish: temporary breakpoints, single steps), a watchpoint on a
+        # register (single steps), and `print target(5)`: gdb calls the program's function,
+        # setting registers and the XSAVE state and putting them back (SETREGS, SETREGSET of
+        # NT_X86_XSTATE, SETSIGINFO). As natively, and replayed byte for byte.
+        argv = ["gdb", "-batch", "-nx", "-ex", "break target", "-ex", "run", "-ex", "next",
+                "-ex", "finish", "-ex", "info registers rip", "-ex", "watch $rsp", "-ex",
+                "delete", "-ex", "print target(5)", "-ex", "continue", prog("gdb_run_target")]
+        def gdb_lines(out):
+            return re.sub(rb"process \d+", b"process N", out)
+        nat = self.run_native(argv)
+        self.assertIn(b"Value returned is $1 = 6\n", nat.stdout)
+        self.assertIn(b"$2 = 15\n", nat.stdout)
+        trace = self.path("gdb")
+        rec = self.record(trace, argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        self.assertEqual(gdb_lines(rec.stdout), gdb_lines(nat.stdout))
+        self.assertEqual(rec.stderr, nat.stderr)
+        self.assertNotIn("not emulated", self.info(trace))
+        rep = self.ckrr("replay", trace)
+        self.assertEqual(rep.returncode, 0, rep.stderr.decode(errors="replace"))
+        self.assertEqual(rep.stdout, rec.stdout)
+
     def test_small_debugger_with_traceme_breakpoints_and_setregs(self):
         # tests/programs/app_breakpoints.c: TRACEME + SIGSTOP, an int3 planted with POKETEXT,
         # at each hit SETREGS (rip rewound, once an argument changed), the code put back, a
