@@ -9,8 +9,9 @@
 //   it); SETREGS/SETREGSET/POKEUSER may change a syscall's result at its exit stop, or any
 //   register (and SETFPREGS/SETREGSET the XSAVE state) where replay holds the tracee too (after
 //   one of its events, at a fault or a single step); SETSIGINFO changes what GETSIGINFO says;
-//   POKETEXT/POKEDATA and pwrite64 to /proc/PID/mem write its own memory or a stopped tracee's (TraceeEffects: replay writes it again); PEEKTEXT/PEEKDATA/PEEKUSER, GETREGS,
-//   GETFPREGS, GETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE), GETEVENTMSG, GETSIGINFO,
+//   POKETEXT/POKEDATA and pwrite64 to /proc/PID/mem write its own memory or a stopped tracee's
+//   (TraceeEffects: replay writes it again); PEEKTEXT/PEEKDATA/PEEKUSER, GETREGS, GETFPREGS,
+//   GETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE), GETEVENTMSG, GETSIGINFO,
 //   GET_SYSCALL_INFO read the target as ckrr sees it at its stop.
 // Not emulated (EIO, named by note_not_emulated): register or memory writes into a tracee held
 // at a syscall's entry or exit, debug registers, signal injection at a stop other than the
