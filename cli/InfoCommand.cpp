@@ -145,6 +145,9 @@ int cmd_info(const std::vector<std::string>& argv) {
               << " (due while the one before was still being published; each taken at the next"
                  " boundary after it)\n";
   std::cout << "deferred signals: " << meta("deferred_signals") << "\n";
+  if (!meta("agent").empty())
+    std::cout << "agent: " << meta("agent")
+              << "; syscalls per process: " << meta("syscalls_by_process") << "\n";
   std::string conservative = meta("conservative_calls");
   if (!conservative.empty())
     std::cout << "recorded conservatively: " << conservative

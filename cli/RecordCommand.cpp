@@ -33,6 +33,9 @@ const char* kHelp =
     "                       10s; a spin loop is preempted after 1-2 ms). Shorter: more thread\n"
     "                       switches in compute loops, each costly to replay (see README).\n"
     "  -q, --quiet          do not print where the trace went\n"
+    "  --no-agent / --agent do not load / load ckrr's in-process agent (libckrr_agent.so,\n"
+    "                       LD_PRELOAD), which runs hot syscalls without a stop and buffers\n"
+    "                       their results (also CKRR_AGENT=0/1)\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 127 when PROGRAM is not\n"
     "found, 126 when it cannot be executed; 125 when ckrr itself failed (the reason is printed,\n"
@@ -45,7 +48,7 @@ int cmd_record(const std::vector<std::string>& argv) {
     return 0;
   }
   Args args(argv, {"--output", "--checkpoint-interval", "--max-slice"},
-            {"--force", "--quiet", "--help"},
+            {"--force", "--quiet", "--help", "--no-agent", "--agent"},
             {{"-o", "--output"}, {"-q", "--quiet"}, {"-h", "--help"}}, true);
   if (args.has("--help")) {
     std::cout << kHelp;
@@ -57,6 +60,9 @@ int cmd_record(const std::vector<std::string>& argv) {
   if (auto o = args.get("--output")) opt.trace_dir = *o;
   opt.force = args.has("--force");
   opt.quiet = args.has("--quiet");
+  opt.agent = AgentRecording::allowed_by_env();
+  if (args.has("--agent")) opt.agent = true;
+  if (args.has("--no-agent")) opt.agent = false;
   if (auto iv = args.get("--checkpoint-interval")) {
     auto ns = parse_duration_ns(*iv);
     if (!ns)

@@ -13,7 +13,11 @@ constexpr uint64_t kInjectSyscallAddr = kScratchPageAddr;     // 0f 05  syscall
 constexpr uint64_t kInjectReturnAddr = kScratchPageAddr + 2;  // what seccomp sees as ip
 constexpr uint64_t kScratchDataAddr = kScratchPageAddr + 64;  // free scratch bytes
 constexpr uint64_t kScratchDataSize = kScratchPageSize - 64;
-// Bytes at the start of the page: syscall; int3; then int3 padding.
-constexpr uint8_t kScratchCode[] = {0x0f, 0x05, 0xcc, 0xcc};
+// The in-process agent's own `syscall; ret` (agent/AgentAbi.h): the filter lets it through too.
+constexpr uint64_t kAgentSyscallAddr = kScratchPageAddr + 8;
+constexpr uint64_t kAgentReturnAddr = kAgentSyscallAddr + 2;
+// Bytes at the start of the page: syscall; int3; int3 padding; at +8 syscall; ret.
+constexpr uint8_t kScratchCode[] = {0x0f, 0x05, 0xcc, 0xcc, 0xcc, 0xcc,
+                                    0xcc, 0xcc, 0x0f, 0x05, 0xc3};
 
 }  // namespace ckrr

@@ -26,10 +26,13 @@ std::vector<sock_filter> build_seccomp_filter(const std::vector<int>& allowed) {
   stmt(BPF_RET | BPF_K, ret_trace);
   // Syscalls from the injection instruction are the supervisor's own: allow. seccomp reports the
   // address after the syscall instruction; compare both 32-bit halves.
-  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer));
-  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kInjectReturnAddr), 0, 3);
+  // The agent's instruction (agent/AgentAbi.h) likewise: its calls are buffered in the app.
+  static_assert(kInjectReturnAddr >> 32 == kAgentReturnAddr >> 32);
   stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4);
-  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kInjectReturnAddr >> 32), 0, 1);
+  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kInjectReturnAddr >> 32), 0, 4);
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kInjectReturnAddr), 1, 0);
+  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kAgentReturnAddr), 0, 1);
   stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   // The allow-list.
   stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));

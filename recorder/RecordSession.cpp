@@ -285,6 +285,8 @@ void RecordSession::start() {
     lo.path = program_;
     lo.argv = opt_.argv;
     for (char** e = environ; *e; ++e) lo.envp.push_back(*e);
+    agent_ = AgentRecording(opt_.agent);
+    agent_.prepare_env(lo.envp);
     lo.filter = build_seccomp_filter(registry_.allowed_syscalls());
     lo.cpu = pin_to_current_cpu();
     lo.ignored_signals = ignored;
@@ -483,6 +485,18 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
   if (rt.state == RecordedTask::State::Vanished && !s.gone()) {
     ptrace(PTRACE_CONT, rt.task->tid(), nullptr, 0);  // on its way out: only its death matters
     return;
+  }
+  if (s.kind != TaskStop::Kind::SyscallStop && !s.gone()) {
+    // Calls the agent buffered since this thread's last stop go first (AgentRecording.h).
+    const bool seccomp = s.kind == TaskStop::Kind::Seccomp;
+    for (Event& ev : agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, seccomp)) {
+      ev.tid = rt.rec_tid;
+      emit(ev);
+    }
+    if (seccomp && agent_.answer_request(*rt.task, rt.rec_tid)) {
+      rt.task->cont();
+      return;
+    }
   }
   switch (s.kind) {
     case TaskStop::Kind::Seccomp:
@@ -1392,6 +1406,10 @@ void RecordSession::emit_preempt(RecordedTask& rt, const ExecutionPoint& p, int 
   ev.args[2] = static_cast<uint64_t>(kind);
   ev.args[3] = count;
   ev.add_blob(blob::kRegs, &p.regs, sizeof p.regs);
+  for (Event& b : agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, false)) {
+    b.tid = rt.rec_tid;  // buffered while the point was sought
+    emit(b);
+  }
   emit_for(rt, ev);
   rt.last_regs = p.regs;
   rt.at_boundary = true;
@@ -1483,8 +1501,8 @@ void RecordSession::on_interrupted(RecordedTask& rt) {
   // (A loop can come back to the same registers: counted hits show that it ran.)
   const bool boundary = rt.at_boundary && same_position(regs, rt.last_regs) && !rt.slice.ran();
   const uint64_t now = now_ns();
-  if (!boundary && !findable_point(t, regs)) {
-    // Inside a rep string instruction: try again at the next tick.
+  if (!boundary && (!findable_point(t, regs) || AgentRecording::inside(t, regs.rip))) {
+    // Inside a rep string instruction, or the agent: try again at the next tick.
     rt.next_probe_ns = now + 1000000ull;
     t.cont();
     return;
@@ -2144,6 +2162,8 @@ void RecordSession::finish() {
   index_->set_meta("processes", std::to_string(processes_.size()));
   if (!conservative_.empty()) index_->set_meta("conservative_calls", counts_text(conservative_));
   if (!not_emulated_.empty()) index_->set_meta("not_emulated_calls", counts_text(not_emulated_));
+  index_->set_meta("agent", agent_.enabled() ? "on" : "off");
+  index_->set_meta("syscalls_by_process", agent_.counts_text());
   for (const auto& [pid, p] : processes_)
     index_->set_meta(
         "process." + std::to_string(pid),

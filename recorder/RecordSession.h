@@ -22,6 +22,7 @@
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
 #include "recorder/CheckpointPublishing.h"
+#include "recorder/AgentRecording.h"
 #include "recorder/RecordedTask.h"
 #include "recorder/TickTimer.h"
 #include "recorder/VirtualIds.h"
@@ -39,6 +40,7 @@ struct RecordOptions {
   std::filesystem::path trace_dir;  // empty: a fresh directory under ./ckrr-traces/
   bool force = false;
   bool quiet = false;
+  bool agent = true;  // load libckrr_agent.so (--no-agent, CKRR_AGENT=0: off)
   // `ckrr restart --record`: record the process rebuilt from a checkpoint of this trace
   // (argv is then unused) instead of starting a program.
   std::optional<std::filesystem::path> restart_from;
@@ -233,6 +235,7 @@ class RecordSession : public SessionServices {
 
   RecordOptions opt_;
   PluginRegistry registry_;
+  AgentRecording agent_{false};
   std::unique_ptr<TraceDirectory> trace_;
   std::unique_ptr<TimelineIndex> index_;
   std::unique_ptr<EventLogWriter> log_;

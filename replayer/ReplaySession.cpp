@@ -473,6 +473,10 @@ int ReplaySession::run() {
     }
     ReplayTask& rt = task_of(*next);
     cur_ = &rt;
+    if (next->kind == EventKind::Syscall && next->find_blob(blob::kBuffered)) {
+      fill_agent(rt);
+      continue;
+    }
     if (trace_events_)
       fprintf(stderr, "ckrr-trace: %llu tid %d %s held=%d started=%d entered=%d\n",
               (unsigned long long)next->seq, next->tid, describe_event(*next).c_str(), rt.held,
@@ -636,7 +640,12 @@ TaskStop ReplaySession::wait_task(ReplayTask& rt) {
     rt.stashed.reset();
     return s;
   }
-  return rt.task->wait();
+  for (;;) {
+    TaskStop s = rt.task->wait();
+    // The agent's request (a thread's first buffered call) may come on the way to a point.
+    if (s.kind != TaskStop::Kind::Seccomp || !agent_.answer_request(*rt.task, rt.rec_tid)) return s;
+    rt.task->cont();
+  }
 }
 
 void ReplaySession::inject_signal(ReplayTask& rt, const Event& ev) {
@@ -1331,6 +1340,7 @@ void ReplaySession::apply_tracee_effects(const Event& ev) {
 }
 
 void ReplaySession::after_event(Task& t, const Event& ev) {
+  if (ev.kind == EventKind::Preempt && cur_) check_agent_taken(nullptr);
   last_seq_ = ev.seq;
   if (watchdog_) watchdog_->progress();
   if (opt_.progress && (ev.seq & 255) == 0) {
@@ -1350,7 +1360,42 @@ void ReplaySession::resume_app(Task&, int sig) {
   cur_->pending_sig = sig;
 }
 
+void ReplaySession::fill_agent(ReplayTask& rt) {
+  ensure_started(rt);
+  std::vector<Event> evs;
+  const int32_t tid = rt.rec_tid;
+  for (Event* e = peek_or_end();
+       e && e->tid == tid && e->kind == EventKind::Syscall && e->find_blob(blob::kBuffered);
+       e = peek_or_end())
+    evs.push_back(take(""));
+  const uint64_t first = evs.front().seq, last = evs.back().seq;
+  const std::string what = summarize_event(evs.front());
+  if (!agent_.fill(*rt.task, tid, std::move(evs)))
+    throw Divergence(first, tid, "the thread has no agent buffer for a call that ran through it",
+                     what, "no libckrr_agent.so slot in the thread");
+  last_seq_ = last;  // (a --to inside the run stops at the thread's next event)
+  if (watchdog_) watchdog_->progress();
+}
+
+void ReplaySession::check_agent_taken(const TaskStop* s) {
+  std::optional<Event> e = agent_.untaken(task(), cur_->rec_tid);
+  if (!e) return;
+  std::string did = s ? s->describe() : "its preemption point";
+  if (s && s->kind == TaskStop::Kind::Seccomp) {
+    const Registers& r = task().regs();
+    const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+    did = call_text(static_cast<long>(r.orig_rax), a) + " (trapped)";
+  }
+  throw Divergence(e->seq, e->tid, "a call that ran through the agent's buffer was not made",
+                   call_text(e->nr, e->args), did);
+}
+
 std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
+  if (s.kind == TaskStop::Kind::Seccomp && agent_.answer_request(task(), cur_->rec_tid)) {
+    task().cont();  // the agent's own request: no event, in record and replay alike
+    return handle_stop(wait_task(*cur_));
+  }
+  if (s.kind == TaskStop::Kind::Seccomp || s.kind == TaskStop::Kind::Signal) check_agent_taken(&s);
   cur_->held = false;
   cur_->pending_sig = 0;
   switch (s.kind) {

@@ -14,6 +14,7 @@
 #include "core/MemoryMap.h"
 #include "core/Task.h"
 #include "core/Watchdog.h"
+#include "plugins/AgentChannel.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "plugins/SyscallContext.h"
@@ -201,6 +202,11 @@ class ReplaySession : public SessionServices {
 
   ReplayOptions opt_;
   PluginRegistry registry_;
+  AgentChannel agent_{AgentChannel::Mode::Replay};
+  // The buffered events that come next (one thread's), written into its agent slot.
+  void fill_agent(ReplayTask& rt);
+  // At a stop of the current thread: every buffered event given to it must have been taken.
+  void check_agent_taken(const TaskStop* s);  // null: at a preemption point
   std::unique_ptr<TraceDirectory> trace_;
   std::unique_ptr<EventLogReader> reader_;
   LaunchInfo launch_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "AgentAbi.h"
 #include "core/ElfSymbols.h"
 #include "core/MemoryMap.h"
 #include "core/Sha256.h"
@@ -79,6 +80,8 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
     if (fd >= 0) pages = fdopen(fd, "w");
   }
   DeadRanges dead = other_threads_dead;
+  // The agent's slots hold the channel (record and replay write them differently).
+  dead.push_back({CKRR_AGENT_REGION, CKRR_AGENT_REGION_END});
   for (const auto& d : dead_stack_of(t.tid(), r.rsp)) dead.push_back(d);
   // Pages never touched in private anonymous memory are zero without being read: a huge sparse
   // reservation costs its page table walk, not its size.

@@ -69,6 +69,7 @@ constexpr uint16_t kCwd = 15;     // the working directory of an exec call (repl
 constexpr uint16_t kFileId = 12;  // u64 st_dev, u64 st_ino of a mapped file (shared mappings)
 // What a recorded tracer did to another recorded thread (plugins/TraceeEffects.h), one per blob.
 constexpr uint16_t kTraceeEffect = 16;
+constexpr uint16_t kBuffered = 17;  // empty: the call ran in the app, through the agent's buffer
 }  // namespace blob
 
 struct Event {

@@ -1,0 +1,386 @@
+/* libckrr_agent.so: loaded into every recorded process (LD_PRELOAD, set by ckrr record and kept
+ * in the recorded environment, so replay loads the same bytes from the trace). It defines libc's
+ * exported wrappers of hot, non-blocking syscalls; each one runs inside the app without a
+ * ptrace stop:
+ *   record: the call runs through the `syscall; ret` at CKRR_AGENT_SYSCALL_INSN (the seccomp
+ *           filter lets it through) and its result and the bytes the kernel wrote are appended
+ *           to the thread's slot (AgentAbi.h); the supervisor turns them into events at the
+ *           thread's next stop;
+ *   replay: nothing runs; the result and bytes come from the records the replayer filled in.
+ *           A call that is not the next record (other number or arguments) is made as a trapped
+ *           syscall, and the replayer reports the divergence against that record.
+ * Anything else (no slot, slot full, a read of a non-regular file, agent off) is an ordinary
+ * trapped syscall, as without the agent.
+ *
+ * Freestanding: raw syscalls only, no libc call on the syscall path (only __errno_location, a
+ * TLS address, to set errno like the wrappers it replaces). Built with -mno-red-zone: the call
+ * into the scratch page pushes a return address below the stack pointer. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "AgentAbi.h"
+
+#define NR_read 0
+#define NR_stat 4
+#define NR_fstat 5
+#define NR_lstat 6
+#define NR_lseek 8
+#define NR_mmap 9
+#define NR_rt_sigprocmask 14
+#define NR_pread64 17
+#define NR_access 21
+#define NR_gettimeofday 96
+#define NR_getuid 102
+#define NR_getgid 104
+#define NR_geteuid 107
+#define NR_getegid 108
+#define NR_readlink 89
+#define NR_time 201
+#define NR_clock_gettime 228
+#define NR_getdents64 217
+#define NR_newfstatat 262
+#define NR_readlinkat 267
+#define NR_faccessat 269
+#define NR_statx 332
+#define NR_faccessat2 439
+
+#define KSTAT_SIZE 144 /* struct stat on x86-64 */
+#define KSTATX_SIZE 256
+#define S_IFMT_ 0170000
+#define S_IFREG_ 0100000
+
+#define EXPORT __attribute__((visibility("default")))
+
+extern int* __errno_location(void);
+extern int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void*);
+
+static __thread struct ckrr_agent_header* tls_slot __attribute__((tls_model("initial-exec")));
+static __thread int tls_no_slot __attribute__((tls_model("initial-exec")));
+static unsigned next_slot;
+
+/* A syscall the supervisor sees (a seccomp stop, as without the agent). */
+static long trapped(long nr, long a, long b, long c, long d, long e, long f) {
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+/* A syscall from the scratch page's `syscall; ret`: no stop. */
+static long direct(long nr, long a, long b, long c, long d, long e, long f) {
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long ret;
+  __asm__ volatile("call *%[fn]"
+                   : "=a"(ret)
+                   : "0"(nr), [fn] "r"(CKRR_AGENT_SYSCALL_INSN), "D"(a), "S"(b), "d"(c), "r"(r10),
+                     "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static void copy(void* to, const void* from, uint64_t n) {
+  volatile uint8_t* d = (volatile uint8_t*)to; /* volatile: no call to libc's memcpy */
+  const uint8_t* s = (const uint8_t*)from;
+  for (uint64_t i = 0; i < n; ++i) d[i] = s[i];
+}
+
+static void after_fork_in_child(void) {
+  /* The child has its own copy of the parent's slot: it takes a slot of its own. */
+  tls_slot = 0;
+  tls_no_slot = 0;
+}
+
+__attribute__((constructor)) static void agent_init(void) {
+  static char dso_marker;
+  __register_atfork(0, 0, after_fork_in_child, &dso_marker);
+}
+
+static struct ckrr_agent_header* slot(void) {
+  if (tls_slot) return tls_slot;
+  if (tls_no_slot) return 0;
+  tls_no_slot = 1;
+  unsigned idx = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+  if (idx >= CKRR_AGENT_SLOTS) return 0;
+  long addr = (long)(CKRR_AGENT_REGION + idx * CKRR_AGENT_SLOT_SIZE);
+  /* PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE */
+  long p = trapped(NR_mmap, addr, (long)CKRR_AGENT_SLOT_SIZE, 3, 0x02 | 0x20 | 0x100000, -1, 0);
+  if (p != addr) return 0;
+  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, 0, 0, 0, 0) != 0) return 0;
+  struct ckrr_agent_header* h = (struct ckrr_agent_header*)addr;
+  if (h->magic != CKRR_AGENT_MAGIC || h->version != CKRR_AGENT_VERSION) return 0;
+  tls_no_slot = 0;
+  tls_slot = h;
+  return h;
+}
+
+struct out {
+  uint64_t addr, len;
+};
+
+/* What the call wrote into the process (record), from its number, arguments and result. */
+static int writes_of(long nr, const long* a, long ret, struct out* w) {
+  if (ret < 0 && ret > -4096) return 0;
+  switch (nr) {
+    case NR_read:
+    case NR_pread64:
+    case NR_getdents64:
+    case NR_readlink:
+      w[0].addr = (uint64_t)a[1];
+      w[0].len = (uint64_t)ret;
+      return ret > 0;
+    case NR_readlinkat:
+      w[0].addr = (uint64_t)a[2];
+      w[0].len = (uint64_t)ret;
+      return ret > 0;
+    case NR_fstat:
+    case NR_stat:
+    case NR_lstat:
+      w[0].addr = (uint64_t)a[1];
+      w[0].len = KSTAT_SIZE;
+      return 1;
+    case NR_newfstatat:
+      w[0].addr = (uint64_t)a[2];
+      w[0].len = KSTAT_SIZE;
+      return 1;
+    case NR_statx:
+      w[0].addr = (uint64_t)a[4];
+      w[0].len = KSTATX_SIZE;
+      return 1;
+    case NR_clock_gettime:
+      w[0].addr = (uint64_t)a[1];
+      w[0].len = 16;
+      return a[1] != 0;
+    case NR_gettimeofday: {
+      int n = 0;
+      if (a[0]) w[n].addr = (uint64_t)a[0], w[n++].len = 16;
+      if (a[1]) w[n].addr = (uint64_t)a[1], w[n++].len = 8;
+      return n;
+    }
+    case NR_time:
+      w[0].addr = (uint64_t)a[0];
+      w[0].len = 8;
+      return a[0] != 0;
+    default:
+      return 0;
+  }
+}
+
+/* The most bytes the call may write, to know before running it that its record fits. */
+static uint64_t max_written(long nr, const long* a) {
+  switch (nr) {
+    case NR_read:
+    case NR_pread64:
+    case NR_getdents64:
+    case NR_readlink:
+      return (uint64_t)a[2];
+    case NR_readlinkat:
+      return (uint64_t)a[3];
+    case NR_fstat:
+    case NR_stat:
+    case NR_lstat:
+    case NR_newfstatat:
+      return KSTAT_SIZE;
+    case NR_statx:
+      return KSTATX_SIZE;
+    default:
+      return 24;
+  }
+}
+
+/* Record: whether a call may run without the supervisor. Only calls that cannot block: reads
+ * and getdents of regular files and directories (an unrecorded fstat tells). */
+static int may_run_here(long nr, const long* a) {
+  if (nr != NR_read && nr != NR_pread64 && nr != NR_getdents64) return 1;
+  uint8_t st[KSTAT_SIZE];
+  if (direct(NR_fstat, a[0], (long)st, 0, 0, 0, 0) != 0) return 0;
+  uint32_t mode = *(uint32_t*)(st + 24); /* st_mode */
+  return (mode & S_IFMT_) == S_IFREG_ || (nr == NR_getdents64 && (mode & S_IFMT_) == 0040000);
+}
+
+static uint64_t pad8(uint64_t n) {
+  return (n + 7) & ~7ull;
+}
+
+__attribute__((noinline)) static int record_call(struct ckrr_agent_header* h, long nr,
+                                                 const long* a, long* ret) {
+  uint64_t need = sizeof(struct ckrr_agent_record) + 2 * sizeof(struct ckrr_agent_write) +
+                  pad8(max_written(nr, a)) + 16;
+  if (h->used + need > h->capacity) return 0; /* full: a trapped call flushes it */
+  if (!may_run_here(nr, a)) return 0;
+  long r = direct(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  struct out w[2];
+  int n = writes_of(nr, a, r, w);
+  uint8_t* base = (uint8_t*)h + CKRR_AGENT_HEADER_SIZE + h->used;
+  struct ckrr_agent_record* rec = (struct ckrr_agent_record*)base;
+  uint64_t off = sizeof *rec;
+  for (int i = 0; i < n; ++i) {
+    struct ckrr_agent_write* cw = (struct ckrr_agent_write*)(base + off);
+    cw->addr = w[i].addr;
+    cw->len = w[i].len;
+    copy(base + off + sizeof *cw, (const void*)w[i].addr, w[i].len);
+    off += sizeof *cw + pad8(w[i].len);
+  }
+  rec->kind = CKRR_AGENT_REC_SYSCALL;
+  rec->nwrites = (uint16_t)n;
+  rec->nr = nr;
+  for (int i = 0; i < 6; ++i) rec->args[i] = (uint64_t)a[i];
+  rec->result = r;
+  rec->size = (uint32_t)off;
+  /* Published last: the supervisor reads `used` at the thread's stops only, but a record is
+   * whole before it counts. */
+  h->count += 1;
+  h->used += off;
+  *ret = r;
+  return 1;
+}
+
+__attribute__((noinline)) static int replay_call(struct ckrr_agent_header* h, long nr,
+                                                 const long* a, long* ret) {
+  if (h->consumed >= h->used) return 0;
+  uint8_t* base = (uint8_t*)h + CKRR_AGENT_HEADER_SIZE + h->consumed;
+  struct ckrr_agent_record* rec = (struct ckrr_agent_record*)base;
+  if (rec->kind != CKRR_AGENT_REC_SYSCALL || rec->nr != nr) return 0;
+  for (int i = 0; i < 6; ++i)
+    if (rec->args[i] != (uint64_t)a[i]) return 0;
+  uint64_t off = sizeof *rec;
+  for (int i = 0; i < rec->nwrites; ++i) {
+    struct ckrr_agent_write* cw = (struct ckrr_agent_write*)(base + off);
+    copy((void*)cw->addr, base + off + sizeof *cw, cw->len);
+    off += sizeof *cw + pad8(cw->len);
+  }
+  h->consumed += rec->size;
+  *ret = rec->result;
+  return 1;
+}
+
+/* Runs on the slot's own stack (the rest of its header page): record and replay run different
+ * code there, and what each leaves behind must not differ on the app's stack, where later
+ * frames may read it uninitialized (and stack digests, which find preemption points, see it). */
+__attribute__((noinline, used, visibility("hidden"))) int agent_body(struct ckrr_agent_header* h,
+                                                                     long nr, const long* a,
+                                                                     long* ret) {
+  return h->mode == CKRR_AGENT_RECORD ? record_call(h, nr, a, ret) : replay_call(h, nr, a, ret);
+}
+
+__attribute__((visibility("hidden"))) int ckrr_agent_on_stack(void* top,
+                                                              struct ckrr_agent_header* h, long nr,
+                                                              const long* a, long* ret);
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".type ckrr_agent_on_stack,@function\n"
+    "ckrr_agent_on_stack:\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  mov %rdi, %rsp\n"
+    "  mov %rsi, %rdi\n"
+    "  mov %rdx, %rsi\n"
+    "  mov %rcx, %rdx\n"
+    "  mov %r8, %rcx\n"
+    "  call agent_body\n"
+    "  mov %rbp, %rsp\n"
+    "  pop %rbp\n"
+    "  ret\n"
+    ".size ckrr_agent_on_stack, .-ckrr_agent_on_stack\n");
+
+/* Signals are blocked while a record is written or taken (allowed syscalls, no stop), so a
+ * handler never runs in the middle of one and a signal is delivered, in record and replay
+ * alike, right after the unblocking call: the same instruction, registers and stack. */
+static long agent_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+  struct ckrr_agent_header* h = slot();
+  if (!h || h->mode == CKRR_AGENT_OFF) return trapped(nr, a0, a1, a2, a3, a4, a5);
+  long a[6] = {a0, a1, a2, a3, a4, a5};
+  uint64_t all = ~0ull, old = 0;
+  trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
+  long r = 0;
+  int done = ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
+  trapped(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, 8, 0, 0);
+  if (!done) r = trapped(nr, a0, a1, a2, a3, a4, a5);
+  return r;
+}
+
+static long as_libc(long r) {
+  if (r < 0 && r > -4096) {
+    *__errno_location() = (int)-r;
+    return -1;
+  }
+  return r;
+}
+
+#define CALL(nr, a, b, c, d, e) \
+  as_libc(agent_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0))
+
+EXPORT long read(int fd, void* buf, size_t n) {
+  return CALL(NR_read, fd, buf, n, 0, 0);
+}
+EXPORT long pread64(int fd, void* buf, size_t n, long off) {
+  return CALL(NR_pread64, fd, buf, n, off, 0);
+}
+EXPORT long pread(int fd, void* buf, size_t n, long off) __attribute__((alias("pread64")));
+EXPORT int fstat(int fd, void* st) {
+  return (int)CALL(NR_fstat, fd, st, 0, 0, 0);
+}
+EXPORT int fstat64(int fd, void* st) __attribute__((alias("fstat")));
+EXPORT int stat(const char* p, void* st) {
+  return (int)CALL(NR_stat, p, st, 0, 0, 0);
+}
+EXPORT int stat64(const char* p, void* st) __attribute__((alias("stat")));
+EXPORT int lstat(const char* p, void* st) {
+  return (int)CALL(NR_lstat, p, st, 0, 0, 0);
+}
+EXPORT int lstat64(const char* p, void* st) __attribute__((alias("lstat")));
+EXPORT int fstatat(int dfd, const char* p, void* st, int fl) {
+  return (int)CALL(NR_newfstatat, dfd, p, st, fl, 0);
+}
+EXPORT int fstatat64(int dfd, const char* p, void* st, int fl) __attribute__((alias("fstatat")));
+EXPORT int statx(int dfd, const char* p, int fl, unsigned mask, void* buf) {
+  return (int)CALL(NR_statx, dfd, p, fl, mask, buf);
+}
+EXPORT long lseek(int fd, long off, int whence) {
+  return CALL(NR_lseek, fd, off, whence, 0, 0);
+}
+EXPORT long lseek64(int fd, long off, int whence) __attribute__((alias("lseek")));
+EXPORT int clock_gettime(int clk, void* ts) {
+  return (int)CALL(NR_clock_gettime, clk, ts, 0, 0, 0);
+}
+EXPORT int gettimeofday(void* tv, void* tz) {
+  return (int)CALL(NR_gettimeofday, tv, tz, 0, 0, 0);
+}
+EXPORT long time(long* t) {
+  return agent_syscall(NR_time, (long)t, 0, 0, 0, 0, 0);
+}
+EXPORT unsigned getuid(void) {
+  return (unsigned)agent_syscall(NR_getuid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT unsigned geteuid(void) {
+  return (unsigned)agent_syscall(NR_geteuid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT unsigned getgid(void) {
+  return (unsigned)agent_syscall(NR_getgid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT unsigned getegid(void) {
+  return (unsigned)agent_syscall(NR_getegid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT long readlink(const char* p, char* buf, size_t n) {
+  return CALL(NR_readlink, p, buf, n, 0, 0);
+}
+EXPORT long readlinkat(int dfd, const char* p, char* buf, size_t n) {
+  return CALL(NR_readlinkat, dfd, p, buf, n, 0);
+}
+EXPORT int access(const char* p, int mode) {
+  return (int)CALL(NR_access, p, mode, 0, 0, 0);
+}
+EXPORT int faccessat(int dfd, const char* p, int mode, int fl) {
+  if (fl == 0) return (int)CALL(NR_faccessat, dfd, p, mode, 0, 0);
+  return (int)CALL(NR_faccessat2, dfd, p, mode, fl, 0);
+}
+EXPORT long getdents64(int fd, void* buf, size_t n) {
+  return CALL(NR_getdents64, fd, buf, n, 0, 0);
+}

@@ -1,0 +1,56 @@
+#pragma once
+// The supervisor's side of the in-process agent (agent/AgentAbi.h): each thread that loaded
+// libckrr_agent.so owns a slot in a fixed region of its address space; the agent asks for it
+// with a trapped request that ckrr answers itself (no event), in record and replay alike.
+//  - record: at each stop of a thread, the records it buffered since its last stop become
+//    events (one per call, blob::kBuffered), in the order they ran, before the stop's own event;
+//  - replay: before the thread runs, the buffered events that come next in the log are written
+//    into its slot; at its next stop it must have taken all of them, else the first one it did
+//    not take is a divergence.
+// Slots are found by their owner (the recorded tid in the slot's header), so a process restored
+// from a checkpoint needs nothing but its memory.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/Task.h"
+#include "storage/Event.h"
+
+namespace ckrr {
+
+class AgentChannel {
+ public:
+  enum class Mode : uint32_t { Off = 0, Record = 1, Replay = 2 };
+  explicit AgentChannel(Mode mode) : mode_(mode) {}
+
+  // At a seccomp stop: whether it is the agent's request; if so it is answered and skipped
+  // (the caller resumes the thread).
+  bool answer_request(Task& t, int32_t rec_tid);
+
+  // Record: the thread's buffered calls since its last stop, as events (seq and time unset);
+  // its slot is emptied.
+  std::vector<Event> take_records(Task& t, int32_t rec_tid);
+
+  // Replay: writes these events (each with blob::kBuffered) into the thread's slot. False if
+  // the thread has no slot.
+  bool fill(Task& t, int32_t rec_tid, std::vector<Event> events);
+  // Replay: the first event given to the thread that it did not take (nullopt: all taken).
+  std::optional<Event> untaken(Task& t, int32_t rec_tid);
+
+  static bool in_region(uint64_t addr);
+
+ private:
+  uint64_t slot_of(Task& t, int32_t rec_tid);
+  Mode mode_;
+  std::map<int32_t, uint64_t> slots_;  // recorded tid -> slot (0: known to have none)
+  struct Filled {
+    std::vector<uint64_t> offsets;  // of each record
+    std::vector<Event> events;
+    bool written = false;  // into the slot (else: at the thread's request for one)
+  };
+  void write_filled(Task& t, uint64_t slot, Filled& f);
+  std::map<int32_t, Filled> filled_;
+};
+
+}  // namespace ckrr

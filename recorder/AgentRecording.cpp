@@ -1,0 +1,81 @@
+#include "recorder/AgentRecording.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "core/MemoryMap.h"
+#include "core/ScratchPage.h"
+
+namespace ckrr {
+
+namespace {
+
+// The library next to ckrr: the build tree (cli/ckrr, agent/) or an install (bin/, lib/ckrr/).
+std::string find_agent() {
+  if (const char* p = getenv("CKRR_AGENT_PATH")) return p;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const char* rel : {"../agent/libckrr_agent.so", "../lib/ckrr/libckrr_agent.so"}) {
+    std::filesystem::path p = exe.parent_path() / rel;
+    if (std::filesystem::exists(p, ec)) return std::filesystem::weakly_canonical(p, ec).string();
+  }
+  return "";
+}
+
+}  // namespace
+
+AgentRecording::AgentRecording(bool enabled)
+    : enabled_(enabled), channel_(enabled ? AgentChannel::Mode::Record : AgentChannel::Mode::Off) {}
+
+bool AgentRecording::allowed_by_env() {
+  const char* e = getenv("CKRR_AGENT");
+  return !e || std::string(e) != "0";
+}
+
+void AgentRecording::prepare_env(std::vector<std::string>& envp) {
+  if (!enabled_) return;
+  std::string lib = find_agent();
+  if (lib.empty()) {
+    std::cerr << "ckrr: warning: libckrr_agent.so not found next to ckrr; recording without "
+                 "the agent (every syscall stops)\n";
+    enabled_ = false;
+    return;
+  }
+  for (std::string& e : envp)
+    if (e.starts_with("LD_PRELOAD=")) {
+      e = "LD_PRELOAD=" + lib + (e.size() > 11 ? ":" + e.substr(11) : "");
+      return;
+    }
+  envp.push_back("LD_PRELOAD=" + lib);
+}
+
+std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp) {
+  std::vector<Event> evs = channel_.take_records(t, rec_tid);
+  auto& [buffered, stopped] = counts_[rec_pid];
+  buffered += evs.size();
+  if (seccomp) ++stopped;
+  return evs;
+}
+
+bool AgentRecording::inside(Task& t, uint64_t rip) {
+  if (rip >= kScratchPageAddr && rip < kScratchPageAddr + kScratchPageSize) return true;
+  for (const Mapping& m : read_memory_map(t.tid()))
+    if (rip >= m.start && rip < m.end) return m.path.ends_with("/libckrr_agent.so");
+  return false;
+}
+
+std::string AgentRecording::counts_text() const {
+  std::string s;
+  for (const auto& [pid, c] : counts_) {
+    if (!s.empty()) s += ", ";
+    s += std::to_string(pid) + ": " + std::to_string(c.first) + " buffered, " +
+         std::to_string(c.second) + " stopped";
+  }
+  return s;
+}
+
+}  // namespace ckrr
