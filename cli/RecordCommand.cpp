@@ -35,7 +35,7 @@ const char* kHelp =
     "  -q, --quiet          do not print where the trace went\n"
     "  --no-agent / --agent do not load / load ckrr's in-process agent (libckrr_agent.so,\n"
     "                       LD_PRELOAD), which runs hot syscalls without a stop and buffers\n"
-    "                       their results (also CKRR_AGENT=0/1)\n"
+    "                       their results (also CKRR_AGENT=1/0; off by default for now)\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 127 when PROGRAM is not\n"
     "found, 126 when it cannot be executed; 125 when ckrr itself failed (the reason is printed,\n"

@@ -15,10 +15,10 @@ namespace ckrr {
 
 class AgentRecording {
  public:
-  // enabled: --no-agent and CKRR_AGENT=0 turn it off (the app then loads no agent).
+  // enabled: --agent or CKRR_AGENT=1 (off: the app loads no agent, every call stops).
   explicit AgentRecording(bool enabled);
   bool enabled() const { return enabled_; }
-  // Whether CKRR_AGENT in ckrr's environment allows the agent (unset: allowed).
+  // Whether CKRR_AGENT=1 in ckrr's environment asks for the agent (off by default for now).
   static bool allowed_by_env();
   // Puts the agent first in LD_PRELOAD (when enabled and found; a warning else).
   void prepare_env(std::vector<std::string>& envp);

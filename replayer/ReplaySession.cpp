@@ -1340,7 +1340,8 @@ void ReplaySession::apply_tracee_effects(const Event& ev) {
 }
 
 void ReplaySession::after_event(Task& t, const Event& ev) {
-  if (ev.kind == EventKind::Preempt && cur_) check_agent_taken(nullptr);
+  if ((ev.kind == EventKind::Preempt || ev.kind == EventKind::Signal) && cur_)
+    check_agent_taken(nullptr);
   last_seq_ = ev.seq;
   if (watchdog_) watchdog_->progress();
   if (opt_.progress && (ev.seq & 255) == 0) {
@@ -1380,7 +1381,7 @@ void ReplaySession::fill_agent(ReplayTask& rt) {
 void ReplaySession::check_agent_taken(const TaskStop* s) {
   std::optional<Event> e = agent_.untaken(task(), cur_->rec_tid);
   if (!e) return;
-  std::string did = s ? s->describe() : "its preemption point";
+  std::string did = s ? s->describe() : "its next event, a signal or preemption point";
   if (s && s->kind == TaskStop::Kind::Seccomp) {
     const Registers& r = task().regs();
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
@@ -1395,7 +1396,9 @@ std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
     task().cont();  // the agent's own request: no event, in record and replay alike
     return handle_stop(wait_task(*cur_));
   }
-  if (s.kind == TaskStop::Kind::Seccomp || s.kind == TaskStop::Kind::Signal) check_agent_taken(&s);
+  // (A signal stop may be foreign to the run, a real child's SIGCHLD: signal events are
+  // checked once matched, in after_event.)
+  if (s.kind == TaskStop::Kind::Seccomp) check_agent_taken(&s);
   cur_->held = false;
   cur_->pending_sig = 0;
   switch (s.kind) {
