@@ -19,13 +19,21 @@
 #define CKRR_AGENT_VERSION 1u
 
 /* A syscall number no kernel has: the agent's trapped request to the supervisor. args[0] =
- * CKRR_AGENT_OP_*, args[1] = the slot's address. The supervisor answers it itself (no event). */
+ * CKRR_AGENT_OP_*, args[1] = the slot's address, args[2] = a table of struct ckrr_agent_vdso
+ * (args[3] entries): the agent's functions the vDSO entry points should jump to. The supervisor
+ * answers it itself (no event), identically in record and replay. */
 #define CKRR_AGENT_SYSCALL 0xc6a0
 #define CKRR_AGENT_OP_REGISTER 1
 
 /* A `syscall; ret` sequence at a fixed address in ckrr's scratch page; the seccomp filter lets
  * syscalls made there through (record: the agent runs the call without a stop). */
 #define CKRR_AGENT_SYSCALL_INSN 0x70000008ull
+
+struct ckrr_agent_vdso {
+  uint64_t nr; /* the syscall the vDSO entry stands for (clock_gettime...) */
+  uint64_t fn; /* the agent's function, with the vDSO's ABI (returns -errno) */
+};
+#define CKRR_AGENT_VDSO_MAX 8
 
 enum ckrr_agent_mode {
   CKRR_AGENT_OFF = 0,    /* trap every call, as without the agent */

@@ -35,6 +35,9 @@
 #define NR_geteuid 107
 #define NR_getegid 108
 #define NR_readlink 89
+#define NR_getpid 39
+#define NR_getppid 110
+#define NR_gettid 186
 #define NR_time 201
 #define NR_clock_gettime 228
 #define NR_getdents64 217
@@ -102,6 +105,18 @@ __attribute__((constructor)) static void agent_init(void) {
   __register_atfork(0, 0, after_fork_in_child, &dso_marker);
 }
 
+static long agent_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+/* The vDSO's entry points jump here (AgentAbi.h): raw results, like the vDSO. */
+static long ckrr_vdso_clock_gettime(long clk, void* ts) {
+  return agent_syscall(NR_clock_gettime, clk, (long)ts, 0, 0, 0, 0);
+}
+static long ckrr_vdso_gettimeofday(void* tv, void* tz) {
+  return agent_syscall(NR_gettimeofday, (long)tv, (long)tz, 0, 0, 0, 0);
+}
+static long ckrr_vdso_time(long* t) {
+  return agent_syscall(NR_time, (long)t, 0, 0, 0, 0, 0);
+}
+
 static struct ckrr_agent_header* slot(void) {
   if (tls_slot) return tls_slot;
   if (tls_no_slot) return 0;
@@ -112,7 +127,12 @@ static struct ckrr_agent_header* slot(void) {
   /* PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE */
   long p = trapped(NR_mmap, addr, (long)CKRR_AGENT_SLOT_SIZE, 3, 0x02 | 0x20 | 0x100000, -1, 0);
   if (p != addr) return 0;
-  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, 0, 0, 0, 0) != 0) return 0;
+  struct ckrr_agent_vdso vdso[] = {
+      {NR_clock_gettime, (uint64_t)ckrr_vdso_clock_gettime},
+      {NR_gettimeofday, (uint64_t)ckrr_vdso_gettimeofday},
+      {NR_time, (uint64_t)ckrr_vdso_time},
+  };
+  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, (long)vdso, 3, 0, 0) != 0) return 0;
   struct ckrr_agent_header* h = (struct ckrr_agent_header*)addr;
   if (h->magic != CKRR_AGENT_MAGIC || h->version != CKRR_AGENT_VERSION) return 0;
   tls_no_slot = 0;
@@ -201,7 +221,11 @@ static int may_run_here(long nr, const long* a) {
   uint8_t st[KSTAT_SIZE];
   if (direct(NR_fstat, a[0], (long)st, 0, 0, 0, 0) != 0) return 0;
   uint32_t mode = *(uint32_t*)(st + 24); /* st_mode */
-  return (mode & S_IFMT_) == S_IFREG_ || (nr == NR_getdents64 && (mode & S_IFMT_) == 0040000);
+  uint64_t rdev = *(uint64_t*)(st + 40); /* st_rdev */
+  if (nr == NR_getdents64) return (mode & S_IFMT_) == 0040000;
+  /* Regular files, and the memory devices (major 1: null, zero, full, urandom), never wait. */
+  return (mode & S_IFMT_) == S_IFREG_ ||
+         ((mode & S_IFMT_) == 0020000 && ((rdev >> 8) & 0xfff) == 1);
 }
 
 static uint64_t pad8(uint64_t n) {
@@ -368,6 +392,15 @@ EXPORT unsigned getgid(void) {
 EXPORT unsigned getegid(void) {
   return (unsigned)agent_syscall(NR_getegid, 0, 0, 0, 0, 0, 0);
 }
+EXPORT int getpid(void) {
+  return (int)agent_syscall(NR_getpid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT int getppid(void) {
+  return (int)agent_syscall(NR_getppid, 0, 0, 0, 0, 0, 0);
+}
+EXPORT int gettid(void) {
+  return (int)agent_syscall(NR_gettid, 0, 0, 0, 0, 0, 0);
+}
 EXPORT long readlink(const char* p, char* buf, size_t n) {
   return CALL(NR_readlink, p, buf, n, 0, 0);
 }
@@ -384,3 +417,54 @@ EXPORT int faccessat(int dfd, const char* p, int mode, int fl) {
 EXPORT long getdents64(int fd, void* buf, size_t n) {
   return CALL(NR_getdents64, fd, buf, n, 0, 0);
 }
+
+/* libc's syscall(): the calls above, made by number, go through the buffer too; any other
+ * number is made exactly as libc's would (in asm: clone through syscall() returns on another
+ * stack, so no frame may be popped after the instruction). */
+__attribute__((used, visibility("hidden"))) const unsigned char ckrr_buffered_nr[512] = {
+    [NR_read] = 1,          [NR_pread64] = 1,      [NR_fstat] = 1,      [NR_stat] = 1,
+    [NR_lstat] = 1,         [NR_newfstatat] = 1,   [NR_statx] = 1,      [NR_lseek] = 1,
+    [NR_clock_gettime] = 1, [NR_gettimeofday] = 1, [NR_time] = 1,       [NR_getuid] = 1,
+    [NR_geteuid] = 1,       [NR_getgid] = 1,       [NR_getegid] = 1,    [NR_getpid] = 1,
+    [NR_getppid] = 1,       [NR_gettid] = 1,       [NR_readlink] = 1,   [NR_readlinkat] = 1,
+    [NR_access] = 1,        [NR_faccessat] = 1,    [NR_faccessat2] = 1, [NR_getdents64] = 1,
+};
+
+__attribute__((used, visibility("hidden"))) long ckrr_buffered_syscall(long nr, long a0, long a1,
+                                                                       long a2, long a3, long a4,
+                                                                       long a5) {
+  return as_libc(agent_syscall(nr, a0, a1, a2, a3, a4, a5));
+}
+
+__attribute__((used, visibility("hidden"))) long ckrr_syscall_error(long r) {
+  return as_libc(r);
+}
+
+__asm__(
+    ".text\n"
+    ".globl syscall\n"
+    ".type syscall,@function\n"
+    ".p2align 4\n"
+    "syscall:\n"
+    "  cmp $511, %rdi\n"
+    "  ja 1f\n"
+    "  lea ckrr_buffered_nr(%rip), %rax\n"
+    "  cmpb $0, (%rax,%rdi)\n"
+    "  je 1f\n"
+    "  jmp ckrr_buffered_syscall\n"
+    "1:\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %rdi\n"
+    "  mov %rdx, %rsi\n"
+    "  mov %rcx, %rdx\n"
+    "  mov %r8, %r10\n"
+    "  mov %r9, %r8\n"
+    "  mov 8(%rsp), %r9\n"
+    "  syscall\n"
+    "  cmp $-4095, %rax\n"
+    "  jae 2f\n"
+    "  ret\n"
+    "2:\n"
+    "  mov %rax, %rdi\n"
+    "  jmp ckrr_syscall_error\n"
+    ".size syscall, .-syscall\n");

@@ -38,7 +38,29 @@ def workloads(bench_bin):
         ("find /usr/share *.txt", ["find", "/usr/share", "-name", "*.txt"]),
         ("syscalls 50k x3", [os.path.join(bench_bin, "ckrr_bench_syscalls"), "50000"]),
         ("rdtsc 20k", [os.path.join(bench_bin, "ckrr_bench_rdtsc"), "20000"]),
+        # Two more real syscall-heavy programs: a tree read file by file (tar to stdout:
+        # GNU tar skips reading when the archive is /dev/null), and many small SQL queries
+        # on a file database (pread/pwrite/fcntl/fstat per statement).
+        ("tar c /usr/include/linux", ["tar", "cf", "-", "/usr/include/linux"]),
+        ("sqlite3 2k queries", ["sqlite3", SQLITE_DB, ".read " + SQLITE_SCRIPT]),
     ]
+
+
+SQLITE_DB = os.path.join(tempfile.gettempdir(), "ckrr-bench-sqlite.db")
+SQLITE_SCRIPT = os.path.join(tempfile.gettempdir(), "ckrr-bench-sqlite.sql")
+
+
+def write_sqlite_script():
+    lines = ["PRAGMA journal_mode=DELETE;", "DROP TABLE IF EXISTS t;",
+             "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"]
+    for i in range(1000):
+        lines.append(f"INSERT INTO t(v) VALUES('row {i}');")
+        lines.append(f"SELECT count(*) FROM t WHERE v = 'row {i // 2}';")
+    with open(SQLITE_SCRIPT, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+RECORD_ARGS = []
 
 
 def run_timed(argv, out_path):
@@ -111,7 +133,7 @@ def bench_one(ckrr, name, argv, runs, tmp):
         trace = os.path.join(tmp, f"{slug}.trace{i}")
         n = run_timed(argv, native_out)
         check(n["rc"] == 0, f"{name}: native run exited {n['rc']}", n)
-        r = run_timed([ckrr, "record", "-q", "-o", trace, "--"] + argv, rec_out)
+        r = run_timed([ckrr, "record", "-q", *RECORD_ARGS, "-o", trace, "--"] + argv, rec_out)
         check(r["rc"] == 0, f"{name}: `ckrr record` exited {r['rc']}", r)
         p = run_timed([ckrr, "replay", trace], rep_out)
         check(p["rc"] == r["rc"], f"{name}: `ckrr replay` exited {p['rc']}, record exited {r['rc']}", p)
@@ -229,7 +251,12 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="timed runs per mode (median reported; default 5)")
     ap.add_argument("--quick", action="store_true", help="one timed run per mode (smoke test)")
     ap.add_argument("--json", default=os.path.join(BENCH_DIR, "out", "record_replay.json"))
+    ap.add_argument("--record-arg", action="append", default=[],
+                    help="extra argument for `ckrr record` (e.g. --agent, --no-agent); repeatable")
     args = ap.parse_args()
+    global RECORD_ARGS
+    RECORD_ARGS = args.record_arg
+    write_sqlite_script()
     runs = 1 if args.quick else args.runs
     ckrr = os.path.abspath(args.ckrr)
     bench_bin = os.path.abspath(args.bench_bin or os.path.join(os.path.dirname(os.path.dirname(ckrr)), "bench"))
@@ -263,7 +290,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
         "loadavg_before": load_before, "loadavg_after": load_after,
-        "ckrr": ckrr, "runs": runs, "results": results, "failures": failures, "stop_floor_us": floor,
+        "ckrr": ckrr, "record_args": RECORD_ARGS, "runs": runs, "results": results, "failures": failures, "stop_floor_us": floor,
     }
     write_report(args.json, doc, failures)
 

@@ -42,7 +42,20 @@ bool fits(const std::vector<uint8_t>& img, uint64_t off, uint64_t count = 1) {
 
 }  // namespace
 
+namespace {
+int rewrite_vdso(Task& t, uint64_t base, const std::vector<std::pair<long, uint64_t>>* to);
+}
+
 int patch_vdso(Task& t, uint64_t base) {
+  return rewrite_vdso(t, base, nullptr);
+}
+
+int redirect_vdso(Task& t, uint64_t base, const std::vector<std::pair<long, uint64_t>>& to) {
+  return rewrite_vdso(t, base, &to);
+}
+
+namespace {
+int rewrite_vdso(Task& t, uint64_t base, const std::vector<std::pair<long, uint64_t>>* to) {
   uint64_t size = 0;
   for (const Mapping& m : read_memory_map(t.tid()))
     if (m.start == base) size = m.size();
@@ -83,6 +96,18 @@ int patch_vdso(Task& t, uint64_t base) {
       long nr = syscall_for(n);
       uint64_t at = sym.st_value - link_base;
       if (nr == -2 || at + 8 > size || sym.st_size < 8) continue;
+      if (to) {
+        for (const auto& [want, addr] : *to) {
+          if (want != nr || sym.st_size < 12 || at + 12 > size) continue;
+          uint8_t jump[12] = {0x48, 0xb8};  // movabs $addr, %rax; jmp *%rax
+          std::memcpy(jump + 2, &addr, 8);
+          jump[10] = 0xff;
+          jump[11] = 0xe0;
+          t.write(base + at, jump, sizeof jump);
+          ++patched;
+        }
+        continue;
+      }
       uint8_t code[8];
       if (nr >= 0) {
         const uint8_t stub[8] = {0xb8, uint8_t(nr), uint8_t(nr >> 8), 0, 0, 0x0f, 0x05, 0xc3};
@@ -97,5 +122,6 @@ int patch_vdso(Task& t, uint64_t base) {
   }
   return patched;
 }
+}  // namespace
 
 }  // namespace ckrr

@@ -6,6 +6,8 @@
 
 #include "AgentAbi.h"
 #include "core/Error.h"
+#include "core/MemoryMap.h"
+#include "core/VdsoPatch.h"
 
 namespace ckrr {
 
@@ -18,6 +20,19 @@ uint64_t pad8(uint64_t n) {
 bool read_header(Task& t, uint64_t slot, ckrr_agent_header& h) {
   return slot && t.try_read(slot, &h, sizeof h) && h.magic == CKRR_AGENT_MAGIC &&
          h.version == CKRR_AGENT_VERSION;
+}
+
+// The vDSO's clock entries jump into the agent (libc calls them directly, not through the
+// wrappers the agent defines). In record and replay alike, whatever the mode.
+void redirect_vdso_to_agent(Task& t, uint64_t table, uint64_t count) {
+  if (!table || !count || count > CKRR_AGENT_VDSO_MAX) return;
+  ckrr_agent_vdso entries[CKRR_AGENT_VDSO_MAX];
+  if (!t.try_read(table, entries, count * sizeof entries[0])) return;
+  std::vector<std::pair<long, uint64_t>> to;
+  for (uint64_t i = 0; i < count; ++i)
+    to.emplace_back(static_cast<long>(entries[i].nr), entries[i].fn);
+  for (const Mapping& m : read_memory_map(t.tid()))
+    if (m.path == "[vdso]") redirect_vdso(t, m.start, to);
 }
 
 }  // namespace
@@ -40,6 +55,7 @@ bool AgentChannel::answer_request(Task& t, int32_t rec_tid) {
     h.owner = rec_tid;
     h.capacity = CKRR_AGENT_SLOT_SIZE - CKRR_AGENT_HEADER_SIZE;
     t.write(slot, &h, sizeof h);  // the slot was just mapped by the thread itself
+    redirect_vdso_to_agent(t, r.rdx, r.r10);
     slots_[rec_tid] = slot;
     if (auto f = filled_.find(rec_tid); f != filled_.end() && !f->second.written)
       write_filled(t, slot, f->second);
@@ -49,6 +65,16 @@ bool AgentChannel::answer_request(Task& t, int32_t rec_tid) {
   r.rax = static_cast<uint64_t>(result);
   t.set_regs(r);
   return true;
+}
+
+void AgentChannel::set_mode_all(Task& t, Mode mode) {
+  ckrr_agent_header h;
+  const uint32_t m = static_cast<uint32_t>(mode);
+  for (uint64_t i = 0; i < CKRR_AGENT_SLOTS; ++i) {
+    uint64_t s = CKRR_AGENT_REGION + i * CKRR_AGENT_SLOT_SIZE;
+    if (read_header(t, s, h) && h.mode != CKRR_AGENT_OFF)
+      t.write(s + offsetof(ckrr_agent_header, mode), &m, sizeof m);
+  }
 }
 
 uint64_t AgentChannel::slot_of(Task& t, int32_t rec_tid) {
@@ -64,7 +90,7 @@ uint64_t AgentChannel::slot_of(Task& t, int32_t rec_tid) {
     uint64_t s = CKRR_AGENT_REGION + i * CKRR_AGENT_SLOT_SIZE;
     if (read_header(t, s, h) && h.owner == rec_tid) found = s;
   }
-  if (found && h.mode != static_cast<uint32_t>(mode_)) {
+  if (found && h.mode != CKRR_AGENT_OFF && h.mode != static_cast<uint32_t>(mode_)) {
     uint32_t m = static_cast<uint32_t>(mode_);  // a checkpoint taken when recording
     t.write(found + offsetof(ckrr_agent_header, mode), &m, sizeof m);
   }

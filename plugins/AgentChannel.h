@@ -39,6 +39,9 @@ class AgentChannel {
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 
   static bool in_region(uint64_t addr);
+  // Every slot of the process that is not Off to this mode (a restored process: Replay; a
+  // restarted one: Off, its agent then traps every call).
+  static void set_mode_all(Task& t, Mode mode);
 
  private:
   uint64_t slot_of(Task& t, int32_t rec_tid);

@@ -14,6 +14,7 @@
 #include "core/Error.h"
 #include "core/ProcessLauncher.h"
 #include "core/SeccompFilter.h"
+#include "plugins/AgentChannel.h"
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "recorder/FdReopener.h"
@@ -119,6 +120,9 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
       std::cerr << "ckrr restart: resuming from checkpoint " << id << " (after event "
                 << p.manifest.seq << ") as pid " << out.ids.real_pid << "; the program keeps pid "
                 << out.ids.virtual_pid << "\n";
+      // Its agent (if any) stops buffering: the restarted program sees virtual ids, which only
+      // the supervisor knows (getpid...), and nobody would read its records live.
+      AgentChannel::set_mode_all(*out.task, AgentChannel::Mode::Off);
       out.manifest = std::move(p.manifest);
       out.checkpoint = id;
       return out;

@@ -346,6 +346,7 @@ void RecordSession::start() {
 
 void RecordSession::start_restarted(LaunchInfo& li) {
   RestartedProcess r = restart_from_checkpoint(*opt_.restart_from, opt_.restart_checkpoint);
+  agent_ = AgentRecording(false);  // virtual ids: every call stops (ProcessRestart)
   start_ns_ = monotonic_ns();
   li = r.launch;  // the program, its environment and its (virtual) pid stay the recorded ones
   program_ = li.path;

@@ -300,6 +300,8 @@ ReplaySession::ReplayTask& ReplaySession::adopt_restored(RestoredProcess& p, int
   ReplayTask& first = add_task(first_rec, std::move(p.task), proc);
   first.held = true;
   if (!places.empty()) park(first, places[0].call);
+  // Saved when recording: the agent's slots say Record; here nothing must run for real.
+  AgentChannel::set_mode_all(*first.task, AgentChannel::Mode::Replay);
   return first;
 }
 
@@ -1367,14 +1369,21 @@ void ReplaySession::fill_agent(ReplayTask& rt) {
   const int32_t tid = rt.rec_tid;
   for (Event* e = peek_or_end();
        e && e->tid == tid && e->kind == EventKind::Syscall && e->find_blob(blob::kBuffered);
-       e = peek_or_end())
+       e = peek_or_end()) {
     evs.push_back(take(""));
+    if (opt_.to && evs.back().seq >= *opt_.to && !opt_.hold_events) {
+      // `--to` a buffered call: the thread stops at its next call after it, which the agent
+      // then makes as a trapped one (its buffer is empty): the state right after the call.
+      agent_to_ = evs.back();
+      break;
+    }
+  }
   const uint64_t first = evs.front().seq, last = evs.back().seq;
   const std::string what = summarize_event(evs.front());
   if (!agent_.fill(*rt.task, tid, std::move(evs)))
     throw Divergence(first, tid, "the thread has no agent buffer for a call that ran through it",
                      what, "no libckrr_agent.so slot in the thread");
-  last_seq_ = last;  // (a --to inside the run stops at the thread's next event)
+  last_seq_ = last;
   if (watchdog_) watchdog_->progress();
 }
 
@@ -1399,6 +1408,12 @@ std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
   // (A signal stop may be foreign to the run, a real child's SIGCHLD: signal events are
   // checked once matched, in after_event.)
   if (s.kind == TaskStop::Kind::Seccomp) check_agent_taken(&s);
+  if (s.kind == TaskStop::Kind::Seccomp && agent_to_) {
+    Event at = std::move(*agent_to_);
+    agent_to_.reset();
+    stop_here(task(), at);
+    return std::nullopt;
+  }
   cur_->held = false;
   cur_->pending_sig = 0;
   switch (s.kind) {

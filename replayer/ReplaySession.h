@@ -207,6 +207,7 @@ class ReplaySession : public SessionServices {
   void fill_agent(ReplayTask& rt);
   // At a stop of the current thread: every buffered event given to it must have been taken.
   void check_agent_taken(const TaskStop* s);  // null: at a preemption point
+  std::optional<Event> agent_to_;  // `--to` named this buffered event: stop at the next stop
   std::unique_ptr<TraceDirectory> trace_;
   std::unique_ptr<EventLogReader> reader_;
   LaunchInfo launch_;
