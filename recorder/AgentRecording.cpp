@@ -46,12 +46,20 @@ void AgentRecording::prepare_env(std::vector<std::string>& envp) {
     enabled_ = false;
     return;
   }
-  for (std::string& e : envp)
+  // A sanitizer-built program refuses to start when its runtime is not the first library
+  // loaded (the agent is, through LD_PRELOAD): that check is turned off, nothing else.
+  bool preload = false, asan = false;
+  for (std::string& e : envp) {
     if (e.starts_with("LD_PRELOAD=")) {
       e = "LD_PRELOAD=" + lib + (e.size() > 11 ? ":" + e.substr(11) : "");
-      return;
+      preload = true;
+    } else if (e.starts_with("ASAN_OPTIONS=")) {
+      e += (e.size() > 13 ? ":" : "") + std::string("verify_asan_link_order=0");
+      asan = true;
     }
-  envp.push_back("LD_PRELOAD=" + lib);
+  }
+  if (!preload) envp.push_back("LD_PRELOAD=" + lib);
+  if (!asan) envp.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
 }
 
 std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp) {
