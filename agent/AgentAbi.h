@@ -20,10 +20,22 @@
 
 /* A syscall number no kernel has: the agent's trapped request to the supervisor. args[0] =
  * CKRR_AGENT_OP_*, args[1] = the slot's address, args[2] = a table of struct ckrr_agent_vdso
- * (args[3] entries): the agent's functions the vDSO entry points should jump to. The supervisor
+ * (args[3] entries): the agent's functions the vDSO entry points should jump to; args[4] = its
+ * stub area, args[5] = its site entry. The supervisor
  * answers it itself (no event), identically in record and replay. */
 #define CKRR_AGENT_SYSCALL 0xc6a0
 #define CKRR_AGENT_OP_REGISTER 1
+
+/* Syscall sites. At a trapped stop of a call the agent buffers, made from the usual libc
+ * sequence `mov $nr, %eax; syscall; cmp $-4096, %rax`, the supervisor (record and replay
+ * alike, at the same stop) writes a stub into the agent's stub area and replaces
+ * `mov; syscall` with `jmp stub; jmp .-5`: the stub sets eax, steps over the red zone, calls
+ * the site entry (which keeps every register the kernel keeps) and jumps back to the `cmp`.
+ * The area starts with a u64 count of stubs used (in the app's memory: forks and checkpoints
+ * keep it), then CKRR_AGENT_STUB_SIZE-byte stubs. */
+#define CKRR_AGENT_STUB_AREA_SIZE 65536
+#define CKRR_AGENT_STUB_SIZE 32
+#define CKRR_AGENT_STUB_FIRST 64
 
 /* A `syscall; ret` sequence at a fixed address in ckrr's scratch page; the seccomp filter lets
  * syscalls made there through (record: the agent runs the call without a stop). */
@@ -50,6 +62,8 @@ struct ckrr_agent_header {
   uint64_t consumed; /* replay: bytes of records the agent has taken */
   uint64_t count;    /* records in [0, used) */
   uint64_t capacity; /* bytes available for records */
+  uint64_t stubs;    /* the agent's stub area (syscall sites patched to jump there), or 0 */
+  uint64_t entry;    /* the agent's site entry point (what a stub calls) */
 };
 
 /* Record kinds: a kernel syscall now; library calls (CUDA, ibverbs) later get their own kind

@@ -20,6 +20,9 @@
 
 #include "AgentAbi.h"
 
+#define CKRR_STR2(x) #x
+#define CKRR_STR(x) CKRR_STR2(x)
+
 #define NR_read 0
 #define NR_stat 4
 #define NR_fstat 5
@@ -35,6 +38,7 @@
 #define NR_geteuid 107
 #define NR_getegid 108
 #define NR_readlink 89
+#define NR_fcntl 72
 #define NR_getpid 39
 #define NR_getppid 110
 #define NR_gettid 186
@@ -117,6 +121,58 @@ static long ckrr_vdso_time(long* t) {
   return agent_syscall(NR_time, (long)t, 0, 0, 0, 0, 0);
 }
 
+/* Patched syscall sites (AgentAbi.h) come here with the call's registers; every register but
+ * rax (the result), rcx and r11 (which the kernel clobbers too) is kept. */
+extern const unsigned char ckrr_stub_area[];
+extern void ckrr_site_entry(void);
+__attribute__((used, visibility("hidden"))) long ckrr_site_syscall(long nr, long a0, long a1,
+                                                                   long a2, long a3, long a4,
+                                                                   long a5) {
+  return agent_syscall(nr, a0, a1, a2, a3, a4, a5);
+}
+__asm__(".text\n"
+        ".p2align 6\n"
+        ".globl ckrr_stub_area\n"
+        ".hidden ckrr_stub_area\n"
+        "ckrr_stub_area:\n"
+        "  .quad 0\n"
+        "  .fill " CKRR_STR(CKRR_AGENT_STUB_AREA_SIZE) " - 8, 1, 0xcc\n"
+        ".p2align 4\n"
+        ".globl ckrr_site_entry\n"
+        ".hidden ckrr_site_entry\n"
+        "ckrr_site_entry:\n"
+        "  push %rbp\n"
+        "  mov %rsp, %rbp\n"
+        "  push %rdi\n"
+        "  push %rsi\n"
+        "  push %rdx\n"
+        "  push %r10\n"
+        "  push %r8\n"
+        "  push %r9\n"
+        "  push %rcx\n"
+        "  push %r11\n"
+        "  and $-16, %rsp\n"
+        "  sub $8, %rsp\n"
+        "  push %r9\n"
+        "  mov %r8, %r9\n"
+        "  mov %r10, %r8\n"
+        "  mov %rdx, %rcx\n"
+        "  mov %rsi, %rdx\n"
+        "  mov %rdi, %rsi\n"
+        "  mov %rax, %rdi\n"
+        "  call ckrr_site_syscall\n"
+        "  lea -64(%rbp), %rsp\n"
+        "  pop %r11\n"
+        "  pop %rcx\n"
+        "  pop %r9\n"
+        "  pop %r8\n"
+        "  pop %r10\n"
+        "  pop %rdx\n"
+        "  pop %rsi\n"
+        "  pop %rdi\n"
+        "  pop %rbp\n"
+        "  ret\n");
+
 static struct ckrr_agent_header* slot(void) {
   if (tls_slot) return tls_slot;
   if (tls_no_slot) return 0;
@@ -132,7 +188,9 @@ static struct ckrr_agent_header* slot(void) {
       {NR_gettimeofday, (uint64_t)ckrr_vdso_gettimeofday},
       {NR_time, (uint64_t)ckrr_vdso_time},
   };
-  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, (long)vdso, 3, 0, 0) != 0) return 0;
+  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, (long)vdso, 3, (long)ckrr_stub_area,
+              (long)ckrr_site_entry) != 0)
+    return 0;
   struct ckrr_agent_header* h = (struct ckrr_agent_header*)addr;
   if (h->magic != CKRR_AGENT_MAGIC || h->version != CKRR_AGENT_VERSION) return 0;
   tls_no_slot = 0;
@@ -217,6 +275,7 @@ static uint64_t max_written(long nr, const long* a) {
 /* Record: whether a call may run without the supervisor. Only calls that cannot block: reads
  * and getdents of regular files and directories (an unrecorded fstat tells). */
 static int may_run_here(long nr, const long* a) {
+  if (nr == NR_fcntl) return a[1] == 1 || a[1] == 3; /* F_GETFD, F_GETFL: nothing changes */
   if (nr != NR_read && nr != NR_pread64 && nr != NR_getdents64) return 1;
   uint8_t st[KSTAT_SIZE];
   if (direct(NR_fstat, a[0], (long)st, 0, 0, 0, 0) != 0) return 0;
@@ -428,6 +487,7 @@ __attribute__((used, visibility("hidden"))) const unsigned char ckrr_buffered_nr
     [NR_geteuid] = 1,       [NR_getgid] = 1,       [NR_getegid] = 1,    [NR_getpid] = 1,
     [NR_getppid] = 1,       [NR_gettid] = 1,       [NR_readlink] = 1,   [NR_readlinkat] = 1,
     [NR_access] = 1,        [NR_faccessat] = 1,    [NR_faccessat2] = 1, [NR_getdents64] = 1,
+    [NR_fcntl] = 1,
 };
 
 __attribute__((used, visibility("hidden"))) long ckrr_buffered_syscall(long nr, long a0, long a1,

@@ -1,6 +1,9 @@
 #include "plugins/AgentChannel.h"
 
+#include <sys/syscall.h>
+
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <cstring>
 
@@ -54,6 +57,8 @@ bool AgentChannel::answer_request(Task& t, int32_t rec_tid) {
     h.mode = static_cast<uint32_t>(mode_);
     h.owner = rec_tid;
     h.capacity = CKRR_AGENT_SLOT_SIZE - CKRR_AGENT_HEADER_SIZE;
+    h.stubs = r.r8;
+    h.entry = r.r9;
     t.write(slot, &h, sizeof h);  // the slot was just mapped by the thread itself
     redirect_vdso_to_agent(t, r.rdx, r.r10);
     slots_[rec_tid] = slot;
@@ -96,6 +101,100 @@ uint64_t AgentChannel::slot_of(Task& t, int32_t rec_tid) {
   }
   slots_[rec_tid] = found;
   return found;
+}
+
+namespace {
+
+// The calls the agent buffers (agent/ckrr_agent.c, ckrr_buffered_nr): their libc sites are
+// worth patching.
+bool buffered_nr(long nr) {
+  switch (nr) {
+    case SYS_read:
+    case SYS_pread64:
+    case SYS_fstat:
+    case SYS_stat:
+    case SYS_lstat:
+    case SYS_newfstatat:
+    case SYS_statx:
+    case SYS_lseek:
+    case SYS_clock_gettime:
+    case SYS_gettimeofday:
+    case SYS_time:
+    case SYS_getuid:
+    case SYS_geteuid:
+    case SYS_getgid:
+    case SYS_getegid:
+    case SYS_getpid:
+    case SYS_getppid:
+    case SYS_gettid:
+    case SYS_readlink:
+    case SYS_readlinkat:
+    case SYS_access:
+    case SYS_faccessat:
+    case SYS_faccessat2:
+    case SYS_getdents64:
+    case SYS_fcntl:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool rel32(uint64_t from_next, uint64_t to, int32_t* out) {
+  const int64_t d = static_cast<int64_t>(to - from_next);
+  if (d < INT32_MIN || d > INT32_MAX) return false;
+  *out = static_cast<int32_t>(d);
+  return true;
+}
+
+}  // namespace
+
+bool AgentChannel::patch_site(Task& t, int32_t rec_tid) {
+  const Registers& r = t.regs();
+  const long nr = static_cast<long>(r.orig_rax);
+  if (!buffered_nr(nr)) return false;
+  const uint64_t slot = slot_of(t, rec_tid);
+  ckrr_agent_header h;
+  if (!read_header(t, slot, h) || h.mode == CKRR_AGENT_OFF || !h.stubs || !h.entry) return false;
+  // `mov $nr, %eax; syscall` before rip, `cmp $-4096, %rax` at rip.
+  const uint64_t x = r.rip;
+  uint8_t code[13];
+  if (x < 7 || !t.try_read(x - 7, code, sizeof code)) return false;
+  const uint8_t cmp[6] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
+  uint32_t imm;
+  memcpy(&imm, code + 1, 4);
+  if (code[0] != 0xb8 || imm != static_cast<uint32_t>(nr) || code[5] != 0x0f || code[6] != 0x05 ||
+      memcmp(code + 7, cmp, sizeof cmp) != 0)
+    return false;
+  if (x - 7 >= h.stubs && x - 7 < h.stubs + CKRR_AGENT_STUB_AREA_SIZE) return false;
+  uint64_t used = 0;
+  if (!t.try_read(h.stubs, &used, sizeof used)) return false;
+  const uint64_t stub = h.stubs + CKRR_AGENT_STUB_FIRST + used * CKRR_AGENT_STUB_SIZE;
+  if (stub + CKRR_AGENT_STUB_SIZE > h.stubs + CKRR_AGENT_STUB_AREA_SIZE) return false;
+  int32_t to_stub, to_entry, back;
+  if (!rel32(x - 2, stub, &to_stub) || !rel32(stub + 15, h.entry, &to_entry) ||
+      !rel32(stub + 28, x, &back))
+    return false;
+  uint8_t s[CKRR_AGENT_STUB_SIZE];
+  memset(s, 0xcc, sizeof s);
+  s[0] = 0xb8;  // mov $nr, %eax
+  memcpy(s + 1, &imm, 4);
+  const uint8_t below_red_zone[5] = {0x48, 0x8d, 0x64, 0x24, 0x80};  // lea -0x80(%rsp), %rsp
+  memcpy(s + 5, below_red_zone, 5);
+  s[10] = 0xe8;  // call entry
+  memcpy(s + 11, &to_entry, 4);
+  const uint8_t back_up[8] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00};  // lea 0x80(%rsp)
+  memcpy(s + 15, back_up, 8);
+  s[23] = 0xe9;  // jmp back to the cmp
+  memcpy(s + 24, &back, 4);
+  t.write(stub, s, sizeof s);
+  ++used;
+  t.write(h.stubs, &used, sizeof used);
+  // jmp stub; jmp .-5 (a thread stopped between the mov and the syscall goes to the stub too).
+  uint8_t site[7] = {0xe9, 0, 0, 0, 0, 0xeb, 0xf9};
+  memcpy(site + 1, &to_stub, 4);
+  t.write(x - 7, site, sizeof site);
+  return true;
 }
 
 std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid) {

@@ -28,6 +28,11 @@ class AgentChannel {
   // (the caller resumes the thread).
   bool answer_request(Task& t, int32_t rec_tid);
 
+  // At a seccomp stop of a call the agent buffers, made from libc's usual sequence: that site
+  // is patched to go through the agent from now on (AgentAbi.h). Record and replay call it at
+  // the same stops, so the code stays the same in both.
+  bool patch_site(Task& t, int32_t rec_tid);
+
   // Record: the thread's buffered calls since its last stop, as events (seq and time unset);
   // its slot is emptied.
   std::vector<Event> take_records(Task& t, int32_t rec_tid);

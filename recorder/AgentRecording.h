@@ -27,6 +27,7 @@ class AgentRecording {
   // to be emitted before anything else of this stop. Counts them, and the stop if seccomp.
   std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp);
   bool answer_request(Task& t, int32_t rec_tid) { return channel_.answer_request(t, rec_tid); }
+  void patch_site(Task& t, int32_t rec_tid) { channel_.patch_site(t, rec_tid); }
   // Whether rip is in the agent's code (or its syscall instruction): a thread is not
   // preempted there, since record and replay run different agent code.
   static bool inside(Task& t, uint64_t rip);

@@ -498,6 +498,7 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
       rt.task->cont();
       return;
     }
+    if (seccomp) agent_.patch_site(*rt.task, rt.rec_tid);
   }
   switch (s.kind) {
     case TaskStop::Kind::Seccomp:

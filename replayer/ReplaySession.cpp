@@ -1407,7 +1407,10 @@ std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
   }
   // (A signal stop may be foreign to the run, a real child's SIGCHLD: signal events are
   // checked once matched, in after_event.)
-  if (s.kind == TaskStop::Kind::Seccomp) check_agent_taken(&s);
+  if (s.kind == TaskStop::Kind::Seccomp) {
+    check_agent_taken(&s);
+    agent_.patch_site(task(), cur_->rec_tid);  // as when recording, at the same stop
+  }
   if (s.kind == TaskStop::Kind::Seccomp && agent_to_) {
     Event at = std::move(*agent_to_);
     agent_to_.reset();
