@@ -318,6 +318,7 @@ __attribute__((noinline)) static int record_call(struct ckrr_agent_header* h, lo
   rec->size = (uint32_t)off;
   /* Published last: the supervisor reads `used` at the thread's stops only, but a record is
    * whole before it counts. */
+  __asm__ volatile("" ::: "memory"); /* the record is whole before it counts */
   h->count += 1;
   h->used += off;
   *ret = r;
@@ -338,6 +339,7 @@ __attribute__((noinline)) static int replay_call(struct ckrr_agent_header* h, lo
     copy((void*)cw->addr, base + off + sizeof *cw, cw->len);
     off += sizeof *cw + pad8(cw->len);
   }
+  __asm__ volatile("" ::: "memory");
   h->consumed += rec->size;
   *ret = rec->result;
   return 1;

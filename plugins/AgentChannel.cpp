@@ -204,14 +204,19 @@ std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid) {
   ckrr_agent_header h;
   if (!read_header(t, it->second, h) || h.owner != rec_tid || h.used == 0) return out;
   if (h.used > h.capacity)
-    throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ")");
+    throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ": " +
+                std::to_string(h.used) + " bytes used of " + std::to_string(h.capacity) +
+                ", slot " + std::to_string(it->second) + ", mode " + std::to_string(h.mode) + ")");
   std::vector<uint8_t> buf(h.used);
   t.read(it->second + CKRR_AGENT_HEADER_SIZE, buf.data(), buf.size());
   for (uint64_t off = 0; off + sizeof(ckrr_agent_record) <= buf.size();) {
     ckrr_agent_record rec;
     memcpy(&rec, &buf[off], sizeof rec);
     if (rec.size < sizeof rec || off + rec.size > buf.size())
-      throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ")");
+      throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) +
+                  ", record at " + std::to_string(off) + " of " + std::to_string(buf.size()) +
+                  " bytes, size " + std::to_string(rec.size) + ", count " +
+                  std::to_string(h.count) + ")");
     Event ev;
     ev.kind = EventKind::Syscall;
     ev.mode = ReplayMode::Emulate;
@@ -238,6 +243,16 @@ std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid) {
   t.write(it->second + offsetof(ckrr_agent_header, used), zero, sizeof zero);
   t.write(it->second + offsetof(ckrr_agent_header, count), zero, 8);
   return out;
+}
+
+uint64_t AgentChannel::record_size(const Event& ev) {
+  uint64_t n = sizeof(ckrr_agent_record);
+  for (const MemWrite& w : ev.writes) n += sizeof(ckrr_agent_write) + pad8(w.bytes.size());
+  return n;
+}
+
+uint64_t AgentChannel::capacity() {
+  return CKRR_AGENT_SLOT_SIZE - CKRR_AGENT_HEADER_SIZE;
 }
 
 bool AgentChannel::fill(Task& t, int32_t rec_tid, std::vector<Event> events) {

@@ -37,6 +37,9 @@ class AgentChannel {
   // its slot is emptied.
   std::vector<Event> take_records(Task& t, int32_t rec_tid);
 
+  // Replay: the bytes an event takes in a slot, and how many a slot holds.
+  static uint64_t record_size(const Event& ev);
+  static uint64_t capacity();
   // Replay: writes these events (each with blob::kBuffered) into the thread's slot. False if
   // the thread has no slot.
   bool fill(Task& t, int32_t rec_tid, std::vector<Event> events);

@@ -475,7 +475,8 @@ int ReplaySession::run() {
     }
     ReplayTask& rt = task_of(*next);
     cur_ = &rt;
-    if (next->kind == EventKind::Syscall && next->find_blob(blob::kBuffered)) {
+    // (After a `--to` inside a run of buffered events, the thread runs to its next stop.)
+    if (next->kind == EventKind::Syscall && next->find_blob(blob::kBuffered) && !agent_to_) {
       fill_agent(rt);
       continue;
     }
@@ -1366,10 +1367,15 @@ void ReplaySession::resume_app(Task&, int sig) {
 void ReplaySession::fill_agent(ReplayTask& rt) {
   ensure_started(rt);
   std::vector<Event> evs;
+  uint64_t bytes = 0;
   const int32_t tid = rt.rec_tid;
   for (Event* e = peek_or_end();
        e && e->tid == tid && e->kind == EventKind::Syscall && e->find_blob(blob::kBuffered);
        e = peek_or_end()) {
+    // Two runs of one thread can follow each other (flushed at a stop that made no event):
+    // what does not fit now is filled at the next stop, or answered there as a trapped call.
+    bytes += AgentChannel::record_size(*e);
+    if (!evs.empty() && bytes > AgentChannel::capacity()) break;
     evs.push_back(take(""));
     if (opt_.to && evs.back().seq >= *opt_.to && !opt_.hold_events) {
       // `--to` a buffered call: the thread stops at its next call after it, which the agent
