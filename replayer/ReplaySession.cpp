@@ -1385,7 +1385,7 @@ void ReplaySession::fill_agent(ReplayTask& rt) {
     }
   }
   const uint64_t first = evs.front().seq, last = evs.back().seq;
-  const std::string what = summarize_event(evs.front());
+  const std::string what = describe_event(evs.front());
   if (!agent_.fill(*rt.task, tid, std::move(evs)))
     throw Divergence(first, tid, "the thread has no agent buffer for a call that ran through it",
                      what, "no libckrr_agent.so slot in the thread");
