@@ -60,6 +60,13 @@ class Agent(CkrrTestCase):
             r = self.ckrr("replay", trace, "--from-checkpoint", cp[0])
             self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
 
+    def test_signal_among_buffered_calls(self):
+        # Known issue: an async signal unblocked at the agent's rt_sigprocmask is placed by
+        # registers there, a point every buffered call passes with the same registers, so replay
+        # stops at an earlier pass (reported as a divergence, never silent); holding it back
+        # instead makes the recorder read a slot mid-record. Not solved yet (README).
+        self.skipTest("known issue: signals arriving during buffered calls")
+
     def test_static_binary_falls_back(self):
         trace, rec = self.record_with_agent([prog("time_random_static")])
         counts = buffered_counts(self.info(trace))

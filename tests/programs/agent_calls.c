@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   pthread_join(t2, NULL);
   printf("threads: %ld %ld\n", a - getuid() * 300, b - getuid() * 300);
 
+  if (argc < 3) return 0;  // argv[2]: also a timer signal among buffered calls
   signal(SIGALRM, on_alarm);
   struct itimerval it = {{0, 500}, {0, 500}};
   setitimer(ITIMER_REAL, &it, NULL);
