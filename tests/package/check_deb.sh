@@ -19,7 +19,7 @@ for lib in libc6 libstdc++6 libzstd1 libsqlite3-0; do
   echo "$depends" | grep -q "$lib" || fail "Depends lacks $lib: $depends"
 done
 contents=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/ckrr ./usr/share/man/man1/ckrr.1 ./usr/share/bash-completion/completions/ckrr \
+for f in ./usr/bin/ckrr ./usr/lib/ckrr/libckrr_agent.so ./usr/share/man/man1/ckrr.1 ./usr/share/bash-completion/completions/ckrr \
          ./usr/share/doc/ckrr/README.md; do
   echo "$contents" | grep -q " $f" || fail "$f is not in the package"
 done
@@ -32,6 +32,12 @@ ckrr="$root/usr/bin/ckrr"
 "$ckrr" replay "$work/trace" >"$work/rep.out" || fail "replay"
 cmp -s "$work/rec.out" "$work/rep.out" || fail "replay output differs from the recording"
 [ "$("$ckrr" events "$work/trace" --kind exit | wc -l)" -ge 1 ] || fail "events"
+# The agent is found in the package's private library directory.
+"$ckrr" record -q --agent -o "$work/trace-agent" -- "$@" >"$work/rec-agent.out" 2>"$work/rec-agent.err" ||
+  fail "record --agent: $(cat "$work/rec-agent.err")"
+"$ckrr" info "$work/trace-agent" | grep -q '^agent: on' || fail "the agent was not loaded"
+"$ckrr" replay "$work/trace-agent" >"$work/rep-agent.out" || fail "replay with the agent"
+cmp -s "$work/rec-agent.out" "$work/rep-agent.out" || fail "replay with the agent differs"
 
 # The man page holds every command's --help; it renders when man is there.
 for c in record replay events info; do
