@@ -385,18 +385,25 @@ bool ReplaySession::restore_checkpoint(int64_t id) {
 
 Mapping ReplaySession::symbol_file_for(const Mapping& m) {
   Mapping out = m;
-  auto restored = cur_ ? restored_.find(cur_->task->tgid()) : restored_.end();
-  if (restored != restored_.end()) {
-    // A restored process maps checkpoint page files: use what was mapped there originally.
-    for (const SavedRegion& r : restored->second.regions)
+  // A restored process maps checkpoint page files: use what was mapped there originally. The
+  // process may also be a child forked after the restore (it inherits those mappings at the
+  // same addresses), so every restored process's regions are looked at, the current one first.
+  auto resolve_in = [&](const auto& info) {
+    for (const SavedRegion& r : info.regions)
       if (m.start >= r.start && m.start < r.end) {
         out.path = r.path;
         out.start = r.start;
         out.end = r.end;
         out.offset = r.offset;
-        break;
+        return true;
       }
-  }
+    return false;
+  };
+  auto own = cur_ ? restored_.find(cur_->task->tgid()) : restored_.end();
+  bool found = own != restored_.end() && resolve_in(own->second);
+  const bool page_file = m.path.find("/checkpoints/") != std::string::npos;
+  for (auto it = restored_.begin(); !found && page_file && it != restored_.end(); ++it)
+    found = resolve_in(it->second);
   auto it = stored_of_path_.find(out.path);
   if (it != stored_of_path_.end()) out.path = stored_file_path(it->second);
   return out;
