@@ -1,9 +1,11 @@
 #include "decoder/EventDecoder.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/stat.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -143,6 +145,71 @@ std::string utsname_text(const struct utsname& u) {
          ", nodename=" + quote_string(u.nodename, 64) + ", ...}";
 }
 
+std::string sockaddr_text(const MemWrite& w) {
+  const auto& b = w.bytes;
+  if (b.size() < 2) return "{}";
+  sa_family_t family;
+  std::memcpy(&family, b.data(), sizeof family);
+  if (family == AF_INET && b.size() >= sizeof(sockaddr_in)) {
+    sockaddr_in a;
+    std::memcpy(&a, b.data(), sizeof a);
+    char ip[INET_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+    return "{sa_family=AF_INET, sin_port=htons(" + std::to_string(ntohs(a.sin_port)) +
+           "), sin_addr=inet_addr(\"" + ip + "\")}";
+  }
+  if (family == AF_INET6 && b.size() >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 a;
+    std::memcpy(&a, b.data(), sizeof a);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
+    return "{sa_family=AF_INET6, sin6_port=htons(" + std::to_string(ntohs(a.sin6_port)) +
+           "), sin6_flowinfo=htonl(" + std::to_string(ntohl(a.sin6_flowinfo)) +
+           "), inet_pton(AF_INET6, \"" + ip +
+           "\", &sin6_addr), sin6_scope_id=" + std::to_string(a.sin6_scope_id) + "}";
+  }
+  if (family == AF_UNIX) {
+    std::string_view path(reinterpret_cast<const char*>(b.data()) + 2, b.size() - 2);
+    if (path.empty() || path[0] == '\0') {
+      const size_t n = path.find_first_not_of('\0');
+      if (path.empty() || n == std::string_view::npos) return "{sa_family=AF_UNIX}";
+      // An abstract name: strace shows it with a leading @.
+      return "{sa_family=AF_UNIX, sun_path=@" + quote_string(path.substr(1), 108) + "}";
+    }
+    return "{sa_family=AF_UNIX, sun_path=" + quote_string(path, 108) + "}";
+  }
+  return "{sa_family=" + constant_text(ConstantFamily::Domain, family) + ", ...}";
+}
+
+// The kernel's struct sigaction on x86-64: handler, flags, restorer, mask.
+std::string sigaction_text(const MemWrite& w) {
+  struct {
+    uint64_t handler, flags, restorer, mask;
+  } k;
+  if (w.bytes.size() < sizeof k) return "?";
+  std::memcpy(&k, w.bytes.data(), sizeof k);
+  const std::string handler = k.handler == 0   ? "SIG_DFL"
+                              : k.handler == 1 ? "SIG_IGN"
+                                               : hex(k.handler);
+  std::string flags;
+  const std::pair<uint64_t, const char*> kFlags[] = {
+      {SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {SA_NOCLDWAIT, "SA_NOCLDWAIT"}, {SA_SIGINFO, "SA_SIGINFO"},
+      {0x04000000, "SA_RESTORER"},    {SA_ONSTACK, "SA_ONSTACK"},     {SA_RESTART, "SA_RESTART"},
+      {SA_NODEFER, "SA_NODEFER"},     {SA_RESETHAND, "SA_RESETHAND"}};
+  uint64_t rest = k.flags;
+  for (const auto& [bit, name] : kFlags)
+    if (rest & bit) {
+      flags += (flags.empty() ? "" : "|") + std::string(name);
+      rest &= ~bit;
+    }
+  if (rest) flags += (flags.empty() ? "" : "|") + hex(rest);
+  std::string s = "{sa_handler=" + handler +
+                  ", sa_mask=" + sigset_text(reinterpret_cast<const uint8_t*>(&k.mask), 8) +
+                  ", sa_flags=" + (flags.empty() ? "0" : flags);
+  if (k.flags & 0x04000000) s += ", sa_restorer=" + hex(k.restorer);
+  return s + "}";
+}
+
 // Arguments a call names at entry; output arguments are shown after the call returns.
 bool is_output(ArgType t) {
   switch (t) {
@@ -159,6 +226,8 @@ bool is_output(ArgType t) {
     case ArgType::RlimitOut:
     case ArgType::SigsetOut:
     case ArgType::RandomOut:
+    case ArgType::SockaddrOut:
+    case ArgType::SigactionOut:
       return true;
     default:
       return false;
@@ -428,6 +497,16 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
           val = !failed && struct_at(e, v, &rl) ? "{rlim_cur=" + lim_text(rl.rlim_cur) +
                                                       ", rlim_max=" + lim_text(rl.rlim_max) + "}"
                                                 : ptr(v);
+          break;
+        }
+        case ArgType::SockaddrOut: {
+          const MemWrite* w = written_at(e, v);
+          val = !failed && w ? sockaddr_text(*w) : ptr(v);
+          break;
+        }
+        case ArgType::SigactionOut: {
+          const MemWrite* w = written_at(e, v);
+          val = !failed && w ? sigaction_text(*w) : ptr(v);
           break;
         }
         case ArgType::SigsetOut: {

@@ -27,14 +27,16 @@ enum class ArgType : uint8_t {
   StatxOut,  // struct statx written by the call
   TimespecOut,
   TimevalOut,
-  FdPairOut,   // int[2] written (pipe, socketpair)
-  PollFds,     // struct pollfd[nfds]; revents as written
-  WaitStatus,  // int status written (wait4)
-  Dirents,     // a getdents64 buffer: "0x... /* N entries */"
-  Utsname,     // struct utsname written
-  RlimitOut,   // struct rlimit written (prlimit64's old limit)
-  SigsetOut,   // a signal set written (rt_sigprocmask's old set)
-  RandomOut,   // bytes written, shown as \x.. (getrandom)
+  FdPairOut,     // int[2] written (pipe, socketpair)
+  PollFds,       // struct pollfd[nfds]; revents as written
+  WaitStatus,    // int status written (wait4)
+  Dirents,       // a getdents64 buffer: "0x... /* N entries */"
+  Utsname,       // struct utsname written
+  RlimitOut,     // struct rlimit written (prlimit64's old limit)
+  SigsetOut,     // a signal set written (rt_sigprocmask's old set)
+  RandomOut,     // bytes written, shown as \x.. (getrandom)
+  SockaddrOut,   // a socket address the call wrote (accept, getsockname, recvfrom)
+  SigactionOut,  // the old action rt_sigaction wrote
 };
 
 struct ArgSpec {

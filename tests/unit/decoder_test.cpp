@@ -1,7 +1,9 @@
 // The decoder's text for hand-made events, checked against what strace prints for the same
 // calls (the e2e test test_events.py compares with a real strace run).
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -132,6 +134,36 @@ TEST(EventDecoder, StructsTheCallWrote) {
   wt.writes.push_back(sw);
   EXPECT_EQ(EventDecoder().decode(wt).text,
             "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 1234");
+}
+
+TEST(EventDecoder, SocketAddressesAndSignalActions) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(8080);
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Event a = call(43, {3, 0x6000, 0x6100}, 4);  // accept
+  MemWrite w{0x6000, std::vector<uint8_t>(sizeof in)};
+  std::memcpy(w.bytes.data(), &in, sizeof in);
+  a.writes.push_back(w);
+  EXPECT_EQ(EventDecoder(DecodeOptions{32, false}).decode(a).text,
+            "accept(3, {sa_family=AF_INET, sin_port=htons(8080), "
+            "sin_addr=inet_addr(\"127.0.0.1\")}, 0x6100) = 4");
+  Event u = call(51, {3, 0x6000, 0x6100}, 0);  // getsockname
+  const char un[] = "\1\0/tmp/sock";           // AF_UNIX, little-endian
+  u.writes.push_back({0x6000, std::vector<uint8_t>(un, un + sizeof un - 1)});
+  EXPECT_EQ(EventDecoder(DecodeOptions{32, false}).decode(u).text,
+            "getsockname(3, {sa_family=AF_UNIX, sun_path=\"/tmp/sock\"}, 0x6100) = 0");
+
+  struct {
+    uint64_t handler, flags, restorer, mask;
+  } k{1, 0x04000000 | SA_RESTART, 0x401000, uint64_t{1} << (SIGINT - 1)};
+  Event sa = call(13, {SIGTERM, 0, 0x7000, 8}, 0);
+  MemWrite kw{0x7000, std::vector<uint8_t>(sizeof k)};
+  std::memcpy(kw.bytes.data(), &k, sizeof k);
+  sa.writes.push_back(kw);
+  EXPECT_EQ(EventDecoder().decode(sa).text,
+            "rt_sigaction(SIGTERM, NULL, {sa_handler=SIG_IGN, sa_mask=[INT], "
+            "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x401000}, 8) = 0");
 }
 
 TEST(EventDecoder, ResultsAndOtherKinds) {
