@@ -31,17 +31,6 @@ const char* kHelp =
     "exit status: 0 when the trace is self-contained, 1 when something cannot be repaired\n"
     "(listed), 125 when TRACE cannot be read.\n";
 
-std::string sha256_of_file(const std::filesystem::path& p) {
-  int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  Sha256 h;
-  char buf[1 << 16];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) h.update(buf, static_cast<size_t>(n));
-  close(fd);
-  return n < 0 ? "" : h.hex();
-}
-
 // "files/<sha256>/<name>" -> "<sha256>".
 std::string hash_in_name(const std::string& stored) {
   const auto a = stored.find('/');
@@ -73,8 +62,8 @@ int cmd_pack(const std::vector<std::string>& argv) {
     if (!seen.insert(stored).second) continue;
     const std::string want = hash_in_name(stored);
     const auto copy = trace.dir() / stored;
-    if (!want.empty() && sha256_of_file(copy) == want) continue;
-    if (!original.empty() && sha256_of_file(original) == want) {
+    if (!want.empty() && Sha256::hex_of_file(copy) == want) continue;
+    if (!original.empty() && Sha256::hex_of_file(original) == want) {
       std::error_code ec;
       std::filesystem::create_directories(copy.parent_path(), ec);
       std::filesystem::permissions(copy.parent_path(), std::filesystem::perms::owner_all, ec);
@@ -82,12 +71,11 @@ int cmd_pack(const std::vector<std::string>& argv) {
                                  ec);
       // As the store keeps them: 0700 for executables (replay binds and execs the copy).
       namespace fs = std::filesystem;
-      const bool exec = (fs::status(original, ec).permissions() & fs::perms::owner_exec) !=
-                        fs::perms::none;
-      fs::permissions(copy,
-                      exec ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
-                      ec);
-      if (!ec && sha256_of_file(copy) == want) {
+      const bool exec =
+          (fs::status(original, ec).permissions() & fs::perms::owner_exec) != fs::perms::none;
+      fs::permissions(
+          copy, exec ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write, ec);
+      if (!ec && Sha256::hex_of_file(copy) == want) {
         std::cout << "restored " << stored << " from " << original << "\n";
         ++repaired;
         continue;

@@ -1,10 +1,13 @@
 // SHA-256 per FIPS 180-4. Used for content addressing, so correctness matters more than speed.
 #include "core/Sha256.h"
 
+#include <fcntl.h>
 #include <immintrin.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ckrr {
 namespace {
@@ -185,6 +188,17 @@ std::string Sha256::hex_of(const void* data, size_t len) {
   Sha256 h;
   h.update(data, len);
   return h.hex();
+}
+
+std::string Sha256::hex_of_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  Sha256 h;
+  std::vector<char> buf(1 << 16);
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) h.update(buf.data(), static_cast<size_t>(n));
+  ::close(fd);
+  return n < 0 ? "" : h.hex();
 }
 
 }  // namespace ckrr

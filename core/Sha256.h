@@ -17,6 +17,8 @@ class Sha256 {
   // Lower-case hex of finish().
   std::string hex();
   static std::string hex_of(const void* data, size_t len);
+  // Lower-case hex digest of a file's content; "" when it cannot be read.
+  static std::string hex_of_file(const std::string& path);
   // Whether the SHA extensions are used; tests switch them off to compare both paths.
   static bool hardware_accelerated();
   static void force_portable(bool portable);

@@ -66,17 +66,6 @@ std::string call_text(long nr, const uint64_t* a) {
   return buf;
 }
 
-std::string file_digest(const std::string& path) {
-  FILE* f = fopen(path.c_str(), "rb");
-  if (!f) return "";
-  Sha256 h;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h.update(buf, n);
-  fclose(f);
-  return h.hex();
-}
-
 // A plugin may have rewritten argument registers for the kernel (recorded pid -> real pid);
 // the app must find them as it left them.
 void restore_args(Task& t, const uint64_t* a) {
@@ -135,7 +124,21 @@ ReplaySession::ReplayTask& ReplaySession::task_of(const Event& ev) {
 
 std::string ReplaySession::stored_file_path(const std::string& stored) {
   // Absolute: the replayed process opens it, and its working directory is its own.
-  return std::filesystem::absolute(trace_->dir() / stored).string();
+  std::string path = std::filesystem::absolute(trace_->dir() / stored).string();
+  // Content-addressed ("files/<sha256>/<name>"): a damaged copy would replay other code or
+  // symbols silently, so each is checked once per replay before it is used.
+  if (verified_files_.insert(stored).second) {
+    const auto a = stored.find('/'), b = stored.find('/', a + 1);
+    const std::string want =
+        a == std::string::npos || b == std::string::npos ? "" : stored.substr(a + 1, b - a - 1);
+    if (want.size() == 64 && Sha256::hex_of_file(path) != want) {
+      verified_files_.erase(stored);
+      throw TraceError(path +
+                       ": damaged (its content does not match the hash it is stored "
+                       "under); 'ckrr pack' restores it when the original file is unchanged");
+    }
+  }
+  return path;
 }
 
 void ReplaySession::echo(int std_stream, const void* data, size_t len) {
@@ -177,7 +180,7 @@ std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executab
     if (identity && *identity == file_identity(*path)) continue;
     // stored is files/<sha256>/<name>: the digest is in the name.
     std::string want = stored->substr(6, 64);
-    if (file_digest(*path) == want) continue;
+    if (Sha256::hex_of_file(*path) == want) continue;
     // A path missing here (a trace from another machine) is created in the replay's own mount
     // namespace (core/PathOverlay).
     mounts.emplace_back(stored_file_path(*stored), *path);

@@ -229,6 +229,7 @@ class ReplaySession : public SessionServices {
   std::optional<siginfo_t> injecting_;  // an async signal replay raised, awaiting its stop
   uint64_t last_progress_ns_ = 0;
   std::unique_ptr<TimelineIndex> index_;
+  std::set<std::string> verified_files_;          // stored files checked against their hash
   std::map<pid_t, CheckpointManifest> restored_;  // by real pid, when started from a checkpoint
   std::map<std::string, std::string> stored_of_path_;  // recorded path -> saved copy
   uint64_t exec_count_ = 0;
