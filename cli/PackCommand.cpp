@@ -12,6 +12,7 @@
 #include "core/Error.h"
 #include "core/Sha256.h"
 #include "storage/EventLogReader.h"
+#include "storage/FileStore.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
@@ -31,12 +32,6 @@ const char* kHelp =
     "exit status: 0 when the trace is self-contained, 1 when something cannot be repaired\n"
     "(listed), 125 when TRACE cannot be read.\n";
 
-// "files/<sha256>/<name>" -> "<sha256>".
-std::string hash_in_name(const std::string& stored) {
-  const auto a = stored.find('/');
-  const auto b = stored.find('/', a + 1);
-  return a == std::string::npos || b == std::string::npos ? "" : stored.substr(a + 1, b - a - 1);
-}
 }  // namespace
 
 int cmd_pack(const std::vector<std::string>& argv) {
@@ -60,7 +55,7 @@ int cmd_pack(const std::vector<std::string>& argv) {
   std::set<std::string> seen;
   for (const auto& [stored, original] : files) {
     if (!seen.insert(stored).second) continue;
-    const std::string want = hash_in_name(stored);
+    const std::string want = FileStore::hash_of(stored);
     const auto copy = trace.dir() / stored;
     if (!want.empty() && Sha256::hex_of_file(copy) == want) continue;
     if (!original.empty() && Sha256::hex_of_file(original) == want) {

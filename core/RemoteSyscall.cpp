@@ -64,4 +64,20 @@ uint64_t stage_string(Task& t, const std::string& s) {
   return kScratchDataAddr;
 }
 
+void before_pending_call(Task& t, const std::function<void(Task&)>& skip_call,
+                         const std::function<void(const Registers& entry)>& work,
+                         const std::string& what) {
+  const Registers entry = t.regs();
+  skip_call(t);
+  work(entry);
+  Registers again = entry;
+  again.rip -= 2;  // back onto the `syscall` instruction
+  again.rax = entry.orig_rax;
+  t.set_regs(again);
+  t.cont();
+  TaskStop s = t.wait();
+  if (s.kind != TaskStop::Kind::Seccomp)
+    throw Error(what + " did not start again (" + s.describe() + ")");
+}
+
 }  // namespace ckrr

@@ -14,21 +14,17 @@ void exec_in_directory(Task& t, const std::string& cwd,
   std::error_code ec;
   const auto now = std::filesystem::read_symlink("/proc/" + std::to_string(t.tid()) + "/cwd", ec);
   if (!ec && now.string() == cwd) return;
-  const Registers entry = t.regs();
-  skip_call(t);
-  const long r = remote_syscall(t, SYS_chdir, {stage_string(t, cwd)});
-  if (r < 0)
-    throw Error("replay: the program ran an exec in " + cwd + ", which is not a directory here (" +
-                errno_text("chdir", static_cast<int>(-r)) +
-                "); create it, or replay where it exists");
-  Registers again = entry;
-  again.rip -= 2;  // back onto the `syscall` instruction
-  again.rax = entry.orig_rax;
-  t.set_regs(again);
-  t.cont();
-  TaskStop s = t.wait();
-  if (s.kind != TaskStop::Kind::Seccomp)
-    throw Error("replay: the exec did not start again (" + s.describe() + ")");
+  before_pending_call(
+      t, skip_call,
+      [&](const Registers&) {
+        const long r = remote_syscall(t, SYS_chdir, {stage_string(t, cwd)});
+        if (r < 0)
+          throw Error("replay: the program ran an exec in " + cwd +
+                      ", which is not a directory here (" +
+                      errno_text("chdir", static_cast<int>(-r)) +
+                      "); create it, or replay where it exists");
+      },
+      "replay: the exec");
 }
 
 }  // namespace ckrr

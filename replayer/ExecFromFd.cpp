@@ -46,17 +46,12 @@ void write_program_to_fd(Task& t, const ProcessState& proc, const std::string& s
 
 void provide_exec_fd(Task& t, const ProcessState& proc, const std::string& stored_file,
                      const std::function<void(Task&)>& skip_call) {
-  const Registers entry = t.regs();
-  skip_call(t);
-  write_program_to_fd(t, proc, stored_file, static_cast<int>(entry.rdi));
-  Registers again = entry;
-  again.rip -= 2;  // back onto the `syscall` instruction
-  again.rax = entry.orig_rax;
-  t.set_regs(again);
-  t.cont();
-  TaskStop s = t.wait();
-  if (s.kind != TaskStop::Kind::Seccomp)
-    throw Error("replay: the exec did not start again (" + s.describe() + ")");
+  before_pending_call(
+      t, skip_call,
+      [&](const Registers& entry) {
+        write_program_to_fd(t, proc, stored_file, static_cast<int>(entry.rdi));
+      },
+      "replay: the exec");
 }
 
 }  // namespace ckrr

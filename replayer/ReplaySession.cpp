@@ -40,6 +40,7 @@
 #include "replayer/ExecDirectory.h"
 #include "replayer/ExecFromFd.h"
 #include "replayer/StatePrinter.h"
+#include "storage/FileStore.h"
 #include "storage/TimelineIndex.h"
 
 namespace ckrr {
@@ -128,9 +129,7 @@ std::string ReplaySession::stored_file_path(const std::string& stored) {
   // Content-addressed ("files/<sha256>/<name>"): a damaged copy would replay other code or
   // symbols silently, so each is checked once per replay before it is used.
   if (verified_files_.insert(stored).second) {
-    const auto a = stored.find('/'), b = stored.find('/', a + 1);
-    const std::string want =
-        a == std::string::npos || b == std::string::npos ? "" : stored.substr(a + 1, b - a - 1);
+    const std::string want = FileStore::hash_of(stored);
     if (want.size() == 64 && Sha256::hex_of_file(path) != want) {
       verified_files_.erase(stored);
       throw TraceError(path +
@@ -178,8 +177,7 @@ std::vector<std::pair<std::string, std::string>> ReplaySession::changed_executab
     // Unchanged since recording (same inode, size, times): no need to hash it.
     auto identity = index->meta(std::string(key) + "_stat");
     if (identity && *identity == file_identity(*path)) continue;
-    // stored is files/<sha256>/<name>: the digest is in the name.
-    std::string want = stored->substr(6, 64);
+    const std::string want = FileStore::hash_of(*stored);
     if (Sha256::hex_of_file(*path) == want) continue;
     // A path missing here (a trace from another machine) is created in the replay's own mount
     // namespace (core/PathOverlay).

@@ -186,4 +186,10 @@ std::string FileStore::save_path(const fs::path& file) {
   return save_fd(fd, file.filename().string());
 }
 
+std::string FileStore::hash_of(const std::string& stored) {
+  const auto a = stored.find('/');
+  const auto b = a == std::string::npos ? a : stored.find('/', a + 1);
+  return b == std::string::npos ? "" : stored.substr(a + 1, b - a - 1);
+}
+
 }  // namespace ckrr

@@ -21,6 +21,8 @@ class FileStore {
   std::string save_fd(int fd, const std::string& basename);
   std::string save_path(const std::filesystem::path& file);
 
+  // The content hash a stored name "files/<sha256>/<name>" carries; "" when it has none.
+  static std::string hash_of(const std::string& stored);
   // Absolute path of a stored name.
   std::filesystem::path resolve(const std::string& stored) const { return dir_ / stored; }
   // Bytes added to the store by this object so far.
