@@ -43,19 +43,6 @@ const char* kHelp =
     "  --no-fd-names      fds as numbers only (default: 3</etc/passwd> where known)\n"
     "  --color WHEN       auto (default: on a terminal, unless NO_COLOR is set), always, never\n";
 
-// Calls whose effect on the fd table the decoder follows: their payload is read even when the
-// event itself is not printed, so later fds keep their names.
-bool changes_fds(EventKind k, const std::string& name) {
-  if (k == EventKind::Exec || k == EventKind::Exit) return true;
-  if (k != EventKind::Syscall) return false;
-  static const char* kNames[] = {"open",    "openat",     "creat", "close",  "dup",    "dup2",
-                                 "dup3",    "fcntl",      "pipe",  "pipe2",  "socket", "accept",
-                                 "accept4", "socketpair", "clone", "clone3", "fork",   "vfork"};
-  for (const char* n : kNames)
-    if (name == n) return true;
-  return false;
-}
-
 struct Colors {
   const char* name = "";
   const char* error = "";
@@ -153,7 +140,7 @@ int cmd_events(const std::vector<std::string>& argv) {
     const int32_t pid = process_of(r.tid);
     const bool wanted = in_range && sel.row_matches(r.kind, r.tid, pid, r.name, r.result);
     if (!wanted) {
-      if (opts.fd_names && changes_fds(r.kind, r.name))
+      if (opts.fd_names && EventDecoder::changes_fds(r.kind, r.name))
         if (auto ev = load(r)) decoder.observe(*ev);
       return true;
     }

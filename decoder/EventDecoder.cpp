@@ -261,9 +261,6 @@ size_t visible_args(std::string_view name, const Event& e, size_t n) {
         return 3;
       case FUTEX_WAIT:
         return 4;
-      case FUTEX_WAIT_BITSET:
-      case FUTEX_WAKE_BITSET:
-        return 6;
       default:
         return 6;
     }
@@ -367,10 +364,10 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
     } else {
       switch (a.type) {
         case ArgType::Int:
+          val = std::to_string(static_cast<int32_t>(v));
+          break;
+        case ArgType::Offset:
           val = std::to_string(static_cast<int64_t>(v));
-          if (d.name != "lseek" && d.name != "truncate" && d.name != "ftruncate" &&
-              d.name != "pread64" && d.name != "pwrite64")
-            val = std::to_string(static_cast<int32_t>(v));
           break;
         case ArgType::UInt:
           val = std::to_string(v);
@@ -554,6 +551,17 @@ DecodedEvent EventDecoder::decode(const Event& e) const {
   }
   d.text = d.name + "(" + args_text + ") = " + d.result;
   return d;
+}
+
+bool EventDecoder::changes_fds(EventKind k, const std::string& name) {
+  if (k == EventKind::Exec || k == EventKind::Exit) return true;
+  if (k != EventKind::Syscall) return false;
+  static const char* kNames[] = {"open",    "openat",     "creat", "close",  "dup",    "dup2",
+                                 "dup3",    "fcntl",      "pipe",  "pipe2",  "socket", "accept",
+                                 "accept4", "socketpair", "clone", "clone3", "fork",   "vfork"};
+  for (const char* n : kNames)
+    if (name == n) return true;
+  return false;
 }
 
 void EventDecoder::observe(const Event& e) {

@@ -50,6 +50,9 @@ class EventDecoder {
   DecodedEvent decode(const Event& e) const;
   // Follows the event's effect on fd names (open, close, dup, pipe, fork, exec).
   void observe(const Event& e);
+  // Whether observe() can learn anything from an event of this kind and name: a reader that
+  // skips events loads those anyway, so later fds keep their names.
+  static bool changes_fds(EventKind kind, const std::string& name);
   // decode() then observe().
   DecodedEvent next(const Event& e);
 

@@ -10,7 +10,8 @@
 namespace ckrr {
 
 enum class ArgType : uint8_t {
-  Int,       // signed decimal
+  Int,       // signed decimal (an int)
+  Offset,    // signed decimal, 64-bit (file offsets and lengths)
   UInt,      // unsigned decimal (sizes, counts)
   Hex,       // 0x..., 0 as 0
   Ptr,       // NULL or 0x...
