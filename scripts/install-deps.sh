@@ -2,7 +2,7 @@
 # Installs what ckrr needs to build and test on Debian 12, when it is missing.
 # Usage: scripts/install-deps.sh [--gui]
 set -eu
-pkgs="cmake ninja-build g++ pkg-config libzstd-dev libxxhash-dev libsqlite3-dev libgtest-dev python3 gdb sqlite3 perl xz-utils strace make"
+pkgs="cmake ninja-build g++ pkg-config libzstd-dev libxxhash-dev libsqlite3-dev libgtest-dev python3 gdb sqlite3 perl xz-utils strace make dpkg-dev"
 case "${1:-}" in
   --gui) pkgs="$pkgs qt6-base-dev libcapstone-dev libgl-dev" ;;
 esac
