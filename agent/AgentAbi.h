@@ -69,6 +69,9 @@ struct ckrr_agent_header {
 /* Record kinds: a kernel syscall now; library calls (CUDA, ibverbs) later get their own kind
  * with nr = the function's id in that library's table. */
 #define CKRR_AGENT_REC_SYSCALL 1
+/* A time-stamp read at a patched rdtsc/rdtscp site (below): nr = the instruction's length (2
+ * rdtsc, 3 rdtscp), args[0] = the site, args[1] = rdtscp's aux (ecx), result = the value. */
+#define CKRR_AGENT_REC_TSC 2
 
 /* One buffered call, 8-byte aligned; `size` covers the header and every write. */
 struct ckrr_agent_record {
@@ -85,6 +88,51 @@ struct ckrr_agent_record {
 struct ckrr_agent_write {
   uint64_t addr;
   uint64_t len;
+};
+
+/* rdtsc/rdtscp sites (plugins/TscSites). They trap (PR_SET_TSC) and the supervisor emulates
+ * them. When one site of a process that mapped the agent has trapped
+ * CKRR_TSC_PATCH_AFTER times, the supervisor (record and replay alike, at the same trap) copies
+ * the instruction and the few whole instructions after it into a stub in a trampoline page
+ * near the site and writes `jmp stub` over them. The stub steps over the red zone, sets
+ * rdx = site, eax = length and calls ckrr_tsc_entry (the page's first u64; an exported symbol
+ * of the agent, which the supervisor finds in the library the process mapped), which keeps every
+ * register but rax, rdx (and rcx for rdtscp) and the flags, then runs the copied instructions
+ * and jumps back.
+ *
+ * The per-process state lives in the app's memory at a fixed address (forks and checkpoints
+ * keep it, exec drops it): the clock both paths use once it exists, the trap counts per site
+ * and the trampoline pages. */
+#define CKRR_TSC_STATE 0x70100000ull
+#define CKRR_TSC_STATE_SIZE 8192ull
+#define CKRR_TSC_MAGIC 0x6373746bu /* "ktsc" */
+#define CKRR_TSC_PATCH_AFTER 4
+#define CKRR_TSC_TRAMPS 16
+#define CKRR_TSC_SITES 400
+#define CKRR_TSC_TRAMP_SIZE 4096ull
+#define CKRR_TSC_STUB_SIZE 64
+#define CKRR_TSC_STUB_FIRST 64 /* a trampoline page: u64 entry, u64 stubs used, then stubs */
+/* A trapped rdtsc the agent makes itself (no slot, agent off, a record not the next one) has
+ * rdi = the site it stands for, rsi = its length and r8 = this magic. */
+#define CKRR_TSC_FALLBACK_MAGIC 0x636b72725f747363ull
+
+struct ckrr_tsc_site {
+  uint64_t site;
+  uint64_t count; /* traps so far; patched at CKRR_TSC_PATCH_AFTER */
+};
+
+struct ckrr_tsc_state {
+  uint32_t magic;
+  uint32_t ntramps;
+  /* value = base_tsc + ((CLOCK_MONOTONIC ns - base_ns) * mult) >> 32, and above floor: the
+   * time-stamp both paths give once this exists (a value never goes backwards across them). */
+  uint64_t base_tsc;
+  uint64_t base_ns;
+  uint64_t mult;
+  uint64_t floor; /* the last value given, by either path */
+  uint64_t aux;   /* rdtscp's aux (ckrr pins the app to one CPU) */
+  uint64_t tramps[CKRR_TSC_TRAMPS];
+  struct ckrr_tsc_site sites[CKRR_TSC_SITES];
 };
 
 #endif

@@ -530,3 +530,150 @@ __asm__(
     "  mov %rax, %rdi\n"
     "  jmp ckrr_syscall_error\n"
     ".size syscall, .-syscall\n");
+
+/* ---- rdtsc/rdtscp sites (AgentAbi.h, plugins/TscSites) ----
+ * A patched site's stub calls ckrr_tsc_entry with rdx = the site, eax = the instruction's
+ * length. The agent cannot execute rdtsc (it traps like the app's), so:
+ *   record: the value is CLOCK_MONOTONIC (a syscall through the scratch page, no stop) on the
+ *           process's TSC scale (ckrr_tsc_state, which the trapped path uses too), above the
+ *           last value given; it is appended to the slot as a CKRR_AGENT_REC_TSC record;
+ *   replay: the value is the next record's, which must be a time-stamp read at this site.
+ * Anything else (no slot, agent off, slot full, another record next) executes a real
+ * rdtsc/rdtscp here, which traps and stands for the site (rdi, rsi, r8: AgentAbi.h); in replay
+ * the supervisor then reports the record not taken as a divergence. */
+
+static uint64_t tsc_trapped(uint64_t site, uint64_t len, uint64_t* aux) {
+  register uint64_t r8 __asm__("r8") = CKRR_TSC_FALLBACK_MAGIC;
+  uint32_t lo, hi, c = 0;
+  if (len == 3)
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c) : "D"(site), "S"(len), "r"(r8));
+  else
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : "D"(site), "S"(len), "r"(r8));
+  if (len == 3) *aux = c;
+  return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t tsc_now(void) {
+  struct ckrr_tsc_state* st = (struct ckrr_tsc_state*)CKRR_TSC_STATE;
+  long ts[2] = {0, 0};
+  direct(NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0, 0);
+  uint64_t ns = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+  uint64_t d = ns > st->base_ns ? ns - st->base_ns : 0;
+  uint64_t v = st->base_tsc + (uint64_t)(((unsigned __int128)d * st->mult) >> 32);
+  if (v <= st->floor) v = st->floor + 1;
+  return v;
+}
+
+__attribute__((noinline, used, visibility("hidden"))) int tsc_body(struct ckrr_agent_header* h,
+                                                                   uint64_t site, uint64_t len,
+                                                                   uint64_t* val, uint64_t* aux) {
+  struct ckrr_tsc_state* st = (struct ckrr_tsc_state*)CKRR_TSC_STATE;
+  if (st->magic != CKRR_TSC_MAGIC) return 0;
+  if (h->mode == CKRR_AGENT_RECORD) {
+    if (h->used + sizeof(struct ckrr_agent_record) > h->capacity) return 0;
+    uint64_t v = tsc_now();
+    struct ckrr_agent_record* rec =
+        (struct ckrr_agent_record*)((uint8_t*)h + CKRR_AGENT_HEADER_SIZE + h->used);
+    rec->kind = CKRR_AGENT_REC_TSC;
+    rec->nwrites = 0;
+    rec->nr = (int64_t)len;
+    rec->args[0] = site;
+    rec->args[1] = len == 3 ? st->aux : 0;
+    for (int i = 2; i < 6; ++i) rec->args[i] = 0;
+    rec->result = (int64_t)v;
+    rec->size = sizeof *rec;
+    __asm__ volatile("" ::: "memory"); /* the record is whole before it counts */
+    h->count += 1;
+    h->used += sizeof *rec;
+    st->floor = v;
+    *val = v;
+    if (len == 3) *aux = st->aux;
+    return 1;
+  }
+  if (h->consumed >= h->used) return 0;
+  struct ckrr_agent_record* rec =
+      (struct ckrr_agent_record*)((uint8_t*)h + CKRR_AGENT_HEADER_SIZE + h->consumed);
+  if (rec->kind != CKRR_AGENT_REC_TSC || rec->nr != (int64_t)len || rec->args[0] != site) return 0;
+  __asm__ volatile("" ::: "memory");
+  h->consumed += rec->size;
+  st->floor = (uint64_t)rec->result;
+  *val = (uint64_t)rec->result;
+  if (len == 3) *aux = rec->args[1];
+  return 1;
+}
+
+__attribute__((visibility("hidden"))) int ckrr_tsc_on_stack(void* top, struct ckrr_agent_header* h,
+                                                            uint64_t site, uint64_t len,
+                                                            uint64_t* val, uint64_t* aux);
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".type ckrr_tsc_on_stack,@function\n"
+    "ckrr_tsc_on_stack:\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  mov %rdi, %rsp\n"
+    "  mov %rsi, %rdi\n"
+    "  mov %rdx, %rsi\n"
+    "  mov %rcx, %rdx\n"
+    "  mov %r8, %rcx\n"
+    "  mov %r9, %r8\n"
+    "  call tsc_body\n"
+    "  mov %rbp, %rsp\n"
+    "  pop %rbp\n"
+    "  ret\n"
+    ".size ckrr_tsc_on_stack, .-ckrr_tsc_on_stack\n");
+
+/* Signals are blocked around the record, as for buffered calls (agent_syscall). */
+__attribute__((used, visibility("hidden"))) uint64_t ckrr_tsc_read(uint64_t site, uint64_t len,
+                                                                   uint64_t* aux) {
+  struct ckrr_agent_header* h = slot();
+  if (!h || h->mode == CKRR_AGENT_OFF) return tsc_trapped(site, len, aux);
+  uint64_t all = ~0ull, old = 0, v = 0;
+  trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
+  int done = ckrr_tsc_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, site, len, &v, aux);
+  trapped(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, 8, 0, 0);
+  if (!done) v = tsc_trapped(site, len, aux);
+  return v;
+}
+
+/* Keeps every register but rax, rdx (the value, upper halves zero as rdtsc leaves them) and,
+ * for rdtscp, rcx (aux); the flags too. The rcx slot is the aux out-parameter, so rdtsc gets
+ * its own rcx back. */
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".globl ckrr_tsc_entry\n" /* exported: the supervisor looks it up */
+    ".type ckrr_tsc_entry,@function\n"
+    "ckrr_tsc_entry:\n"
+    "  pushfq\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  push %rcx\n"
+    "  push %rsi\n"
+    "  push %rdi\n"
+    "  push %r8\n"
+    "  push %r9\n"
+    "  push %r10\n"
+    "  push %r11\n"
+    "  and $-16, %rsp\n"
+    "  cld\n"
+    "  mov %rdx, %rdi\n"
+    "  mov %rax, %rsi\n"
+    "  lea -8(%rbp), %rdx\n"
+    "  call ckrr_tsc_read\n"
+    "  mov %rax, %rdx\n"
+    "  shr $32, %rdx\n"
+    "  mov %eax, %eax\n"
+    "  lea -56(%rbp), %rsp\n"
+    "  pop %r11\n"
+    "  pop %r10\n"
+    "  pop %r9\n"
+    "  pop %r8\n"
+    "  pop %rdi\n"
+    "  pop %rsi\n"
+    "  pop %rcx\n"
+    "  pop %rbp\n"
+    "  popfq\n"
+    "  ret\n"
+    ".size ckrr_tsc_entry, .-ckrr_tsc_entry\n");

@@ -218,7 +218,8 @@ std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid) {
                   " bytes, size " + std::to_string(rec.size) + ", count " +
                   std::to_string(h.count) + ")");
     Event ev;
-    ev.kind = EventKind::Syscall;
+    // A time-stamp read at a patched site (TscSites) is an rdtsc event like a trapped one.
+    ev.kind = rec.kind == CKRR_AGENT_REC_TSC ? EventKind::Rdtsc : EventKind::Syscall;
     ev.mode = ReplayMode::Emulate;
     ev.nr = static_cast<int32_t>(rec.nr);
     std::copy(rec.args, rec.args + 6, ev.args);
@@ -271,7 +272,7 @@ void AgentChannel::write_filled(Task& t, uint64_t slot, Filled& f) {
   for (const Event& ev : f.events) {
     f.offsets.push_back(buf.size());
     ckrr_agent_record rec{};
-    rec.kind = CKRR_AGENT_REC_SYSCALL;
+    rec.kind = ev.kind == EventKind::Rdtsc ? CKRR_AGENT_REC_TSC : CKRR_AGENT_REC_SYSCALL;
     rec.nwrites = static_cast<uint16_t>(ev.writes.size());
     rec.nr = ev.nr;
     std::copy(ev.args, ev.args + 6, rec.args);

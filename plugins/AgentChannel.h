@@ -37,6 +37,11 @@ class AgentChannel {
   // its slot is emptied.
   std::vector<Event> take_records(Task& t, int32_t rec_tid);
 
+  // Whether the event ran through the agent's buffer (a syscall, or an rdtsc at a patched site).
+  static bool buffered(const Event& ev) {
+    return (ev.kind == EventKind::Syscall || ev.kind == EventKind::Rdtsc) &&
+           ev.find_blob(blob::kBuffered);
+  }
   // Replay: the bytes an event takes in a slot, and how many a slot holds.
   static uint64_t record_size(const Event& ev);
   static uint64_t capacity();

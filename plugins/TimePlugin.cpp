@@ -2,10 +2,11 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
-#include <x86intrin.h>
 
 #include "core/Error.h"
 #include "core/TscInstruction.h"
+#include "plugins/ProcessState.h"
+#include "plugins/TscSites.h"
 
 namespace ckrr {
 
@@ -65,19 +66,23 @@ bool TimePlugin::record_fault(FaultContext& ctx) {
   Registers r = ctx.task.regs();
   int len = tsc_insn_len(ctx.task, r.rip);
   if (!len) return false;
-  unsigned aux = 0;
-  uint64_t tsc = len == 2 ? __rdtsc() : __rdtscp(&aux);
+  // A hot site is patched to read through the agent (TscSites); the agent's own fallback read
+  // stands for the site it was made for.
+  const uint64_t site = TscSites::site_of(r);
+  uint64_t aux = 0;
+  const uint64_t tsc = TscSites::record_value(ctx.task, len, &aux, ctx.event);
   ctx.event.kind = EventKind::Rdtsc;
   ctx.event.mode = ReplayMode::Emulate;
   ctx.event.nr = len;
   ctx.event.result = static_cast<int64_t>(tsc);
-  ctx.event.args[0] = r.rip;
+  ctx.event.args[0] = site;
   ctx.event.args[1] = aux;
   r.rax = tsc & 0xffffffffu;
   r.rdx = tsc >> 32;
   if (len == 3) r.rcx = aux;
   r.rip += len;
   ctx.task.set_regs(r);
+  if (site == r.rip - len) TscSites::after_trap(ctx.task, site, len);
   return true;
 }
 
@@ -88,9 +93,12 @@ bool TimePlugin::replay_fault(FaultContext& ctx) {
   if (!len) return false;
   const Event& ev = ctx.event;
   char buf[64];
+  const uint64_t site = TscSites::site_of(r);
   snprintf(buf, sizeof buf, "%s at 0x%llx", len == 2 ? "rdtsc" : "rdtscp",
-           static_cast<unsigned long long>(r.rip));
-  if (ev.kind != EventKind::Rdtsc || ev.args[0] != r.rip || ev.nr != len) {
+           static_cast<unsigned long long>(site));
+  // (An event the agent buffered may be answered here: gdb and `--to` do not fill its buffer,
+  // so its fallback read traps.)
+  if (ev.kind != EventKind::Rdtsc || ev.args[0] != site || ev.nr != len) {
     char exp[64];
     snprintf(exp, sizeof exp, "%s at 0x%llx", ev.name().c_str(),
              static_cast<unsigned long long>(ev.args[0]));
@@ -102,7 +110,13 @@ bool TimePlugin::replay_fault(FaultContext& ctx) {
   if (len == 3) r.rcx = ev.args[1];
   r.rip += len;
   ctx.task.set_regs(r);
+  TscSites::replay_value(ctx.task, ev);
+  if (site == r.rip - len) TscSites::after_trap(ctx.task, site, len);
   return true;
+}
+
+void TimePlugin::on_exec(ProcessState& p) {
+  TscSites::forget(p.real_pid);
 }
 
 }  // namespace ckrr

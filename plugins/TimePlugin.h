@@ -11,6 +11,7 @@ class TimePlugin : public Plugin {
   void record_exit(SyscallContext& ctx) override;
   bool record_fault(FaultContext& ctx) override;
   bool replay_fault(FaultContext& ctx) override;
+  void on_exec(ProcessState& p) override;
 };
 
 }  // namespace ckrr

@@ -484,7 +484,7 @@ int ReplaySession::run() {
     ReplayTask& rt = task_of(*next);
     cur_ = &rt;
     // (After a `--to` inside a run of buffered events, the thread runs to its next stop.)
-    if (next->kind == EventKind::Syscall && next->find_blob(blob::kBuffered) && !agent_to_) {
+    if (AgentChannel::buffered(*next) && !agent_to_) {
       fill_agent(rt);
       continue;
     }
@@ -1378,7 +1378,7 @@ void ReplaySession::fill_agent(ReplayTask& rt) {
   uint64_t bytes = 0;
   const int32_t tid = rt.rec_tid;
   for (Event* e = peek_or_end();
-       e && e->tid == tid && e->kind == EventKind::Syscall && e->find_blob(blob::kBuffered);
+       e && e->tid == tid && AgentChannel::buffered(*e);
        e = peek_or_end()) {
     // Two runs of one thread can follow each other (flushed at a stop that made no event):
     // what does not fit now is filled at the next stop, or answered there as a trapped call.
@@ -1411,7 +1411,8 @@ void ReplaySession::check_agent_taken(const TaskStop* s) {
     did = call_text(static_cast<long>(r.orig_rax), a) + " (trapped)";
   }
   throw Divergence(e->seq, e->tid, "a call that ran through the agent's buffer was not made",
-                   call_text(e->nr, e->args), did);
+                   e->kind == EventKind::Rdtsc ? describe_event(*e) : call_text(e->nr, e->args),
+                   did);
 }
 
 std::optional<int> ReplaySession::handle_stop(const TaskStop& s) {
