@@ -570,21 +570,29 @@ __attribute__((noinline, used, visibility("hidden"))) int tsc_body(struct ckrr_a
   struct ckrr_tsc_state* st = (struct ckrr_tsc_state*)CKRR_TSC_STATE;
   if (st->magic != CKRR_TSC_MAGIC) return 0;
   if (h->mode == CKRR_AGENT_RECORD) {
-    if (h->used + sizeof(struct ckrr_agent_record) > h->capacity) return 0;
-    uint64_t v = tsc_now();
-    struct ckrr_agent_record* rec =
-        (struct ckrr_agent_record*)((uint8_t*)h + CKRR_AGENT_HEADER_SIZE + h->used);
-    rec->kind = CKRR_AGENT_REC_TSC;
-    rec->nwrites = 0;
-    rec->nr = (int64_t)len;
-    rec->args[0] = site;
-    rec->args[1] = len == 3 ? st->aux : 0;
-    for (int i = 2; i < 6; ++i) rec->args[i] = 0;
-    rec->result = (int64_t)v;
-    rec->size = sizeof *rec;
-    __asm__ volatile("" ::: "memory"); /* the record is whole before it counts */
-    h->count += 1;
-    h->used += sizeof *rec;
+    const uint64_t v = tsc_now();
+    /* The supervisor empties the slot at any stop of the thread, which may come between any
+     * two instructions here (a tick): the record counts only through one compare-and-swap of
+     * `used` from the offset it was written at; if the slot was emptied meanwhile, it is
+     * written again at the new offset. */
+    for (;;) {
+      uint64_t u = __atomic_load_n(&h->used, __ATOMIC_RELAXED);
+      if (u + sizeof(struct ckrr_agent_record) > h->capacity) return 0;
+      struct ckrr_agent_record* rec =
+          (struct ckrr_agent_record*)((uint8_t*)h + CKRR_AGENT_HEADER_SIZE + u);
+      rec->kind = CKRR_AGENT_REC_TSC;
+      rec->nwrites = 0;
+      rec->nr = (int64_t)len;
+      rec->args[0] = site;
+      rec->args[1] = len == 3 ? st->aux : 0;
+      for (int i = 2; i < 6; ++i) rec->args[i] = 0;
+      rec->result = (int64_t)v;
+      rec->size = sizeof *rec;
+      if (__atomic_compare_exchange_n(&h->used, &u, u + sizeof *rec, 0, __ATOMIC_RELEASE,
+                                      __ATOMIC_RELAXED))
+        break;
+    }
+    __atomic_fetch_add(&h->count, 1, __ATOMIC_RELAXED);
     st->floor = v;
     *val = v;
     if (len == 3) *aux = st->aux;

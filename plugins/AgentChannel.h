@@ -48,6 +48,11 @@ class AgentChannel {
   // Replay: writes these events (each with blob::kBuffered) into the thread's slot. False if
   // the thread has no slot.
   bool fill(Task& t, int32_t rec_tid, std::vector<Event> events);
+  // Replay: whether events given to the thread have not been checked yet (at its next stop).
+  bool pending(int32_t rec_tid) const {
+    auto it = filled_.find(rec_tid);
+    return it != filled_.end() && !it->second.events.empty();
+  }
   // Replay: the first event given to the thread that it did not take (nullopt: all taken).
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -14,6 +15,7 @@
 #include "core/MemoryMap.h"
 #include "core/OwnTscTrap.h"
 #include "core/RemoteSyscall.h"
+#include "core/TscInstruction.h"
 
 namespace ckrr {
 
@@ -240,6 +242,14 @@ void TscSites::forget(pid_t pid) {
 
 uint64_t TscSites::site_of(const Registers& r) {
   return r.r8 == CKRR_TSC_FALLBACK_MAGIC && (r.rsi == 2 || r.rsi == 3) ? r.rdi : r.rip;
+}
+
+std::string TscSites::describe(Task& t, const Registers& r) {
+  char buf[80];
+  snprintf(buf, sizeof buf, "%s at 0x%llx%s", tsc_insn_len(t, r.rip) == 3 ? "rdtscp" : "rdtsc",
+           static_cast<unsigned long long>(site_of(r)),
+           site_of(r) != r.rip ? " (read by the agent)" : "");
+  return buf;
 }
 
 uint64_t TscSites::record_value(Task& t, int len, uint64_t* aux, Event& ev) {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 #include "core/Task.h"
 #include "storage/Event.h"
@@ -20,6 +21,8 @@ class TscSites {
   // The site a trapped read stands for: rip, or, for the agent's own fallback rdtsc, the
   // patched site it was made for (AgentAbi.h).
   static uint64_t site_of(const Registers& r);
+  // "rdtsc at 0x..." for the read the thread stopped at (the site it stands for).
+  static std::string describe(Task& t, const Registers& r);
   // Record, at a trapped read: the value to give. The real TSC until the process has its
   // state; from then on the state's clock (the one the agent uses), never below the last value
   // either path gave. The trap that creates the state keeps its parameters in ev.args[2..5].

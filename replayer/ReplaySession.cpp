@@ -36,6 +36,7 @@
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/TraceeEffects.h"
+#include "plugins/TscSites.h"
 #include "plugins/WriteCalls.h"
 #include "replayer/ExecDirectory.h"
 #include "replayer/ExecFromFd.h"
@@ -484,7 +485,9 @@ int ReplaySession::run() {
     ReplayTask& rt = task_of(*next);
     cur_ = &rt;
     // (After a `--to` inside a run of buffered events, the thread runs to its next stop.)
-    if (AgentChannel::buffered(*next) && !agent_to_) {
+    // (A run longer than the buffer: once the thread has taken what was given, the agent makes
+    // its next call a trapped one, answered below like any event, then the buffer is refilled.)
+    if (AgentChannel::buffered(*next) && !agent_to_ && !agent_.pending(next->tid)) {
       fill_agent(rt);
       continue;
     }
@@ -1282,6 +1285,11 @@ void ReplaySession::on_signal(Task& t, int sig) {
   const Registers& regs = t.regs();
   char did[96];
   snprintf(did, sizeof did, "signal %d at 0x%llx", sig, (unsigned long long)regs.rip);
+  // The agent read the TSC itself at a patched site: its next record was not that read.
+  if (sig == SIGSEGV && TscSites::site_of(regs) != regs.rip)
+    if (std::optional<Event> e = agent_.untaken(t, cur_->rec_tid))
+      throw Divergence(e->seq, e->tid, "a call that ran through the agent's buffer was not made",
+                       describe_event(*e), TscSites::describe(t, regs));
   Event& next = peek(did);
   FaultContext fc{t, *cur_->proc, *this, next, sig, si};
   for (const auto& p : registry_.plugins()) {

@@ -3,12 +3,17 @@
 //   rdtsc_hot [N]          N rdtsc (default 200000), then N/4 rdtscp, in loops; checks that no
 //                          value goes backwards and that rdtsc keeps the registers it must
 //   rdtsc_hot threads [N]  one thread reads rdtscp N times while main makes syscalls
+//   rdtsc_hot fork [N]     N reads, then a forked child and the parent read N more each at the
+//                          same (by then patched) site
+//   rdtsc_hot pick a|b     warms two sites, then reads 100 times at site a or site b (a trace
+//                          whose argument is edited diverges at a read)
 // Prints only what is the same natively and under ckrr, plus a digest of the values on stderr.
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -77,7 +82,51 @@ static void* reader(void* arg) {
   return NULL;
 }
 
+static volatile int which;
+__attribute__((noinline)) static uint64_t site_a(void) {
+  which = 1;
+  return read_tsc();
+}
+__attribute__((noinline)) static uint64_t site_b(void) {
+  which = 2;
+  return read_tsc();
+}
+
+static long same_site(long n) {
+  long backwards = 0;
+  uint64_t prev = 0;
+  for (long i = 0; i < n; i++) {
+    uint64_t t = site_a();
+    backwards += t < prev;
+    if (i) mix(t - prev);
+    prev = t;
+  }
+  return backwards;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && strcmp(argv[1], "pick") == 0) {
+    for (int i = 0; i < 100; i++) site_a(), site_b();
+    for (int i = 0; i < 100; i++) argv[2][0] == 'a' ? site_a() : site_b();
+    printf("picked %s\n", argv[2]);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "fork") == 0) {
+    long n = argc > 2 ? atol(argv[2]) : 10000;
+    long b = same_site(n);
+    fflush(stdout);
+    pid_t pid = fork();
+    b += same_site(n);
+    if (pid == 0) {
+      printf("child: %ld went backwards\n", b);
+      return 0;
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("parent: %ld went backwards, child status %d\n", b, st);
+    if (getenv("RDTSC_HOT_DIGEST")) printf("digest %016llx\n", (unsigned long long)digest);
+    return 0;
+  }
   if (argc > 1 && strcmp(argv[1], "threads") == 0) {
     thread_n = argc > 2 ? atol(argv[2]) : 50000;
     pthread_t th;

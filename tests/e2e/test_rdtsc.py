@@ -1,0 +1,88 @@
+"""rdtsc/rdtscp in hot loops (plugins/TscSites, docs/ARCHITECTURE.md "rdtsc sites"): each read
+traps; with the agent a site that trapped a few times is patched to read through it. Run with
+and without CKRR_AGENT=1 (e2e_test_rdtsc and e2e_test_rdtsc_agent); the tests that need one or
+the other say so with --agent / --no-agent."""
+import os
+import re
+import unittest
+
+from ckrr_testlib import CkrrTestCase, prog
+
+
+def agent_counts(info):
+    """(buffered, stopped) summed over processes, from `ckrr info`'s agent line."""
+    pairs = re.findall(r"(\d+) buffered, (\d+) stopped", info.get("agent", ""))
+    return sum(int(b) for b, _ in pairs), sum(int(s) for _, s in pairs)
+
+
+class Rdtsc(CkrrTestCase):
+    def replays_like_native(self, argv, *record_flags):
+        native = self.run_native(argv)
+        self.assertEqual(native.returncode, 0)
+        trace = self.path("t")
+        # The digest of the values goes to stdout too under ckrr: replay must give them all back.
+        env = dict(os.environ, RDTSC_HOT_DIGEST="1")
+        rec = self.ckrr("record", "-q", *record_flags, "-o", trace, "--", *argv, env=env)
+        self.assertEqual(rec.returncode, 0, rec.stderr.decode(errors="replace"))
+        lines = rec.stdout.decode().splitlines()
+        self.assertTrue(lines[-1].startswith("digest "), lines)
+        self.assertEqual("\n".join(lines[:-1]) + "\n", native.stdout.decode())
+        self.assertIn(" 0 went backwards", native.stdout.decode())
+        self.assert_replays(trace, rec, times=2)
+        return trace
+
+    def test_hot_loop(self):
+        self.replays_like_native([prog("rdtsc_hot"), "200000"])
+
+    def test_thread_reads_while_main_makes_syscalls(self):
+        self.replays_like_native([prog("rdtsc_hot"), "threads", "50000"])
+
+    def test_forked_child_reads_at_patched_site(self):
+        self.replays_like_native([prog("rdtsc_hot"), "fork", "20000"])
+
+    def test_patched_sites_read_through_the_agent(self):
+        trace = self.replays_like_native([prog("rdtsc_hot"), "200000"], "--agent")
+        buffered, stopped = agent_counts(self.info(trace))
+        # 300000 reads at 5 sites: all but the first few at each (and one per full buffer, about
+        # every 6500 reads) read through the agent without a stop.
+        self.assertGreater(buffered, 290000)
+        self.assertLess(stopped, 1000)
+
+    def test_without_agent_every_read_traps(self):
+        trace = self.replays_like_native([prog("rdtsc_hot"), "5000"], "--no-agent")
+        self.assertEqual(agent_counts(self.info(trace))[0], 0)
+        rdtsc = [l for l in self.events(trace) if " rdtsc " in l or " rdtscp " in l]
+        self.assertGreaterEqual(len(rdtsc), 7500)
+
+    def test_forked_child_with_agent(self):
+        trace = self.replays_like_native([prog("rdtsc_hot"), "fork", "20000"], "--agent")
+        buffered, _ = agent_counts(self.info(trace))
+        self.assertGreater(buffered, 39000)
+
+    def diverges(self, *record_flags):
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", *record_flags, "-o", trace, "--",
+                        prog("rdtsc_hot"), "pick", "a")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        launch = os.path.join(trace, "launch")
+        data = open(launch, "rb").read()
+        self.assertIn(b"\0a\0", data)
+        with open(launch, "wb") as f:  # the program now reads at the other site
+            f.write(data.replace(b"\0a\0", b"\0b\0", 1))
+        r = self.ckrr("replay", trace)
+        self.assertEqual(r.returncode, 125, r.stderr)
+        err = r.stderr.decode()
+        self.assertRegex(err, r"diverged at event \d+")
+        self.assertIn("expected: rdtsc", err)
+        return err
+
+    def test_read_at_another_patched_site_diverges(self):
+        err = self.diverges("--agent")
+        self.assertIn("was not made", err)  # the agent's record at site a, not taken
+
+    def test_read_at_another_trapped_site_diverges(self):
+        self.diverges("--no-agent")
+
+
+if __name__ == "__main__":
+    unittest.main()
