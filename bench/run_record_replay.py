@@ -253,6 +253,8 @@ def main():
     ap.add_argument("--json", default=os.path.join(BENCH_DIR, "out", "record_replay.json"))
     ap.add_argument("--record-arg", action="append", default=[],
                     help="extra argument for `ckrr record` (e.g. --agent, --no-agent); repeatable")
+    ap.add_argument("--only", action="append", default=[],
+                    help="run only the workloads whose name contains this (repeatable)")
     args = ap.parse_args()
     global RECORD_ARGS
     RECORD_ARGS = args.record_arg
@@ -272,6 +274,8 @@ def main():
     results, failures = [], []
     with tempfile.TemporaryDirectory(prefix="ckrr-bench-") as tmp:
         for name, argv in workloads(bench_bin):
+            if args.only and not any(o in name for o in args.only):
+                continue
             print(f"running {name} ({runs} run(s) + warm-up per mode) ...", flush=True)
             try:
                 results.append(bench_one(ckrr, name, argv, runs, tmp))
