@@ -59,13 +59,40 @@ class Rdtsc(CkrrTestCase):
         buffered, _ = agent_counts(self.info(trace))
         self.assertGreater(buffered, 39000)
 
+    def state(self, trace, n, *how):
+        out = self.path("state.txt")
+        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        with open(out) as f:
+            return f.read()
+
+    def test_checkpoints_keep_patched_sites(self):
+        # Trap counts, trampolines and the patched code are the process's memory: the state
+        # at an event is the same replayed from the start or from a checkpoint before it.
+        trace = self.path("t")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "5ms", "-o", trace, "--",
+                        prog("rdtsc_hot"), "fork", "30000")
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        r = self.ckrr("checkpoints", trace)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cps = [tuple(int(x) for x in l.split()[:2]) for l in r.stdout.decode().splitlines()[1:]]
+        self.assertGreaterEqual(len(cps), 2, "expected several checkpoints")
+        total = int(self.info(trace)["events"])
+        for cp_id, seq in cps[-3:]:  # the last ones: after the sites were patched
+            for n in sorted({seq, min(seq + 5, total - 1)}):
+                self.assertEqual(self.state(trace, n, "--from-start"),
+                                 self.state(trace, n, "--from-checkpoint", str(cp_id)),
+                                 f"event {n} from start vs checkpoint {cp_id}")
+        self.assert_replays(trace, rec, times=1)
+
     def diverges(self, *record_flags):
         trace = self.path("t")
         rec = self.ckrr("record", "-q", *record_flags, "-o", trace, "--",
                         prog("rdtsc_hot"), "pick", "a")
         self.assertEqual(rec.returncode, 0, rec.stderr)
         launch = os.path.join(trace, "launch")
-        data = open(launch, "rb").read()
+        with open(launch, "rb") as f:
+            data = f.read()
         self.assertIn(b"\0a\0", data)
         with open(launch, "wb") as f:  # the program now reads at the other site
             f.write(data.replace(b"\0a\0", b"\0b\0", 1))
