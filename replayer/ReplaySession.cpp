@@ -1286,10 +1286,17 @@ void ReplaySession::on_signal(Task& t, int sig) {
   char did[96];
   snprintf(did, sizeof did, "signal %d at 0x%llx", sig, (unsigned long long)regs.rip);
   // The agent read the TSC itself at a patched site: its next record was not that read.
-  if (sig == SIGSEGV && TscSites::site_of(regs) != regs.rip)
+  if (sig == SIGSEGV && TscSites::site_of(regs) != regs.rip) {
     if (std::optional<Event> e = agent_.untaken(t, cur_->rec_tid))
       throw Divergence(e->seq, e->tid, "a call that ran through the agent's buffer was not made",
                        describe_event(*e), TscSites::describe(t, regs));
+    if (agent_to_) {  // `--to` a buffered read: the state right after it, before this one
+      Event at = std::move(*agent_to_);
+      agent_to_.reset();
+      stop_here(t, at);
+      return;
+    }
+  }
   Event& next = peek(did);
   FaultContext fc{t, *cur_->proc, *this, next, sig, si};
   for (const auto& p : registry_.plugins()) {
@@ -1385,8 +1392,7 @@ void ReplaySession::fill_agent(ReplayTask& rt) {
   std::vector<Event> evs;
   uint64_t bytes = 0;
   const int32_t tid = rt.rec_tid;
-  for (Event* e = peek_or_end();
-       e && e->tid == tid && AgentChannel::buffered(*e);
+  for (Event* e = peek_or_end(); e && e->tid == tid && AgentChannel::buffered(*e);
        e = peek_or_end()) {
     // Two runs of one thread can follow each other (flushed at a stop that made no event):
     // what does not fit now is filled at the next stop, or answered there as a trapped call.

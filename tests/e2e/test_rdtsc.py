@@ -4,9 +4,13 @@ and without CKRR_AGENT=1 (e2e_test_rdtsc and e2e_test_rdtsc_agent); the tests th
 the other say so with --agent / --no-agent."""
 import os
 import re
+import shutil
+import subprocess
+import textwrap
 import unittest
 
-from ckrr_testlib import CkrrTestCase, prog
+from ckrr_testlib import CKRR, CkrrTestCase, prog
+from test_gdb_replay import CONNECT, PRELUDE
 
 
 def agent_counts(info):
@@ -84,6 +88,47 @@ class Rdtsc(CkrrTestCase):
                                  self.state(trace, n, "--from-checkpoint", str(cp_id)),
                                  f"event {n} from start vs checkpoint {cp_id}")
         self.assert_replays(trace, rec, times=1)
+
+    @unittest.skipIf(shutil.which("gdb") is None, "gdb is not installed")
+    def test_gdb_breakpoint_at_patched_site(self):
+        # gdb drives the replay stop by stop: the site's breakpoint is hit before and after the
+        # site is patched (its int3 over the jmp), reads through the agent are answered as
+        # trapped ones, and the program still runs to its recorded end.
+        trace = self.path("t")
+        rec = self.record(trace, [prog("rdtsc_hot"), "pick", "a"])
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        stub = subprocess.Popen([CKRR, "replay", trace, "--gdb", ":0", "--once"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = stub.stderr.readline().decode()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        self.assertIsNotNone(m, line)
+        script = self.path("check.py")
+        with open(script, "w") as f:
+            f.write(PRELUDE + CONNECT + textwrap.dedent('''
+                dis = run("disassemble site_a")
+                site = re.search(r"(0x[0-9a-f]+) <\\+\\d+>:\\s+rdtsc", dis)
+                check(site is not None, "no rdtsc in site_a: " + dis)
+                run("break *" + site.group(1))
+                seen = []
+                for i in range(12):
+                    run("continue")
+                    check(val("$pc") == int(site.group(1), 16), "stopped elsewhere")
+                    seen.append(when())
+                check(seen == sorted(set(seen)), "events do not advance: %s" % seen)
+                run("delete")
+                run("continue")  # to the end of the recording
+            '''))
+        r = subprocess.run(["gdb", "-batch", "-nx", "-x", script], capture_output=True, timeout=300,
+                           env={**os.environ, "CKRR_GDB_PORT": m.group(1)})
+        stub.wait(timeout=60)
+        stub.stdout.close()
+        stub.stderr.close()
+        out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, out)
+        self.assertNotIn("CHECK FAILED", out)
+        self.assertEqual(out.count("Breakpoint 1, "), 12, out)
+        # The end of the recording: the program's last call.
+        self.assertRegex(out, r"No more reverse-execution history.\n.*_exit", out)
 
     def diverges(self, *record_flags):
         trace = self.path("t")
