@@ -21,7 +21,7 @@ namespace ckrr {
 
 namespace {
 
-// The TSC's rate against CLOCK_MONOTONIC, from two samples at least 20 ms apart: the first
+// The TSC's rate against CLOCK_MONOTONIC, from two samples at least 10 ms apart: the first
 // taken when ckrr starts, the second when a process first needs it.
 struct Calibration {
   uint64_t tsc0 = __rdtsc();
@@ -36,7 +36,7 @@ Calibration& calibration() {
 uint64_t mult_now() {
   const Calibration& c = calibration();
   uint64_t ns = monotonic_ns();
-  while (ns - c.ns0 < 20000000) ns = monotonic_ns();
+  while (ns - c.ns0 < 10000000) ns = monotonic_ns();
   const uint64_t tsc = __rdtsc();
   return static_cast<uint64_t>((static_cast<unsigned __int128>(tsc - c.tsc0) << 32) / (ns - c.ns0));
 }
