@@ -98,48 +98,6 @@ bool rel32(uint64_t from_end, uint64_t to, int32_t* out) {
   return true;
 }
 
-// Length of one instruction that may be moved into a stub, or 0. Only instructions that use
-// registers and plain memory operands (no RIP-relative one, no branch, no rdtsc), as compilers
-// put after a time-stamp read: mov/or/add/sub/and/xor/cmp between registers and memory,
-// shifts by an immediate, lfence, nop. Anything else: the site keeps trapping.
-int movable_len(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  if (i < n && p[i] == 0x66) ++i;           // operand size
-  if (i < n && (p[i] & 0xf0) == 0x40) ++i;  // REX
-  if (i >= n) return 0;
-  const uint8_t op = p[i++];
-  if (op == 0x90) return static_cast<int>(i);
-  bool imm8 = false;
-  if (op == 0x0f) {
-    if (i + 1 < n + 0 && p[i] == 0xae && p[i + 1] == 0xe8)
-      return static_cast<int>(i + 2);  // lfence
-    if (i < n && p[i] == 0x1f)
-      ++i;  // nop r/m
-    else
-      return 0;
-  } else if (op == 0xc1) {
-    imm8 = true;
-  } else {
-    static const uint8_t rm_ops[] = {0x01, 0x03, 0x09, 0x0b, 0x21, 0x23, 0x29, 0x2b,
-                                     0x31, 0x33, 0x39, 0x3b, 0x85, 0x89, 0x8b};
-    if (!memchr(rm_ops, op, sizeof rm_ops)) return 0;
-  }
-  if (i >= n) return 0;
-  const uint8_t modrm = p[i++];
-  const int mod = modrm >> 6, rm = modrm & 7;
-  if (mod != 3 && rm == 4) {  // SIB
-    if (i >= n) return 0;
-    const uint8_t sib = p[i++];
-    if (mod == 0 && (sib & 7) == 5) i += 4;
-  } else if (mod == 0 && rm == 5) {
-    return 0;  // RIP-relative
-  }
-  if (mod == 1) i += 1;
-  if (mod == 2) i += 4;
-  if (imm8) i += 1;
-  return i <= n ? static_cast<int>(i) : 0;
-}
-
 // A trampoline page within reach of site with room for a stub (made if needed), or 0.
 uint64_t trampoline_for(Task& t, ckrr_tsc_state& st, uint64_t site, uint64_t entry) {
   int32_t d;
@@ -184,7 +142,7 @@ uint64_t patch(Task& t, ckrr_tsc_state& st, uint64_t site, int len) {
     return 0;
   int moved = len;  // the read, then whole instructions until a 5-byte jmp fits
   while (moved < 5) {
-    const int n = movable_len(code + moved, sizeof code - moved);
+    const int n = TscSites::movable_len(code + moved, sizeof code - moved);
     if (!n) return 0;
     moved += n;
   }
@@ -235,6 +193,48 @@ uint64_t patch(Task& t, ckrr_tsc_state& st, uint64_t site, int len) {
 }
 
 }  // namespace
+
+// Length of one instruction that may be moved into a stub, or 0. Only instructions that use
+// registers and plain memory operands (no RIP-relative one, no branch, no rdtsc), as compilers
+// put after a time-stamp read: mov/or/add/sub/and/xor/cmp between registers and memory,
+// shifts by an immediate, lfence, nop. Anything else: the site keeps trapping.
+int TscSites::movable_len(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  if (i < n && p[i] == 0x66) ++i;           // operand size
+  if (i < n && (p[i] & 0xf0) == 0x40) ++i;  // REX
+  if (i >= n) return 0;
+  const uint8_t op = p[i++];
+  if (op == 0x90) return static_cast<int>(i);
+  bool imm8 = false;
+  if (op == 0x0f) {
+    if (i + 1 < n + 0 && p[i] == 0xae && p[i + 1] == 0xe8)
+      return static_cast<int>(i + 2);  // lfence
+    if (i < n && p[i] == 0x1f)
+      ++i;  // nop r/m
+    else
+      return 0;
+  } else if (op == 0xc1) {
+    imm8 = true;
+  } else {
+    static const uint8_t rm_ops[] = {0x01, 0x03, 0x09, 0x0b, 0x21, 0x23, 0x29, 0x2b,
+                                     0x31, 0x33, 0x39, 0x3b, 0x85, 0x89, 0x8b};
+    if (!memchr(rm_ops, op, sizeof rm_ops)) return 0;
+  }
+  if (i >= n) return 0;
+  const uint8_t modrm = p[i++];
+  const int mod = modrm >> 6, rm = modrm & 7;
+  if (mod != 3 && rm == 4) {  // SIB
+    if (i >= n) return 0;
+    const uint8_t sib = p[i++];
+    if (mod == 0 && (sib & 7) == 5) i += 4;
+  } else if (mod == 0 && rm == 5) {
+    return 0;  // RIP-relative
+  }
+  if (mod == 1) i += 1;
+  if (mod == 2) i += 4;
+  if (imm8) i += 1;
+  return i <= n ? static_cast<int>(i) : 0;
+}
 
 void TscSites::forget(pid_t pid) {
   found().erase(pid);

@@ -8,6 +8,7 @@
 // agent nothing changes: every read traps and the time plugin emulates it.
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,9 @@ class TscSites {
   // After a trapped read at site (not the agent's fallback): counts it; patches the site at
   // the CKRR_TSC_PATCH_AFTER-th trap (and retries every 64 after, if it could not).
   static void after_trap(Task& t, uint64_t site, int len);
+  // Length of the instruction at p (n bytes readable) if it may be moved into a stub (no
+  // RIP-relative operand, no branch: a short list of what compilers put after a read), else 0.
+  static int movable_len(const uint8_t* p, size_t n);
   // At a process's exec: whether it mapped the agent is looked up again.
   static void forget(pid_t pid);
 };

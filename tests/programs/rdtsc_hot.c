@@ -5,6 +5,7 @@
 //   rdtsc_hot threads [N]  one thread reads rdtscp N times while main makes syscalls
 //   rdtsc_hot fork [N]     N reads, then a forked child and the parent read N more each at the
 //                          same (by then patched) site
+//   rdtsc_hot unmovable N  N reads at a site followed by a RIP-relative store (never patched)
 //   rdtsc_hot pick a|b     warms two sites, then reads 100 times at site a or site b (a trace
 //                          whose argument is edited diverges at a read)
 // Prints only what is the same natively and under ckrr, plus a digest of the values on stderr.
@@ -104,7 +105,22 @@ static long same_site(long n) {
   return backwards;
 }
 
+static volatile uint32_t low_word;
+
 int main(int argc, char** argv) {
+  if (argc > 2 && strcmp(argv[1], "unmovable") == 0) {
+    long n = atol(argv[2]);
+    uint32_t prev = 0, wraps = 0;
+    for (long i = 0; i < n; i++) {
+      __asm__ volatile("rdtsc\n\tmovl %%eax, low_word(%%rip)" : : : "rax", "rdx", "memory");
+      wraps += low_word < prev;
+      prev = low_word;
+      mix(low_word);
+    }
+    printf("%ld reads\n", n);
+    if (getenv("RDTSC_HOT_DIGEST")) printf("digest %016llx\n", (unsigned long long)digest);
+    return wraps > 1;
+  }
   if (argc > 2 && strcmp(argv[1], "pick") == 0) {
     for (int i = 0; i < 100; i++) site_a(), site_b();
     for (int i = 0; i < 100; i++) argv[2][0] == 'a' ? site_a() : site_b();
