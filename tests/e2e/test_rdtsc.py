@@ -45,6 +45,11 @@ class Rdtsc(CkrrTestCase):
     def test_forked_child_reads_at_patched_site(self):
         self.replays_like_native([prog("rdtsc_hot"), "fork", "20000"])
 
+    def test_exec_gets_a_fresh_image(self):
+        # env execs the program in the same process: its state and patches went with the old
+        # image; the new one traps, then patches its own sites.
+        self.replays_like_native(["/usr/bin/env", prog("rdtsc_hot"), "20000"])
+
     def test_patched_sites_read_through_the_agent(self):
         trace = self.replays_like_native([prog("rdtsc_hot"), "200000"], "--agent")
         buffered, stopped = agent_counts(self.info(trace))
