@@ -1,5 +1,6 @@
 #include "plugins/TscSites.h"
 
+#include <elf.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <x86intrin.h>
@@ -8,7 +9,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <optional>
 
 #include "AgentAbi.h"
 #include "core/ElfSymbols.h"
@@ -56,15 +59,34 @@ std::map<pid_t, Found>& found() {
   return m;
 }
 
+// Where the library's file offset `offset` (a PT_LOAD's start) is linked to: p_vaddr of that
+// segment (page-aligned), or nullopt.
+std::optional<uint64_t> linked_at(const std::string& path, uint64_t offset) {
+  std::ifstream f(path, std::ios::binary);
+  Elf64_Ehdr eh;
+  if (!f.read(reinterpret_cast<char*>(&eh), sizeof eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    return std::nullopt;
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    f.seekg(static_cast<std::streamoff>(eh.e_phoff + i * sizeof ph));
+    if (!f.read(reinterpret_cast<char*>(&ph), sizeof ph)) return std::nullopt;
+    if (ph.p_type == PT_LOAD && (ph.p_offset & ~uint64_t{0xfff}) == offset)
+      return ph.p_vaddr & ~uint64_t{0xfff};
+  }
+  return std::nullopt;
+}
+
 uint64_t agent_entry(Task& t) {
   Found& f = found()[t.tgid()];
   if (f.entry || f.looks >= kLooks) return f.entry;
   ++f.looks;
+  // The executable mapping (a process restored from a checkpoint may lack the others).
   for (const Mapping& m : read_memory_map(t.tid())) {
-    if (m.offset != 0 || !m.path.ends_with("/libckrr_agent.so")) continue;
-    auto syms = ElfSymbols::load(m.path);
-    const uint64_t at = syms->address_of("ckrr_tsc_entry");
-    if (at) f.entry = m.start + at - syms->load_bias();
+    if (!m.exec || !m.path.ends_with("/libckrr_agent.so")) continue;
+    const uint64_t at = ElfSymbols::load(m.path)->address_of("ckrr_tsc_entry");
+    const std::optional<uint64_t> linked = linked_at(m.path, m.offset);
+    if (at && linked && at >= *linked && at - *linked < m.size())
+      f.entry = m.start + (at - *linked);
     break;
   }
   return f.entry;
