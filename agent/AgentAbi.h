@@ -131,6 +131,7 @@ struct ckrr_tsc_state {
   uint64_t mult;
   uint64_t floor; /* the last value given, by either path */
   uint64_t aux;   /* rdtscp's aux (ckrr pins the app to one CPU) */
+  uint64_t entry; /* the agent's ckrr_tsc_entry, what trampoline pages call */
   uint64_t tramps[CKRR_TSC_TRAMPS];
   struct ckrr_tsc_site sites[CKRR_TSC_SITES];
 };

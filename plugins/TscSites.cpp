@@ -44,12 +44,16 @@ uint64_t mult_now() {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(tsc - c.tsc0) << 32) / (ns - c.ns0));
 }
 
-// The agent's entry for patched sites (its exported ckrr_tsc_entry), when the process mapped
-// libckrr_agent.so, else 0. ld.so reads the TSC before it maps the preloaded agent, so a process
-// is looked at again at each of its first kLooks traps, then taken to have no agent until its
-// exec (forget): one without it pays for reading its map a few times only. (A process restored
-// from a checkpoint is looked at again: the agent, mapped at start-up, is found as in record.)
+// Record: the agent's entry for patched sites (its exported ckrr_tsc_entry), when the process
+// mapped libckrr_agent.so, else 0. ld.so reads the TSC before it maps the preloaded agent, so a
+// process is looked at again at each of its first kLooks traps, then taken to have no agent
+// until its exec (forget): one without it pays for reading its map a few times only. Replay
+// never looks (a restored process's map may not name the library): the state's creation and
+// the entry are in the event of the read that made it.
 constexpr int kLooks = 64;
+// The rate (TSC ticks per ns, 32.32 fixed point: under 2^40 up to 256 GHz) and rdtscp's aux
+// share one event argument.
+constexpr uint64_t kMultMask = (uint64_t{1} << 40) - 1;
 struct Found {
   uint64_t entry = 0;
   int looks = 0;
@@ -155,7 +159,7 @@ uint64_t trampoline_for(Task& t, ckrr_tsc_state& st, uint64_t site, uint64_t ent
 
 // Patches site; returns where the moved instructions start in its stub (0: not patched).
 uint64_t patch(Task& t, ckrr_tsc_state& st, uint64_t site, int len) {
-  const uint64_t entry = agent_entry(t);
+  const uint64_t entry = st.entry;
   if (!entry) return 0;
   uint8_t code[40];
   if (!t.try_read(site, code, sizeof code)) return 0;
@@ -288,12 +292,14 @@ uint64_t TscSites::record_value(Task& t, int len, uint64_t* aux, Event& ev) {
     st.base_tsc = __rdtscp(&a);
     st.mult = mult_now();
     st.aux = a;
+    st.entry = agent_entry(t);
     st.floor = st.base_tsc;
     create_state(t, st);
+    // Replay makes the same page from these (a restored process's map may not name the agent).
     ev.args[2] = st.base_tsc;
     ev.args[3] = st.base_ns;
-    ev.args[4] = st.mult;
-    ev.args[5] = st.aux;
+    ev.args[4] = (st.mult & kMultMask) | (st.aux << 40);
+    ev.args[5] = st.entry;
     if (!read_state(t, st)) return real;
   }
   const uint64_t v = clock_value(st);
@@ -305,13 +311,14 @@ uint64_t TscSites::record_value(Task& t, int len, uint64_t* aux, Event& ev) {
 void TscSites::replay_value(Task& t, const Event& ev) {
   ckrr_tsc_state st;
   if (!read_state(t, st)) {
-    if (!ev.args[4] || !agent_entry(t)) return;
+    if (!ev.args[4]) return;  // the recording made it at this read, or not yet
     memset(&st, 0, sizeof st);
     st.magic = CKRR_TSC_MAGIC;
     st.base_tsc = ev.args[2];
     st.base_ns = ev.args[3];
-    st.mult = ev.args[4];
-    st.aux = ev.args[5];
+    st.mult = ev.args[4] & kMultMask;
+    st.aux = ev.args[4] >> 40;
+    st.entry = ev.args[5];
     st.floor = st.base_tsc;
     create_state(t, st);
     if (!read_state(t, st)) return;
