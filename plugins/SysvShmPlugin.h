@@ -25,8 +25,8 @@ class SysvShmPlugin : public Plugin {
   // The real segment standing for a recorded id in replay, created when first needed.
   int replay_segment(SyscallContext& ctx, int recorded_id, uint64_t size);
 
-  std::set<int> created_;          // record: ids created by recorded processes
-  std::set<int> attached_;         // record: ids attached at least once
+  std::set<int> created_;   // record: ids created by recorded processes
+  std::set<int> attached_;  // record: ids attached at least once
   std::map<int, int> replay_ids_;  // replay: recorded id -> real id
 };
 
