@@ -32,6 +32,7 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
           value = argv[++i];
         }
         values_[a] = value;
+        all_values_[a].push_back(value);
       } else if (flags.count(a)) {
         if (inline_value) throw Error("option " + a + " takes no value");
         values_[a] = "";
@@ -52,6 +53,11 @@ std::optional<std::string> Args::get(const std::string& opt) const {
   auto it = values_.find(opt);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::get_all(const std::string& opt) const {
+  auto it = all_values_.find(opt);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::optional<uint64_t> Args::get_uint(const std::string& opt) const {

@@ -20,13 +20,16 @@ class Args {
        bool stop_at_first_positional = false);
 
   bool has(const std::string& opt) const { return values_.count(opt) > 0; }
-  std::optional<std::string> get(const std::string& opt) const;
+  std::optional<std::string> get(const std::string& opt) const;  // the last one given
+  // Every value of an option given several times (--plugin A --plugin B), in order.
+  std::vector<std::string> get_all(const std::string& opt) const;
   // Parses a non-negative integer option; throws Error naming the option when malformed.
   std::optional<uint64_t> get_uint(const std::string& opt) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_;
 };
 

@@ -9,6 +9,7 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "cli/GdbStub.h"
+#include "cli/PluginOptions.h"
 #include "core/Error.h"
 
 namespace ckrr {
@@ -16,6 +17,7 @@ namespace ckrr {
 namespace {
 const char* kHelp =
     "usage: ckrr debug TRACE [--to EVENT] [--pid PID] [--from-start] [--batch GDB-COMMAND]\n"
+    "                        [--plugin PATH.so]...\n"
     "\n"
     "Replays TRACE under gdb: starts the replay's gdb stub (as 'ckrr replay TRACE --gdb :0'\n"
     "does) and gdb connected to it with 'target extended-remote'. The program stops at its\n"
@@ -32,6 +34,7 @@ const char* kHelp =
     "  --from-start   replay from the beginning, not from a checkpoint\n"
     "  --batch CMD    run gdb in batch mode: execute CMD (e.g. 'bt') at the stop, print what gdb\n"
     "                 prints and exit; the program's own output is not echoed\n"
+    "  --plugin PATH.so  the plugins to load, as for 'ckrr replay' (default: the recorded set)\n"
     "\n"
     "The gdb run is $CKRR_GDB if set, else 'gdb' from PATH.\n";
 
@@ -49,7 +52,8 @@ std::string gdb_script(uint16_t port) {
 }  // namespace
 
 int cmd_debug(const std::vector<std::string>& argv) {
-  Args args(argv, {"--to", "--batch", "--pid"}, {"--from-start", "--help"}, {{"-h", "--help"}});
+  Args args(argv, {"--to", "--batch", "--pid", "--plugin"}, {"--from-start", "--help"},
+            {{"-h", "--help"}});
   if (args.has("--help")) {
     std::cout << kHelp;
     return 0;
@@ -59,6 +63,7 @@ int cmd_debug(const std::vector<std::string>& argv) {
   opt.trace_dir = args.positional()[0];
   opt.to = args.get_uint("--to");
   opt.from_start = args.has("--from-start");
+  load_plugins_for_trace(args, opt.trace_dir);
   std::optional<std::string> batch = args.get("--batch");
   if (batch) opt.quiet_through = UINT64_MAX;  // only gdb's answer goes to stdout
   const char* gdb_env = getenv("CKRR_GDB");

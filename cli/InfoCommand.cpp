@@ -12,6 +12,7 @@
 #include "cli/Commands.h"
 #include "cli/TraceFacts.h"
 #include "core/Error.h"
+#include "plugins/ExternalPlugin.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
 
@@ -43,6 +44,10 @@ int cmd_info(const std::vector<std::string>& argv) {
   std::cout << "program: " << meta("program") << "\n";
   std::cout << "cwd: " << meta("cwd") << "\n";
   std::cout << "environment: " << meta("env_count") << " variables\n";
+  // Loaded plugins (--plugin): replay, debug and restart need the same set.
+  for (const LoadedPluginInfo& p : parse_plugins_meta(meta("plugins")))
+    std::cout << "plugin: " << p.name << " " << p.version << " " << p.path << " sha256 "
+              << p.sha256.substr(0, 16) << "\n";
   std::string start = meta("start_unix_ns");
   if (!start.empty()) std::cout << "recorded: " << utc_time_text(start) << "\n";
   std::string dur = meta("duration_ns");

@@ -3,6 +3,7 @@
 
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/PluginOptions.h"
 #include "core/Duration.h"
 #include "core/Error.h"
 #include "recorder/RecordSession.h"
@@ -13,7 +14,7 @@ namespace {
 const char* kHelp =
     "usage: ckrr record [-o TRACE] [--force] [--checkpoint-interval DURATION]\n"
     "                   [--max-slice DURATION] [--quiet]\n"
-    "                   [--] PROGRAM [ARGS...]\n"
+    "                   [--plugin PATH.so]... [--] PROGRAM [ARGS...]\n"
     "\n"
     "Runs PROGRAM and records every nondeterministic input it receives (syscall results, time,\n"
     "randomness, signals, file and socket data) into the trace directory TRACE. The program's\n"
@@ -36,6 +37,9 @@ const char* kHelp =
     "  --no-agent / --agent do not load / load ckrr's in-process agent (libckrr_agent.so,\n"
     "                       LD_PRELOAD), which runs hot syscalls without a stop and buffers\n"
     "                       their results (also CKRR_AGENT=1/0; off by default for now)\n"
+    "  --plugin PATH.so     load a plugin (docs/PLUGINS.md; repeatable; also\n"
+    "                       CKRR_PLUGINS=a.so:b.so). The trace records the set (name, version,\n"
+    "                       path, SHA-256); replay, debug and restart load the same set.\n"
     "\n"
     "exit status: the program's (128+N when killed by signal N); 127 when PROGRAM is not\n"
     "found, 126 when it cannot be executed; 125 when ckrr itself failed (the reason is printed,\n"
@@ -47,7 +51,7 @@ int cmd_record(const std::vector<std::string>& argv) {
     std::cout << kHelp;
     return 0;
   }
-  Args args(argv, {"--output", "--checkpoint-interval", "--max-slice"},
+  Args args(argv, {"--output", "--checkpoint-interval", "--max-slice", "--plugin"},
             {"--force", "--quiet", "--help", "--no-agent", "--agent"},
             {{"-o", "--output"}, {"-q", "--quiet"}, {"-h", "--help"}}, true);
   if (args.has("--help")) {
@@ -79,6 +83,7 @@ int cmd_record(const std::vector<std::string>& argv) {
     opt.max_slice_ns = *ns;
     opt.max_slice_timeout_ns = std::max(opt.max_slice_timeout_ns, *ns);
   }
+  load_plugins_for_record(args);
   RecordSession session(opt);
   return session.run();
 }

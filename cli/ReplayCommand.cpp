@@ -4,6 +4,7 @@
 #include "cli/Commands.h"
 #include "cli/CpuCheck.h"
 #include "cli/GdbStub.h"
+#include "cli/PluginOptions.h"
 #include "core/Error.h"
 #include "replayer/ReplaySession.h"
 
@@ -13,7 +14,7 @@ namespace {
 const char* kHelp =
     "usage: ckrr replay TRACE [--to EVENT] [--print-state] [--state-out FILE] [--progress]\n"
     "                         [--from-checkpoint K | --from-start]\n"
-    "                         [--gdb [HOST:]PORT [--pid PID] [--once]]\n"
+    "                         [--gdb [HOST:]PORT [--pid PID] [--once]] [--plugin PATH.so]...\n"
     "\n"
     "Runs the recorded program again, feeding it the recorded inputs: it prints the same output\n"
     "and ends with the same status, whatever changed on the machine since. Any difference from\n"
@@ -36,6 +37,10 @@ const char* kHelp =
     "                   the stub serves the next gdb after a detach, a disconnect or a port\n"
     "                   probe, and ends on gdb's 'kill' or Ctrl-C\n"
     "  --ignore-cpu-features  replay although this CPU lacks features the recording's had\n"
+    "  --plugin PATH.so the plugins to load (repeatable; also CKRR_PLUGINS=a.so:b.so);\n"
+    "                   default: those the trace was recorded with, from their recorded paths.\n"
+    "                   A set other than the recorded one (missing, extra, other version) is\n"
+    "                   refused\n"
     "\n"
     "With --to, replay starts from the latest checkpoint at or before EVENT (a checkpoint that\n"
     "is missing or corrupt is reported and the next earlier one is used).\n"
@@ -46,7 +51,7 @@ const char* kHelp =
 
 int cmd_replay(const std::vector<std::string>& argv) {
   Args args(
-      argv, {"--to", "--state-out", "--from-checkpoint", "--gdb", "--pid"},
+      argv, {"--to", "--state-out", "--from-checkpoint", "--gdb", "--pid", "--plugin"},
       {"--print-state", "--progress", "--from-start", "--once", "--ignore-cpu-features", "--help"},
       {{"-h", "--help"}});
   if (args.has("--help")) {
@@ -66,6 +71,7 @@ int cmd_replay(const std::vector<std::string>& argv) {
   if (opt.from_start && opt.from_checkpoint)
     throw Error("--from-start and --from-checkpoint exclude each other");
   require_recorded_cpu(opt.trace_dir, args.has("--ignore-cpu-features"));
+  load_plugins_for_trace(args, opt.trace_dir);
   if (auto gdb = args.get("--gdb")) {
     if (opt.print_state) throw Error("--print-state and --gdb exclude each other");
     GdbStubOptions stub;

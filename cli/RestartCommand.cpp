@@ -3,6 +3,7 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "cli/CpuCheck.h"
+#include "cli/PluginOptions.h"
 #include "core/Duration.h"
 #include "core/Error.h"
 #include "recorder/LiveSession.h"
@@ -13,7 +14,7 @@ namespace ckrr {
 namespace {
 const char* kHelp =
     "usage: ckrr restart TRACE [--checkpoint K] [--record -o TRACE2 [--force]\n"
-    "                          [--checkpoint-interval DURATION]]\n"
+    "                          [--checkpoint-interval DURATION]] [--plugin PATH.so]...\n"
     "\n"
     "Rebuilds the recorded program from a checkpoint and lets it run on for real (not a\n"
     "replay): for a job whose recording was cut short (crash, kill, reboot of the recorder) to\n"
@@ -25,6 +26,9 @@ const char* kHelp =
     "                   a checkpoint of the restored state (replay of TRACE2 starts there)\n"
     "  --checkpoint-interval, --force  as for 'ckrr record' (with --record)\n"
     "  --ignore-cpu-features  restart although this CPU lacks features the recording's had\n"
+    "  --plugin PATH.so the plugins to load, as for 'ckrr replay' (default: the recorded set;\n"
+    "                   another set is refused). Each gets its checkpointed state back and\n"
+    "                   its restart hook runs before the program resumes\n"
     "\n"
     "The program keeps the pid it had when recorded (getpid, gettid, kill, /proc/PID paths are\n"
     "translated to its new real pid), its files are reopened at their checkpointed offsets, and\n"
@@ -42,7 +46,7 @@ const char* kHelp =
 }  // namespace
 
 int cmd_restart(const std::vector<std::string>& argv) {
-  Args args(argv, {"--checkpoint", "--output", "--checkpoint-interval"},
+  Args args(argv, {"--checkpoint", "--output", "--checkpoint-interval", "--plugin"},
             {"--record", "--force", "--ignore-cpu-features", "--help"},
             {{"-h", "--help"}, {"-o", "--output"}});
   if (args.has("--help")) {
@@ -50,6 +54,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
+  load_plugins_for_trace(args, args.positional()[0]);
   std::optional<uint32_t> checkpoint;
   if (auto k = args.get_uint("--checkpoint")) {
     if (*k > UINT32_MAX) throw Error("--checkpoint: no such checkpoint");

@@ -5,7 +5,10 @@
 // filled) and how replay reproduces it (emulate from the log, or re-execute and check).
 // Plugins are registered in one place, PluginRegistry.cpp; which calls each owns, and how they
 // replay by default, is written in one table, SyscallTable.cpp.
+#include <sys/types.h>
+
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,6 +27,18 @@ class Unsupported : public std::runtime_error {
 struct SyscallClaim {
   int nr;
   ReplayMode mode;  // default; record_entry may change it per call
+  // Replace the built-in owner of nr (plugins loaded with --plugin only; see
+  // include/ckrr/plugin.h). Without it, a number a built-in owns is refused.
+  bool takeover = false;
+};
+
+// A process `ckrr restart` has restored (memory, threads, files reopened), stopped; calls can
+// be made inside it (core/RemoteSyscall.h).
+struct RestartContext {
+  Task& task;
+  pid_t real_pid = 0;           // the process now
+  pid_t virtual_pid = 0;        // what the program saw when recorded
+  std::map<pid_t, pid_t> tids;  // recorded tid -> real tid (empty: one thread, tid = pid)
 };
 
 class Plugin {
@@ -56,6 +71,13 @@ class Plugin {
   // Checkpoint hooks: the plugin's own state, saved with and restored from a checkpoint.
   virtual void save_state(std::vector<uint8_t>& out) const { out.clear(); }
   virtual void restore_state(const std::vector<uint8_t>&) {}
+  // Recording: just before save_state for a checkpoint (every thread stopped), and once the
+  // program runs on after it.
+  virtual void pre_checkpoint() {}
+  virtual void resume() {}
+  // `ckrr restart`, after restore_state: re-create what the plugin owns inside the process.
+  // Throws Error when it cannot (that checkpoint is then unusable).
+  virtual void on_restart(RestartContext&) {}
 };
 
 }  // namespace ckrr

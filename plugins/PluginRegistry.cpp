@@ -5,6 +5,7 @@
 #include "core/Error.h"
 #include "core/SyscallNames.h"
 #include "plugins/AppPtracePlugin.h"
+#include "plugins/ExternalPlugin.h"
 #include "plugins/FilesPlugin.h"
 #include "plugins/IdsPlugin.h"
 #include "plugins/KernelPlugin.h"
@@ -52,22 +53,31 @@ PluginRegistry PluginRegistry::with_builtin_plugins() {
   r.add(std::make_unique<SysvShmPlugin>());
   r.add(std::make_unique<AppPtracePlugin>());
   r.add(std::make_unique<KernelPlugin>());
+  add_loaded_plugins(r);  // those given with --plugin / CKRR_PLUGINS (ExternalPlugin.h)
   r.set_fallback(r.find("kernel"));
   return r;
 }
 
-void PluginRegistry::add(std::unique_ptr<Plugin> p) {
-  auto own = [&](int nr, ReplayMode mode) {
-    if (nr < 0 || nr >= kMaxSyscall) throw Error("plugin claims bad syscall number");
-    if (owners_[nr])
+void PluginRegistry::add(std::unique_ptr<Plugin> p, bool external) {
+  auto own = [&](int nr, ReplayMode mode, bool takeover) {
+    if (nr < 0 || nr >= kMaxSyscall)
+      throw Error(std::string("plugin ") + p->name() + " claims bad syscall number " +
+                  std::to_string(nr));
+    if (owners_[nr] && !(external && takeover && !external_[nr]))
       throw Error(std::string("syscall ") + syscall_display_name(nr) + " claimed by both " +
-                  owners_[nr]->name() + " and " + p->name());
+                  owners_[nr]->name() + " and " + p->name() +
+                  (external && !external_[nr]
+                       ? " (a plugin may replace a built-in's syscall only with takeover = 1 "
+                         "in its claim)"
+                       : ""));
     owners_[nr] = p.get();
     modes_[nr] = mode;
+    external_[nr] = external;
   };
-  for (const SyscallSpec& s : syscall_table())
-    if (std::strcmp(s.plugin, p->name()) == 0) own(s.nr, replay_mode_of(s.action));
-  for (const SyscallClaim& c : p->claims()) own(c.nr, c.mode);
+  if (!external)
+    for (const SyscallSpec& s : syscall_table())
+      if (std::strcmp(s.plugin, p->name()) == 0) own(s.nr, replay_mode_of(s.action), false);
+  for (const SyscallClaim& c : p->claims()) own(c.nr, c.mode, c.takeover);
   plugins_.push_back(std::move(p));
 }
 
@@ -80,7 +90,7 @@ Plugin* PluginRegistry::find(const std::string& name) const {
 std::vector<int> PluginRegistry::allowed_syscalls() const {
   std::vector<int> out;
   for (const SyscallSpec& s : syscall_table())
-    if (s.action == SyscallAction::Allow) out.push_back(s.nr);
+    if (s.action == SyscallAction::Allow && !external_[s.nr]) out.push_back(s.nr);
   return out;
 }
 

@@ -17,7 +17,9 @@ class PluginRegistry {
   // All built-in plugins.
   static PluginRegistry with_builtin_plugins();
 
-  void add(std::unique_ptr<Plugin> p);  // throws if a syscall is claimed twice
+  // Throws if a syscall is claimed twice. A loaded plugin (external) may take a number over
+  // from a built-in with SyscallClaim::takeover, never from another loaded plugin.
+  void add(std::unique_ptr<Plugin> p, bool external = false);
   // The plugin that records nr. Every number has one: numbers nobody owns (not in the table,
   // invalid, negative) go to the fallback plugin, which records them conservatively.
   Plugin* owner(long nr) const {
@@ -38,6 +40,7 @@ class PluginRegistry {
   std::vector<std::unique_ptr<Plugin>> plugins_;
   std::array<Plugin*, kMaxSyscall> owners_{};
   std::array<ReplayMode, kMaxSyscall> modes_{};
+  std::array<bool, kMaxSyscall> external_{};  // owned by a loaded plugin
   Plugin* fallback_ = nullptr;
 };
 

@@ -18,6 +18,7 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "recorder/FdReopener.h"
+#include "recorder/PluginRestart.h"
 #include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
@@ -117,6 +118,7 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
       FdReopenResult fr = reopen_fds(*out.task, p.manifest.fds, std_of);
       for (const std::string& w : fr.warnings) std::cerr << "ckrr restart: warning: " << w << "\n";
       for (const std::string& n : fr.notes) std::cerr << "ckrr restart: " << n << "\n";
+      run_plugin_restart_hooks(registry, *out.task, p.manifest, out.ids);
       std::cerr << "ckrr restart: resuming from checkpoint " << id << " (after event "
                 << p.manifest.seq << ") as pid " << out.ids.real_pid << "; the program keeps pid "
                 << out.ids.virtual_pid << "\n";

@@ -33,6 +33,7 @@
 #include "core/SyscallRegisters.h"
 #include "core/ThreadedExec.h"
 #include "plugins/BlockingSyscalls.h"
+#include "plugins/ExternalPlugin.h"
 #include "plugins/SignalClass.h"
 #include "plugins/SyscallEffects.h"
 #include "plugins/TraceeEffects.h"
@@ -324,6 +325,8 @@ void RecordSession::start() {
   index_->set_meta("complete", "0");
   index_->set_meta("recorder_pid", std::to_string(getpid()));
   index_->set_meta("cpu_features", cpu_features_text());  // replay elsewhere checks them
+  if (!loaded_plugins().empty())  // replay, debug and restart load the same set
+    index_->set_meta("plugins", plugins_meta_text(loaded_plugins()));
   checkpoints_ = std::make_unique<CheckpointWriter>(trace_->checkpoints_dir());
   publishing_ =
       std::make_unique<CheckpointPublishing>(*checkpoints_, *index_, opt_.checkpoint_share);
@@ -2027,6 +2030,7 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   }
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
+  for (const auto& p : registry_.plugins()) p->pre_checkpoint();
   fill_request(rt, seq, req);
   // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
   // instruction of the next event. Replay uses it only for later events.
@@ -2065,6 +2069,7 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     if (!resumed) t.cont();
     std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
   }
+  for (const auto& p : registry_.plugins()) p->resume();
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
 }
 
