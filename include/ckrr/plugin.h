@@ -85,7 +85,8 @@ struct ckrr_host {
   uint64_t (*arg)(struct ckrr_call *call, int index);
   /* Record exit: the kernel's result (-errno on failure). Replay: the recorded result. */
   int64_t (*result)(struct ckrr_call *call);
-  /* The thread as the program sees it (virtual tid), and the event's sequence number. */
+  /* The thread as the program sees it (virtual tid), and the event's sequence number (replay
+   * only: when recording, events are numbered once written, after the hooks; seq gives 0). */
   int32_t (*tid)(struct ckrr_call *call);
   uint64_t (*seq)(struct ckrr_call *call);
   /* Reads / writes the program's memory. Return 0, or -errno. A write at record exit must be
