@@ -74,10 +74,21 @@ void PluginRegistry::add(std::unique_ptr<Plugin> p, bool external) {
     modes_[nr] = mode;
     external_[nr] = external;
   };
-  if (!external)
-    for (const SyscallSpec& s : syscall_table())
-      if (std::strcmp(s.plugin, p->name()) == 0) own(s.nr, replay_mode_of(s.action), false);
-  for (const SyscallClaim& c : p->claims()) own(c.nr, c.mode, c.takeover);
+  // A refused plugin leaves the registry as it was (no owner pointing at it).
+  const auto owners = owners_;
+  const auto modes = modes_;
+  const auto external_owned = external_;
+  try {
+    if (!external)
+      for (const SyscallSpec& s : syscall_table())
+        if (std::strcmp(s.plugin, p->name()) == 0) own(s.nr, replay_mode_of(s.action), false);
+    for (const SyscallClaim& c : p->claims()) own(c.nr, c.mode, c.takeover);
+  } catch (...) {
+    owners_ = owners;
+    modes_ = modes;
+    external_ = external_owned;
+    throw;
+  }
   plugins_.push_back(std::move(p));
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/Error.h"
@@ -62,6 +63,40 @@ TEST(PluginRegistry, NewPluginIsOneLine) {
 TEST(PluginRegistry, DoubleClaimRefused) {
   PluginRegistry r = PluginRegistry::with_builtin_plugins();
   EXPECT_THROW(r.add(std::make_unique<CountingPlugin>(SYS_read)), Error);
+}
+
+class TakeoverPlugin : public Plugin {
+ public:
+  TakeoverPlugin(const char* name, int nr, bool takeover) : name_(name), nr_(nr), take_(takeover) {}
+  const char* name() const override { return name_; }
+  std::vector<SyscallClaim> claims() const override { return {{nr_, ReplayMode::Emulate, take_}}; }
+
+ private:
+  const char* name_;
+  int nr_;
+  bool take_;
+};
+
+// A loaded plugin (--plugin) replaces a built-in's syscall only when it says so, never another
+// loaded plugin's; a taken-over Allow call stops at the supervisor again.
+TEST(PluginRegistry, Takeover) {
+  PluginRegistry r = PluginRegistry::with_builtin_plugins();
+  try {
+    r.add(std::make_unique<TakeoverPlugin>("a", SYS_uname, false), true);
+    FAIL() << "claim without takeover accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("takeover"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(r.add(std::make_unique<TakeoverPlugin>("b", SYS_uname, true)), Error);  // built-in
+  r.add(std::make_unique<TakeoverPlugin>("c", SYS_uname, true), true);
+  EXPECT_STREQ(r.owner(SYS_uname)->name(), "c");
+  EXPECT_THROW(r.add(std::make_unique<TakeoverPlugin>("d", SYS_uname, true), true), Error);
+  std::vector<int> allowed = r.allowed_syscalls();
+  ASSERT_FALSE(allowed.empty());
+  const int nr = allowed.front();
+  r.add(std::make_unique<TakeoverPlugin>("e", nr, true), true);
+  allowed = r.allowed_syscalls();
+  EXPECT_EQ(std::count(allowed.begin(), allowed.end(), nr), 0);
 }
 
 }  // namespace
