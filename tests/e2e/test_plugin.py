@@ -167,6 +167,20 @@ class PluginApi(CkrrTestCase):
                    self.plugin2, "--", prog("uname_calls"), "1")
         self.assertEqual(r.returncode, 125)
         self.assertIn("plugin example given twice", r.stderr.decode())
+        # A plugin built for another major version of the API.
+        src = self.path("v2.c")
+        with open(src, "w") as f:
+            f.write("#include <ckrr/plugin.h>\n"
+                    "int ckrr_plugin_init(const struct ckrr_host *h, struct ckrr_plugin *p) {\n"
+                    "  (void)h; p->api_major = 2; p->api_minor = 0; p->name = \"future\";\n"
+                    "  p->version = \"1\"; return 0; }\n")
+        so = self.path("future.so")
+        run(["cc", "-shared", "-fPIC", "-I", os.path.join(self.prefix, "include"), src, "-o", so])
+        r = self.c("record", "-q", "-o", self.path("t4"), "--plugin", so, "--",
+                   prog("uname_calls"), "1")
+        self.assertEqual(r.returncode, 125)
+        self.assertIn("was built for plugin API 2.0; this ckrr has plugin API 1.0",
+                      r.stderr.decode())
         r = self.c("record", "-q", "-o", self.path("t3"), "--plugin", "/nonexistent.so", "--",
                    prog("uname_calls"), "1")
         self.assertEqual(r.returncode, 125)
