@@ -54,7 +54,6 @@ int cmd_restart(const std::vector<std::string>& argv) {
     return 0;
   }
   if (args.positional().size() != 1) throw Error("give exactly one TRACE (see --help)");
-  load_plugins_for_trace(args, args.positional()[0]);
   std::optional<uint32_t> checkpoint;
   if (auto k = args.get_uint("--checkpoint")) {
     if (*k > UINT32_MAX) throw Error("--checkpoint: no such checkpoint");
@@ -74,6 +73,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
       opt.checkpoint_share = 0;  // the spacing asked for, as far as publishing keeps up
     }
     require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
+    load_plugins_for_trace(args, args.positional()[0]);
     RecordSession session(opt);
     return session.run();
   }
@@ -83,6 +83,7 @@ int cmd_restart(const std::vector<std::string>& argv) {
   opt.trace_dir = args.positional()[0];
   opt.checkpoint = checkpoint;
   require_recorded_cpu(args.positional()[0], args.has("--ignore-cpu-features"));
+  load_plugins_for_trace(args, args.positional()[0]);
   LiveSession session(opt);
   return session.run();
 }

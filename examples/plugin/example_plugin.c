@@ -6,7 +6,8 @@
  *  - replay: the plugin counts again and writes the domainname from ITS counter; a count that
  *    differs from the recorded N is reported as a divergence. A replay that starts from a
  *    checkpoint therefore prints the right N only if the counter came back with the checkpoint;
- *  - checkpoints save the counter (save_state/restore_state);
+ *  - checkpoints save the counter, and how many pre_checkpoint and resume hooks ran
+ *    (save_state/restore_state);
  *  - `ckrr restart`: the restart hook prints "example plugin: restarted after call N as pid V"
  *    from inside the restored process (a write(2) made there), V being the pid the program was
  *    recorded with, asked of the virtual-id service.
@@ -31,8 +32,10 @@
 
 struct example {
   const struct ckrr_host* host;
-  uint64_t calls;       /* successful uname calls so far (the state) */
-  uint64_t checkpoints; /* pre_checkpoint hooks seen while recording (not saved) */
+  /* The state, saved with checkpoints: */
+  uint64_t calls;       /* successful uname calls so far */
+  uint64_t checkpoints; /* pre_checkpoint hooks seen while recording */
+  uint64_t resumes;     /* resume hooks seen while recording */
   int call_kind;        /* our virtual-id kind */
 };
 
@@ -80,19 +83,29 @@ static void replay_exit(void* self, struct ckrr_call* call) {
 
 static size_t save_state(void* self, uint8_t* buf, size_t cap) {
   struct example* e = self;
-  if (cap >= sizeof e->calls) memcpy(buf, &e->calls, sizeof e->calls);
-  return sizeof e->calls;
+  uint64_t s[3] = {e->calls, e->checkpoints, e->resumes};
+  if (cap >= sizeof s) memcpy(buf, s, sizeof s);
+  return sizeof s;
 }
 
 static int restore_state(void* self, const uint8_t* buf, size_t len) {
   struct example* e = self;
-  if (len != sizeof e->calls) return -1;
-  memcpy(&e->calls, buf, sizeof e->calls);
+  uint64_t s[3];
+  if (len != sizeof s) return -1;
+  memcpy(s, buf, sizeof s);
+  e->calls = s[0];
+  e->checkpoints = s[1];
+  e->resumes = s[2];
   return 0;
 }
 
+/* Runs before save_state: checkpoint K saves checkpoints = K, and resumes = K - 1. */
 static void pre_checkpoint(void* self) {
   ((struct example*)self)->checkpoints++;
+}
+
+static void resume(void* self) {
+  ((struct example*)self)->resumes++;
 }
 
 static int restart(void* self, struct ckrr_restart* r) {
@@ -102,8 +115,10 @@ static int restart(void* self, struct ckrr_restart* r) {
   /* The thread of the last call before the checkpoint, from the restored id table. */
   int64_t tid = e->host->id_to_real(e->host, e->call_kind, (int64_t)e->calls);
   int len = snprintf(text, sizeof text,
-                     "example plugin: restarted after call %llu (made by thread %lld) as pid %d\n",
-                     (unsigned long long)e->calls, (long long)tid, (int)vpid);
+                     "example plugin: restarted after call %llu (made by thread %lld) as pid %d "
+                     "from checkpoint %llu (resumed %llu times before)\n",
+                     (unsigned long long)e->calls, (long long)tid, (int)vpid,
+                     (unsigned long long)e->checkpoints, (unsigned long long)e->resumes);
   uint64_t addr = e->host->stage(r, text, (size_t)len);
   if (!addr) return -1;
   uint64_t args[6] = {1, addr, (uint64_t)len, 0, 0, 0};
@@ -140,6 +155,7 @@ __attribute__((visibility("default"))) int ckrr_plugin_init(const struct ckrr_ho
   p->save_state = save_state;
   p->restore_state = restore_state;
   p->pre_checkpoint = pre_checkpoint;
+  p->resume = resume;
   p->restart = restart;
   return 0;
 }

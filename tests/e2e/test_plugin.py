@@ -113,11 +113,15 @@ class PluginApi(CkrrTestCase):
         self.assertEqual(rs.returncode, 0, rs.stderr)
         out = rs.stdout.decode().splitlines()
         m = re.fullmatch(r"example plugin: restarted after call (\d+) \(made by thread (\d+)\) "
-                         r"as pid (\d+)", out[0])
+                         r"as pid (\d+) from checkpoint (\d+) \(resumed (\d+) times before\)",
+                         out[0])
         self.assertIsNotNone(m, rs.stdout)
         self.assertEqual(int(m.group(1)), first - 1)
         self.assertEqual(m.group(2), pid)  # the id table came back with the checkpoint
         self.assertEqual(m.group(3), pid)
+        # pre_checkpoint ran before each checkpoint's save_state, resume after each.
+        self.assertEqual(int(m.group(4)), mid)
+        self.assertEqual(int(m.group(5)), mid - 1)
         # Live after the restart: the kernel's uname, not the plugin's (it only records).
         self.assertEqual([re.sub(r"domain .*", "", x) for x in out[1:-1]],
                          [f"call {i} " for i in range(first, N + 1)])
