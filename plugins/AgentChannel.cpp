@@ -140,6 +140,14 @@ bool buffered_nr(long nr) {
   }
 }
 
+}  // namespace
+
+bool AgentChannel::may_buffer(long nr) {
+  return buffered_nr(nr);
+}
+
+namespace {
+
 bool rel32(uint64_t from_next, uint64_t to, int32_t* out) {
   const int64_t d = static_cast<int64_t>(to - from_next);
   if (d < INT32_MIN || d > INT32_MAX) return false;

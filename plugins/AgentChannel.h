@@ -57,6 +57,9 @@ class AgentChannel {
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 
   static bool in_region(uint64_t addr);
+  // Whether the agent may run syscall nr inside the app, unseen by plugins (PluginRegistry
+  // refuses a loaded plugin's takeover of such a call).
+  static bool may_buffer(long nr);
   // Every slot of the process that is not Off to this mode (a restored process: Replay; a
   // restarted one: Off, its agent then traps every call).
   static void set_mode_all(Task& t, Mode mode);

@@ -4,6 +4,7 @@
 
 #include "core/Error.h"
 #include "core/SyscallNames.h"
+#include "plugins/AgentChannel.h"
 #include "plugins/AppPtracePlugin.h"
 #include "plugins/ExternalPlugin.h"
 #include "plugins/FilesPlugin.h"
@@ -63,6 +64,11 @@ void PluginRegistry::add(std::unique_ptr<Plugin> p, bool external) {
     if (nr < 0 || nr >= kMaxSyscall)
       throw Error(std::string("plugin ") + p->name() + " claims bad syscall number " +
                   std::to_string(nr));
+    if (external && AgentChannel::may_buffer(nr))
+      throw Error(std::string("plugin ") + p->name() + " claims syscall " +
+                  syscall_display_name(nr) +
+                  ", which ckrr's agent (--agent) may run inside the program where plugins "
+                  "do not see it: not available to plugins");
     if (owners_[nr] && !(external && takeover && !external_[nr]))
       throw Error(std::string("syscall ") + syscall_display_name(nr) + " claimed by both " +
                   owners_[nr]->name() + " and " + p->name() +

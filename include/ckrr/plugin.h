@@ -54,7 +54,10 @@ enum ckrr_replay_mode {
  * Every number has exactly one owner. A claim on a number a built-in plugin owns is refused
  * (ckrr names both) unless `takeover` is 1: the plugin then replaces the built-in for that
  * number, in record and in replay (the built-in's handling of it is lost; `ckrr info` lists the
- * takeover). Two loaded plugins claiming one number are always refused. */
+ * takeover). Two loaded plugins claiming one number are always refused. Calls ckrr's in-process
+ * agent may run inside the program without a stop (read, pread64, the stat family, lseek,
+ * clock_gettime, gettimeofday, time, the get*id calls, readlink, access, getdents64, fcntl) are
+ * never given to a plugin: it would not see them. */
 struct ckrr_claim {
   int nr;        /* x86-64 syscall number */
   int mode;      /* enum ckrr_replay_mode */

@@ -91,6 +91,8 @@ TEST(PluginRegistry, Takeover) {
   r.add(std::make_unique<TakeoverPlugin>("c", SYS_uname, true), true);
   EXPECT_STREQ(r.owner(SYS_uname)->name(), "c");
   EXPECT_THROW(r.add(std::make_unique<TakeoverPlugin>("d", SYS_uname, true), true), Error);
+  // Calls the in-process agent may run unseen are not for plugins.
+  EXPECT_THROW(r.add(std::make_unique<TakeoverPlugin>("f", SYS_read, true), true), Error);
   std::vector<int> allowed = r.allowed_syscalls();
   ASSERT_FALSE(allowed.empty());
   const int nr = allowed.front();
