@@ -11,10 +11,6 @@
 
 namespace ckrr {
 
-const char* kPluginOptionHelp =
-    "  --plugin PATH.so     load a plugin (include/ckrr/plugin.h; repeatable; also\n"
-    "                       CKRR_PLUGINS=a.so:b.so)\n";
-
 namespace {
 
 std::vector<std::string> given_paths(const Args& args) {

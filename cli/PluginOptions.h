@@ -8,9 +8,6 @@
 
 namespace ckrr {
 
-// Help text for the option, shared by the commands.
-extern const char* kPluginOptionHelp;
-
 void load_plugins_for_record(const Args& args);
 // Loads the set for a command on an existing trace and refuses (Error naming the difference)
 // when it is not the recorded one.
