@@ -91,7 +91,7 @@ void vdso_layout(const std::vector<SavedRegion>& regions, uint64_t& vvar, uint64
 class Rebuilder {
  public:
   Rebuilder(Task& t, const CheckpointManifest& m, const PageStore& pages, const RestoreOptions& o)
-      : t_(t), m_(m), pages_(pages), opt_(o) {}
+      : t_(t), m_(m), pages_(pages), opt_(o), copier_(pages, t.tid()) {}
 
   void run() {
     unmap_all();
@@ -215,6 +215,16 @@ class Rebuilder {
                              {r.start, len, PROT_READ | PROT_WRITE,
                               MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
       write_runs(r);
+    } else if (!stack && anonymous(r)) {
+      // Anonymous memory is restored as anonymous memory, its pages copied in: a private
+      // mapping of the packs would give the pack's page back, not zeros, after a
+      // MADV_DONTNEED, and extend with pack contents on an mremap that grows it.
+      remote_syscall_checked(t_, what, SYS_mmap,
+                             {r.start, len, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
+      for (const PageRun& run : r.runs)
+        if (!run.ref.zero()) copier_.add(r.start + run.first * kPageSize, run.ref, run.npages);
+      copier_.flush();
     } else if (!stack && r.runs.size() == 1 && !r.runs[0].ref.zero() &&
                r.runs[0].npages >= opt_.map_min_pages) {
       // The whole mapping is one stored run: one mmap with the final protection.
@@ -237,9 +247,14 @@ class Rebuilder {
                              {r.start, len, uint64_t(prot)});
   }
 
-  // A mapping checkpointed several times is a patchwork: mostly pages of the pack that first
-  // stored it, at the same relative offsets, interleaved with the pages changed since. Map the
-  // span of that dominant pack in one mmap, then patch the other runs over it: long ones
+  // Private mappings that were not of a file: the heap, [anon:...] and mmap(MAP_ANONYMOUS).
+  static bool anonymous(const SavedRegion& r) {
+    return r.path.empty() || (r.path.front() == '[' && r.path != "[vdso]" && r.path != "[vvar]");
+  }
+
+  // A mapping of a file checkpointed several times is a patchwork: mostly pages of the pack that
+  // first stored it, at the same relative offsets, interleaved with the pages changed since. Map
+  // the span of that dominant pack in one mmap, then patch the other runs over it: long ones
   // mmap'd, short ones copied (zero runs inside the span zeroed). Cost follows the number of
   // changed pages, not the size of the mapping, and the number of VMAs stays small.
   void map_runs(const SavedRegion& r, const std::string& what) {
@@ -408,6 +423,7 @@ class Rebuilder {
   const RestoreOptions& opt_;
   std::map<uint32_t, int> pack_fds_;
   std::vector<uint8_t> buf_;
+  PageCopier copier_;  // packs mapped here once for the whole restore
 };
 
 }  // namespace

@@ -101,11 +101,10 @@ class CheckpointPublish(CkrrTestCase):
         self.assertTrue(any(int(s["pages_read"]) < int(s["pages_saved"]) for s in stats))
         self.assertTrue(any(int(s["pages_written"]) > 0 for s in stats))
         self.assert_whole(trace, cps)
-        # At each checkpoint's own event: the checkpoint's contents themselves. (Not the events
-        # after: a restored process maps its pages from the packs, so a MADV_DONTNEED replayed
-        # after a restore brings back the pack's page instead of zeros, a known issue of
-        # restoring, independent of dirty tracking: README.)
+        # At each checkpoint's own event (the checkpoint's contents themselves) and a few events
+        # later (MADV_DONTNEED and mremap replayed on restored memory: test_restored_memory).
         self.check_every_checkpoint(trace, cps, after=0)
+        self.check_every_checkpoint(trace, cps, after=5)
         self.assert_replays(trace, rec, times=1)
 
     def test_default_spacing_keeps_checkpoints_a_small_share(self):
