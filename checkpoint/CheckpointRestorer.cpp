@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 
+#include "checkpoint/LazyPages.h"
 #include "checkpoint/PageCopier.h"
 #include "checkpoint/RestoreStub.h"
 #include "core/Error.h"
@@ -96,8 +97,11 @@ class Rebuilder {
   void run() {
     unmap_all();
     recreate_vdso();
+    lazy_ = LazyPages::open(t_);
     for (const SavedRegion& r : m_.regions)
       if (r.kind == SavedRegion::Kind::Memory) map_region(r);
+    if (lazy_ && lazy_filled_) LazyPages::start(std::move(lazy_), pages_);
+    lazy_.reset();
     remote_syscall_checked(t_, "munmap of the restore stub", SYS_munmap,
                            {kRestoreStubAddr, kRestoreStubSize});
     set_mm();
@@ -219,11 +223,19 @@ class Rebuilder {
       // Anonymous memory is restored as anonymous memory, its pages copied in: a private
       // mapping of the packs would give the pack's page back, not zeros, after a
       // MADV_DONTNEED, and extend with pack contents on an mremap that grows it.
+      // Filled lazily where the kernel allows (LazyPages), else copied in now.
       remote_syscall_checked(t_, what, SYS_mmap,
                              {r.start, len, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
-      for (const PageRun& run : r.runs)
-        if (!run.ref.zero()) copier_.add(r.start + run.first * kPageSize, run.ref, run.npages);
+      const bool lazy = lazy_ && lazy_->add_region(r.start, r.end);
+      for (const PageRun& run : r.runs) {
+        if (run.ref.zero()) continue;
+        const uint64_t addr = r.start + run.first * kPageSize;
+        if (lazy)
+          lazy_->add_run(addr, run.ref, run.npages), lazy_filled_ = true;
+        else
+          copier_.add(addr, run.ref, run.npages);
+      }
       copier_.flush();
     } else if (!stack && r.runs.size() == 1 && !r.runs[0].ref.zero() &&
                r.runs[0].npages >= opt_.map_min_pages) {
@@ -424,6 +436,8 @@ class Rebuilder {
   std::map<uint32_t, int> pack_fds_;
   std::vector<uint8_t> buf_;
   PageCopier copier_;  // packs mapped here once for the whole restore
+  std::unique_ptr<LazyPages> lazy_;
+  bool lazy_filled_ = false;  // some page is left to lazy_
 };
 
 }  // namespace

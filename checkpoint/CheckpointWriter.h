@@ -49,8 +49,9 @@ struct CheckpointRequest {
 
 struct CheckpointStats {
   uint32_t id = 0;
-  std::string path;            // "checkpoints/<id>", relative to the trace directory
-  double pause_ms = 0;         // capture(): the task was held this long
+  std::string path;     // "checkpoints/<id>", relative to the trace directory
+  double pause_ms = 0;  // capture(): the task was held this long, of which
+  double state_ms = 0, scan_ms = 0, fork_ms = 0;  // kernel state, dirty scan, snapshot
   double publish_ms = 0;       // publish(): sync + manifest (the task may run meanwhile)
   uint64_t bytes_added = 0;    // new page bytes + manifest
   uint64_t rss = 0;            // non-zero memory saved, bytes

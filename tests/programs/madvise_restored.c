@@ -4,7 +4,7 @@
 // its mapping in place with mremap (the new pages are zero), then rewrites some pages, and
 // prints a checksum of its memory. A restored process whose anonymous memory is a private
 // mapping of the checkpoint's page packs gets the pack's pages back instead of zeros.
-//   usage: madvise_restored THREADS ROUNDS   (THREADS workers besides the main thread, 0..4)
+//   usage: madvise_restored THREADS ROUNDS [MB]   (THREADS workers besides the main thread, 0..4)
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,13 +65,49 @@ static void* worker(void* arg) {
   return NULL;
 }
 
+// MB megabytes of distinct pages, then (after the rounds, with a pause where a checkpoint is
+// taken, so that a lazy restore is still filling them) some of it dropped, all of it moved by
+// mremap, and read by a forked child and by the parent.
+static uint8_t* big;
+static size_t big_len;
+
+static void big_begin(size_t mb) {
+  big_len = mb << 20;
+  if (!big_len) return;
+  big = mmap(NULL, big_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (big == MAP_FAILED) exit(5);
+  for (size_t i = 0; i < big_len; i += PG) memset(big + i, (int)(i / PG % 251 + 1), 64);
+}
+
+static void big_end(void) {
+  if (!big_len) return;
+  pause_here();
+  madvise(big + big_len / 4, big_len / 8, MADV_DONTNEED);
+  uint8_t* to = mmap(NULL, big_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  big = mremap(big, big_len, big_len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+  if (big == MAP_FAILED) exit(6);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    printf("child big %016llx\n", (unsigned long long)sum(big, big_len));
+    fflush(stdout);
+    _exit(0);
+  }
+  int st;
+  waitpid(child, &st, 0);
+  printf("parent big %016llx\n", (unsigned long long)sum(big, big_len));
+  fflush(stdout);
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) return 2;
   int threads = atoi(argv[1]);
   rounds = atoi(argv[2]);
   if (threads < 0 || threads > 4) return 2;
+  big_begin(argc > 3 ? (size_t)atol(argv[3]) : 0);
   if (threads == 0) {
     worker((void*)0);
+    big_end();
     return 0;
   }
   pthread_t t[4];
@@ -80,5 +117,6 @@ int main(int argc, char** argv) {
     if (pthread_create(&t[i], NULL, worker, (void*)(intptr_t)(i + 1))) return 4;
     pthread_join(t[i], NULL);
   }
+  big_end();
   return 0;
 }
