@@ -116,11 +116,8 @@ struct LazyPages::Filler {
     Pending::iterator it = c.pending.upper_bound(addr);
     if (it != c.pending.begin() && std::prev(it)->second.end > addr) {
       --it;
-      const uint64_t e = std::min(it->second.end, addr + kFaultPages * kPageSize);
-      const Span sp = it->second;
-      const uint64_t start = it->first;
-      Span piece{e, sp.pack, sp.offset + (addr - start)};
-      int r = copy(c.fd, addr, src(piece), e - addr);
+      uint64_t e = 0;
+      const int r = fill(c, it, addr, kFaultPages, &e);
       if (r == -EAGAIN || (r == -ENOENT && retry_missing_mapping())) return -EAGAIN;
       cut(c.pending, addr, e, [](uint64_t, const Span&) {});
       if (r == 0) {
@@ -138,6 +135,31 @@ struct LazyPages::Filler {
     }
     return 0;
   }
+
+  // Copies up to max_pages pending pages from addr (inside the span at `it`) on; *end: where
+  // it stopped. Spans that follow without a gap are taken too, through a bounce buffer when
+  // they come from different places (a checkpoint patched from many packs alternates short
+  // runs: one ioctl per run would make filling it several times slower).
+  int fill(Ctx& c, Pending::iterator it, uint64_t addr, uint64_t max_pages, uint64_t* end) {
+    const uint64_t limit = addr + max_pages * kPageSize;
+    uint64_t e = std::min(it->second.end, limit);
+    const uint8_t* first = src(it->second) + (addr - it->first);
+    auto next = std::next(it);
+    if (next == c.pending.end() || next->first != e || e == limit) {
+      *end = e;
+      return copy(c.fd, addr, first, e - addr);
+    }
+    bounce.resize(std::max(kFaultPages, kBackgroundPages) * kPageSize);
+    memcpy(bounce.data(), first, e - addr);
+    for (; next != c.pending.end() && next->first == e && e < limit; ++next) {
+      const uint64_t ne = std::min(next->second.end, limit);
+      memcpy(bounce.data() + (e - addr), src(next->second), ne - e);
+      e = ne;
+    }
+    *end = e;
+    return copy(c.fd, addr, bounce.data(), e - addr);
+  }
+  std::vector<uint8_t> bounce;
 
   // ENOENT: no registered mapping there. The kernel looks the mapping up before it checks for
   // an event we have not read (mremap moves it first, then queues UFFD_EVENT_REMAP): read the
@@ -215,8 +237,8 @@ struct LazyPages::Filler {
       if (!c.pending.empty() && !any_fault) {
         auto it = c.pending.begin();
         const uint64_t a = it->first;
-        const uint64_t e = std::min(it->second.end, a + kBackgroundPages * kPageSize);
-        const int r = copy(c.fd, a, src(it->second), e - a);
+        uint64_t e = 0;
+        const int r = fill(c, it, a, kBackgroundPages, &e);
         if (r == -EAGAIN) continue;
         if (r == -ENOENT && retry_missing_mapping()) {
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
