@@ -154,8 +154,11 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
       std::vector<Mapping> maps;
       for (const Mapping& map : read_memory_map(t.tgid()))
         if (kind_of(map) == SavedRegion::Kind::Memory) maps.push_back(map);
-      if (!tr.tracker) tr.tracker = std::make_unique<DirtyTracker>(t);
-      p.dirty = tr.tracker->scan(t.tgid(), maps);
+      if (!tr.tracker) tr.tracker = std::make_shared<DirtyTracker>(t);
+      // With a snapshot to come, new mappings are protected after the app resumes.
+      const bool defer = ProcessSnapshot::possible(t.tgid()) && DirtyTracker::can_defer();
+      p.dirty = tr.tracker->scan(t.tgid(), maps, defer);
+      if (defer) p.protect_later = tr.tracker;
     } catch (const Error&) {
       tr.tracker.reset();  // read in full; a new tracker next time (after an exec, say)
       p.dirty = DirtyScan{};
@@ -190,6 +193,8 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   } catch (const Error& e) {
     p.snapshot.reset();
     p.shared_now.clear();
+    if (p.protect_later) p.protect_later->protect_deferred();  // still held: nothing written
+    p.protect_later.reset();
     if (store_busy_)
       throw Error(std::string(e.what()) +
                   "; its memory cannot be read while the app waits now:"
@@ -334,6 +339,11 @@ std::vector<CheckpointStats> CheckpointWriter::publish_batch(std::vector<Capture
   std::vector<CheckpointStats> out;
   fs::path tmp;
   try {
+    for (Pending& p : batch)
+      if (p.protect_later) {
+        p.protect_later->protect_deferred();
+        p.protect_later.reset();
+      }
     for (Pending& p : batch) {
       if (!p.snapshot) continue;
       Clock::time_point t0 = Clock::now();

@@ -95,6 +95,9 @@ class CheckpointWriter {
     // checkpoint of the process reuses.
     DirtyScan dirty;
     std::shared_ptr<Base> base, self;
+    // Its scan deferred protecting new mappings until the app resumed: done first thing by the
+    // publish, while the snapshot is alive (DirtyTracker::protect_deferred).
+    std::shared_ptr<DirtyTracker> protect_later;
     uint64_t resident = 0;  // the process's resident memory at capture (/proc/PID/statm)
   };
 
@@ -144,7 +147,7 @@ class CheckpointWriter {
   bool store_busy_ = false;
   // Dirty tracking per process (CKRR_NO_DIRTY_TRACKING=1 turns it off: every page is read).
   struct Tracking {
-    std::unique_ptr<DirtyTracker> tracker;
+    std::shared_ptr<DirtyTracker> tracker;
     std::shared_ptr<Base> last;  // the last capture of the process
   };
   bool track_dirty_ = true;

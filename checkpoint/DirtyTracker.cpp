@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string>
 
 #include "core/Error.h"
 #include "core/RemoteSyscall.h"
@@ -80,7 +81,8 @@ DirtyTracker::~DirtyTracker() {
   if (uffd_ >= 0) ::close(uffd_);
 }
 
-DirtyScan DirtyTracker::scan(pid_t pid, const std::vector<Mapping>& maps) {
+DirtyScan DirtyTracker::scan(pid_t pid, const std::vector<Mapping>& maps, bool defer) {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (pid != pid_) throw Error("dirty tracking: another process");
   // Opened now: the address space the process has now (after an exec, or for another process
   // with the same pid, none of its mappings is registered, which the scan finds).
@@ -88,15 +90,19 @@ DirtyScan DirtyTracker::scan(pid_t pid, const std::vector<Mapping>& maps) {
   const int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
   if (pagemap_fd < 0) throw Error(errno_text("dirty tracking: " + pm, errno));
   try {
-    return scan_with(pagemap_fd, maps);
+    return scan_with(pagemap_fd, maps, defer);
   } catch (...) {
     ::close(pagemap_fd);
     throw;
   }
 }
 
-DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& maps) {
+DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& maps, bool defer) {
   DirtyScan out;
+  // Deferred by the scan before and never protected (its publish failed): untracked.
+  deferred_.clear();
+  std::vector<std::pair<uint64_t, uint64_t>> carried;
+  carried.swap(carried_);
   std::vector<std::pair<uint64_t, uint64_t>> now;
   std::vector<PageRegion> vec(1024);
   for (const Mapping& m : maps) {
@@ -128,8 +134,11 @@ DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& ma
         at = a.walk_end;
       }
       if (tracked) {
+        // Written between the scan before and its deferred protection.
+        for (const auto& [a, b] : carried)
+          if (a < m.end && m.start < b)
+            written.emplace_back(std::max(a, m.start), std::min(b, m.end));
         out.tracked[m.start] = m.end;
-        for (const auto& w : written) out.written_pages += (w.second - w.first) / kPage;
         out.written.insert(out.written.end(), written.begin(), written.end());
         now.emplace_back(m.start, m.end);
         continue;
@@ -144,6 +153,10 @@ DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& ma
       if (errno == ESRCH) throw Error("dirty tracking: the address space is gone (exec)");
       continue;  // EINVAL, EBUSY (the app's own userfaultfd): read in full every time
     }
+    if (defer) {
+      deferred_.emplace_back(m.start, m.end);
+      continue;
+    }
     uffdio_writeprotect wp{};
     wp.range.start = m.start;
     wp.range.len = m.end - m.start;
@@ -151,10 +164,71 @@ DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& ma
     if (ioctl(uffd_, UFFDIO_WRITEPROTECT, &wp) != 0) continue;
     now.emplace_back(m.start, m.end);
   }
+  // Sorted and merged (carried ranges may overlap scanned ones): was_written looks at the one
+  // range starting at or before addr.
   std::sort(out.written.begin(), out.written.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (const auto& w : out.written)
+    if (!merged.empty() && w.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, w.second);
+    else
+      merged.push_back(w);
+  out.written = std::move(merged);
+  for (const auto& w : out.written) out.written_pages += (w.second - w.first) / kPage;
   protected_ = std::move(now);
   ::close(pagemap_fd);
   return out;
+}
+
+bool DirtyTracker::can_defer() {
+  int fd = ::open("/sys/kernel/mm/ksm/run", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // no KSM in this kernel
+  char c = '0';
+  const bool ok = ::read(fd, &c, 1) == 1 && c == '0';
+  ::close(fd);
+  return ok;
+}
+
+void DirtyTracker::protect_deferred() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (deferred_.empty()) return;
+  std::string pm = "/proc/" + std::to_string(pid_) + "/pagemap";
+  const int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
+  std::vector<uint64_t> entries(4096);
+  for (const auto& [start, end] : deferred_) {
+    // Protect first, then look: a page written before the protection was copied on write
+    // (exclusive now); one written after has lost its protection (the next scan sees it);
+    // one written in between is counted twice, which is harmless.
+    uffdio_writeprotect wp{};
+    wp.range.start = start;
+    wp.range.len = end - start;
+    wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+    if (pagemap_fd < 0 || ioctl(uffd_, UFFDIO_WRITEPROTECT, &wp) != 0) continue;
+    bool ok = true;
+    std::vector<std::pair<uint64_t, uint64_t>> written;
+    for (uint64_t at = start; at < end && ok;) {
+      const uint64_t n = std::min<uint64_t>(entries.size(), (end - at) / kPage);
+      ok = pread(pagemap_fd, entries.data(), n * 8, static_cast<off_t>(at / kPage * 8)) ==
+           static_cast<ssize_t>(n * 8);
+      for (uint64_t i = 0; ok && i < n; ++i) {
+        constexpr uint64_t kPresent = 1ull << 63, kExclusive = 1ull << 56;
+        if ((entries[i] & kPresent) && (entries[i] & kExclusive)) {
+          const uint64_t a = at + i * kPage;
+          if (!written.empty() && written.back().second == a)
+            written.back().second = a + kPage;
+          else
+            written.emplace_back(a, a + kPage);
+        }
+      }
+      at += n * kPage;
+    }
+    if (!ok) continue;  // untracked: read in full next time
+    carried_.insert(carried_.end(), written.begin(), written.end());
+    protected_.emplace_back(start, end);
+  }
+  std::sort(protected_.begin(), protected_.end());
+  deferred_.clear();
+  if (pagemap_fd >= 0) ::close(pagemap_fd);
 }
 
 }  // namespace ckrr

@@ -107,6 +107,20 @@ class CheckpointPublish(CkrrTestCase):
         self.check_every_checkpoint(trace, cps, after=5)
         self.assert_replays(trace, rec, times=1)
 
+    def test_writes_right_after_a_checkpoint_to_new_memory(self):
+        # New mappings are write-protected for dirty tracking only after the app has resumed;
+        # the app writes to them at once: the next checkpoint must count those pages written
+        # (else it reuses the older copy and its state differs from replay from the start).
+        trace = self.path("t")
+        argv = [prog("dirty_defer"), "3"]
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "1ms", "-o", trace, "--", *argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stdout, self.run_native(argv).stdout)
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 5)
+        self.assert_whole(trace, cps)
+        self.check_every_checkpoint(trace, cps, after=0)
+
     def test_default_spacing_keeps_checkpoints_a_small_share(self):
         # 128 MB rewritten 10% at a time for a few seconds, default interval (1 s): the first
         # checkpoint costs far more than 5% of a second, so the next one is put off (counted and
