@@ -121,6 +121,7 @@ struct LazyPages::Filler {
       if (r == -EAGAIN || (r == -ENOENT && retry_missing_mapping())) return -EAGAIN;
       cut(c.pending, addr, e, [](uint64_t, const Span&) {});
       if (r == 0) {
+        missing = false;
         g_filled += (e - addr) / kPageSize;
         g_on_fault += (e - addr) / kPageSize;
       }
@@ -137,9 +138,9 @@ struct LazyPages::Filler {
   }
 
   // Copies up to max_pages pending pages from addr (inside the span at `it`) on; *end: where
-  // it stopped. Spans that follow without a gap are taken too, through a bounce buffer when
-  // they come from different places (a checkpoint patched from many packs alternates short
-  // runs: one ioctl per run would make filling it several times slower).
+  // it stopped. Spans that follow without a gap are taken too, through a bounce buffer (a
+  // checkpoint patched from many packs alternates short runs: one ioctl per run would make
+  // filling it several times slower).
   int fill(Ctx& c, Pending::iterator it, uint64_t addr, uint64_t max_pages, uint64_t* end) {
     const uint64_t limit = addr + max_pages * kPageSize;
     uint64_t e = std::min(it->second.end, limit);
@@ -157,15 +158,25 @@ struct LazyPages::Filler {
       e = ne;
     }
     *end = e;
-    return copy(c.fd, addr, bounce.data(), e - addr);
+    const int r = copy(c.fd, addr, bounce.data(), e - addr);
+    if (r != -ENOENT) return r;
+    // Neighbouring spans may lie in two mappings (adjacent regions), and one UFFDIO_COPY must
+    // stay inside one (ENOENT before anything is copied): the first span alone.
+    *end = std::min(it->second.end, limit);
+    return copy(c.fd, addr, first, *end - addr);
   }
   std::vector<uint8_t> bounce;
 
   // ENOENT: no registered mapping there. The kernel looks the mapping up before it checks for
   // an event we have not read (mremap moves it first, then queues UFFD_EVENT_REMAP): read the
-  // events and try again, for a while; a mapping gone without any event for ~1 s is dropped.
-  int missing_streak = 0;
-  bool retry_missing_mapping() { return ++missing_streak < 1000; }
+  // events and try again, for a while; a mapping gone without any event for 2 s is dropped.
+  std::chrono::steady_clock::time_point missing_since{};
+  bool missing = false;
+  bool retry_missing_mapping() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!missing) missing = true, missing_since = now;
+    return now - missing_since < std::chrono::seconds(2);
+  }
 
   // Reads every message of c: events change what is pending now; faults are queued.
   // Returns false when c's process is gone.
@@ -177,7 +188,7 @@ struct LazyPages::Filler {
       if (n == 0) return false;
       for (ssize_t i = 0; i < n / static_cast<ssize_t>(sizeof(uffd_msg)); ++i) {
         const uffd_msg& m = msgs[i];
-        if (m.event != UFFD_EVENT_PAGEFAULT) missing_streak = 0;
+        if (m.event != UFFD_EVENT_PAGEFAULT) missing = false;
         switch (m.event) {
           case UFFD_EVENT_PAGEFAULT:
             faults.push_back(m.arg.pagefault.address);
@@ -252,6 +263,7 @@ struct LazyPages::Filler {
             cut(c.pending, a, e, [](uint64_t, const Span&) {});
           continue;
         }
+        missing = false;
         g_filled += (e - a) / kPageSize;
         cut(c.pending, a, e, [](uint64_t, const Span&) {});
         continue;
