@@ -193,7 +193,7 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   } catch (const Error& e) {
     p.snapshot.reset();
     p.shared_now.clear();
-    if (p.protect_later) p.protect_later->protect_deferred();  // still held: nothing written
+    if (p.protect_later) p.protect_later->protect_deferred(0);  // no snapshot to compare
     p.protect_later.reset();
     if (store_busy_)
       throw Error(std::string(e.what()) +
@@ -341,7 +341,7 @@ std::vector<CheckpointStats> CheckpointWriter::publish_batch(std::vector<Capture
   try {
     for (Pending& p : batch)
       if (p.protect_later) {
-        p.protect_later->protect_deferred();
+        p.protect_later->protect_deferred(p.snapshot ? p.snapshot->task().tgid() : 0);
         p.protect_later.reset();
       }
     for (Pending& p : batch) {

@@ -180,45 +180,67 @@ DirtyScan DirtyTracker::scan_with(int pagemap_fd, const std::vector<Mapping>& ma
   return out;
 }
 
+namespace {
+
+constexpr uint64_t kPmPresent = 1ull << 63, kPmPfn = (1ull << 55) - 1;
+
+}  // namespace
+
 bool DirtyTracker::can_defer() {
-  int fd = ::open("/sys/kernel/mm/ksm/run", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;  // no KSM in this kernel
-  char c = '0';
-  const bool ok = ::read(fd, &c, 1) == 1 && c == '0';
-  ::close(fd);
+  // Page frame numbers in pagemap (CAP_SYS_ADMIN): a page of ours that is surely present.
+  static const bool ok = [] {
+    static volatile uint64_t probe = 1;
+    probe = probe + 1;
+    const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    uint64_t e = 0;
+    const auto at = reinterpret_cast<uintptr_t>(&probe) / kPage * 8;
+    const bool got = pread(fd, &e, 8, static_cast<off_t>(at)) == 8;
+    ::close(fd);
+    return got && (e & kPmPresent) && (e & kPmPfn) != 0;
+  }();
   return ok;
 }
 
-void DirtyTracker::protect_deferred() {
+void DirtyTracker::protect_deferred(pid_t snapshot) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (deferred_.empty()) return;
-  std::string pm = "/proc/" + std::to_string(pid_) + "/pagemap";
-  const int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
-  std::vector<uint64_t> entries(4096);
+  auto open_pagemap = [](pid_t pid) {
+    return pid > 0
+               ? ::open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC)
+               : -1;
+  };
+  const int app_fd = open_pagemap(pid_), snap_fd = open_pagemap(snapshot);
+  std::vector<uint64_t> app(4096), snap(4096);
   for (const auto& [start, end] : deferred_) {
-    // Protect first, then look: a page written before the protection was copied on write
-    // (exclusive now); one written after has lost its protection (the next scan sees it);
-    // one written in between is counted twice, which is harmless.
+    // Protect first, then compare: a page the app changed since the snapshot before the
+    // protection (written: copied on write; dropped and read again: the zero page; dropped
+    // and written: a new page) is no longer the snapshot's page frame; one written after has
+    // lost its protection (the next scan sees it); one written in between counts twice.
     uffdio_writeprotect wp{};
     wp.range.start = start;
     wp.range.len = end - start;
     wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
-    if (pagemap_fd < 0 || ioctl(uffd_, UFFDIO_WRITEPROTECT, &wp) != 0) continue;
+    if (app_fd < 0 || ioctl(uffd_, UFFDIO_WRITEPROTECT, &wp) != 0) continue;
     bool ok = true;
     std::vector<std::pair<uint64_t, uint64_t>> written;
     for (uint64_t at = start; at < end && ok;) {
-      const uint64_t n = std::min<uint64_t>(entries.size(), (end - at) / kPage);
-      ok = pread(pagemap_fd, entries.data(), n * 8, static_cast<off_t>(at / kPage * 8)) ==
-           static_cast<ssize_t>(n * 8);
+      const uint64_t n = std::min<uint64_t>(app.size(), (end - at) / kPage);
+      const off_t off = static_cast<off_t>(at / kPage * 8);
+      const ssize_t want = static_cast<ssize_t>(n * 8);
+      ok = pread(app_fd, app.data(), n * 8, off) == want;
+      // Without the snapshot's frames every present page counts as written.
+      if (ok && !(snap_fd >= 0 && pread(snap_fd, snap.data(), n * 8, off) == want))
+        std::fill(snap.begin(), snap.begin() + static_cast<long>(n), 0);
       for (uint64_t i = 0; ok && i < n; ++i) {
-        constexpr uint64_t kPresent = 1ull << 63, kExclusive = 1ull << 56;
-        if ((entries[i] & kPresent) && (entries[i] & kExclusive)) {
-          const uint64_t a = at + i * kPage;
-          if (!written.empty() && written.back().second == a)
-            written.back().second = a + kPage;
-          else
-            written.emplace_back(a, a + kPage);
-        }
+        if (!(app[i] & kPmPresent)) continue;  // reads as zero: the capture checks presence
+        const uint64_t pfn = app[i] & kPmPfn;
+        if (pfn != 0 && (snap[i] & kPmPresent) && (snap[i] & kPmPfn) == pfn) continue;
+        const uint64_t a = at + i * kPage;
+        if (!written.empty() && written.back().second == a)
+          written.back().second = a + kPage;
+        else
+          written.emplace_back(a, a + kPage);
       }
       at += n * kPage;
     }
@@ -228,7 +250,8 @@ void DirtyTracker::protect_deferred() {
   }
   std::sort(protected_.begin(), protected_.end());
   deferred_.clear();
-  if (pagemap_fd >= 0) ::close(pagemap_fd);
+  if (app_fd >= 0) ::close(app_fd);
+  if (snap_fd >= 0) ::close(snap_fd);
 }
 
 }  // namespace ckrr

@@ -54,15 +54,15 @@ class DirtyTracker {
   // defer: the untracked mappings are only registered now; protect_deferred() protects them
   // later, after the app has resumed (write-protecting every present page of a new 1 GB
   // mapping costs ~25 ms here, all of it while the app was held). Only when a copy-on-write
-  // snapshot taken right after this scan is alive until then: a page the app wrote in between
-  // was copied on write, so it is no longer shared with the snapshot (pagemap's "exclusively
-  // mapped" bit), and is reported written by the next scan.
+  // snapshot taken right after this scan is alive until then: a page the app changed in
+  // between (written, dropped, dropped and read again) is no longer the snapshot's page frame
+  // (pagemap), and is reported written by the next scan.
   DirtyScan scan(pid_t pid, const std::vector<Mapping>& maps, bool defer = false);
-  // Protects what the last scan deferred (any thread; the app may run). Errors leave those
-  // mappings untracked (read in full next time).
-  void protect_deferred();
-  // Whether deferring is sound here: not with KSM merging pages (a merged page is shared
-  // without being the snapshot's).
+  // Protects what the last scan deferred (any thread; the app may run), comparing page frames
+  // with those of the snapshot process (0: none, every present page counts as written). Errors
+  // leave those mappings untracked (read in full next time).
+  void protect_deferred(pid_t snapshot);
+  // Whether deferring can work here: pagemap shows page frame numbers (CAP_SYS_ADMIN).
   static bool can_defer();
 
  private:

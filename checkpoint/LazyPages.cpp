@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -71,6 +73,17 @@ struct LazyPages::Filler {
   std::map<uint32_t, std::pair<const uint8_t*, size_t>> packs;
   std::thread thread;
   std::atomic<bool> done{false};
+  pid_t pid = 0;  // the restored process
+
+  // A page that cannot be put in would read as zero once the userfaultfd is closed: rather
+  // than a silently different process, none (the supervisor sees it killed: a divergence).
+  void fail(uint64_t addr, int err) {
+    fprintf(stderr,
+            "ckrr: lazy restore: cannot fill the page at 0x%llx of process %d (%s); killing it\n",
+            static_cast<unsigned long long>(addr), pid, strerror(-err));
+    ::kill(pid, SIGKILL);
+    for (Ctx& c : ctxs) c.pending.clear();
+  }
 
   ~Filler() {
     if (thread.joinable()) thread.join();
@@ -119,6 +132,7 @@ struct LazyPages::Filler {
       uint64_t e = 0;
       const int r = fill(c, it, addr, kFaultPages, &e);
       if (r == -EAGAIN || (r == -ENOENT && retry_missing_mapping())) return -EAGAIN;
+      if (r != 0 && r != -ENOENT && r != -ESRCH) fail(addr, r);
       cut(c.pending, addr, e, [](uint64_t, const Span&) {});
       if (r == 0) {
         missing = false;
@@ -256,11 +270,13 @@ struct LazyPages::Filler {
           continue;
         }
         if (r != 0) {
-          // ENOENT: the mapping went without an event we have read yet; ESRCH: the process.
+          // ESRCH: the process is gone; ENOENT: so is the mapping (no event for 2 s).
           if (r == -ESRCH)
             c.pending.clear();
-          else
+          else if (r == -ENOENT)
             cut(c.pending, a, e, [](uint64_t, const Span&) {});
+          else
+            fail(a, r);
           continue;
         }
         missing = false;
@@ -310,7 +326,9 @@ std::unique_ptr<LazyPages> LazyPages::open(Task& t) {
     ::close(uffd);
     return nullptr;
   }
-  return std::unique_ptr<LazyPages>(new LazyPages(uffd));
+  auto lp = std::unique_ptr<LazyPages>(new LazyPages(uffd));
+  lp->pid_ = t.tgid();
+  return lp;
 }
 
 LazyPages::~LazyPages() {
@@ -354,6 +372,7 @@ void LazyPages::start(std::unique_ptr<LazyPages> lp, const PageStore& pages) {
     pending[r.addr] = Span{r.addr + r.npages * kPageSize, r.ref.pack, r.ref.offset};
   }
   f->ctxs.push_back(Filler::Ctx{lp->uffd_, std::move(pending)});
+  f->pid = lp->pid_;
   lp->uffd_ = -1;  // the filler's now
   Filler* raw = f.get();
   std::lock_guard<std::mutex> lock(g_mu);

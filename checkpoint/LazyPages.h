@@ -56,6 +56,7 @@ class LazyPages {
  private:
   explicit LazyPages(int uffd) : uffd_(uffd) {}
   int uffd_;
+  pid_t pid_ = 0;
   struct Run {
     uint64_t addr, npages;
     PageRef ref;
