@@ -17,6 +17,9 @@ Reported per run, then medians:
   incr       the same for the second checkpoint, after 10% of the pages were rewritten
   restart    `ckrr restart --checkpoint K` started -> the app's first line of output (it prints
              its restore gap at once), for K = 1 (pages in one pack) and 2 (patched from two)
+  touch      the same -> the app has read one word of every page (asked right after its first
+             line; with the lazy restore, the pages it reads before they are in are faults)
+  e...       the same with CKRR_RESTORE=eager (pages copied in before the app runs)
   dd         dd if=/dev/zero bs=1M count=MB conv=fsync to the trace's file system
 and where ckrr's publish time went (index meta checkpoint.<id>: read, hash, write, sync).
 Nothing here asserts a speed.
@@ -122,18 +125,25 @@ def one_run(a, dir_):
     for k, i in (("t1", id1), ("t2", id2)):
         r[k] = meta.get("checkpoint.%d" % i, "")
     r["info"] = {k: v for k, v in meta.items() if "checkpoint" in k and not k.startswith("checkpoint.")}
-    for k, i in (("restart1", id1), ("restart2", id2)):
-        t0 = time.monotonic()
-        p = subprocess.Popen([a.ckrr, "restart", trace, "--checkpoint", str(i)],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = p.stdout.readline()
-        r[k] = time.monotonic() - t0
-        open(ctl + ".stop", "w").close()
-        p.stdout.read()
-        p.wait(timeout=60)
-        os.unlink(ctl + ".stop")
-        if not line.startswith(b"gap"):
-            print("warning: restart printed %r first" % line, file=sys.stderr)
+    for mode, env in (("", {}), ("e", {"CKRR_RESTORE": "eager"})):
+        for k, i in (("restart1", id1), ("restart2", id2)):
+            t0 = time.monotonic()
+            p = subprocess.Popen([a.ckrr, "restart", trace, "--checkpoint", str(i)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 env=dict(os.environ, **env))
+            line = p.stdout.readline()
+            r[mode + k] = time.monotonic() - t0
+            if not line.startswith(b"gap"):
+                print("warning: restart printed %r first" % line, file=sys.stderr)
+            # Then every page read once: with a lazy restore, until all are in.
+            open(ctl + ".touch", "w").close()
+            while line and not line.startswith(b"touched"):
+                line = p.stdout.readline()
+            r[mode + "touch" + k[-1]] = time.monotonic() - t0
+            open(ctl + ".stop", "w").close()
+            p.stdout.read()
+            p.wait(timeout=60)
+            os.unlink(ctl + ".stop")
     return r
 
 
@@ -147,13 +157,14 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     print("%d MB, %d run(s), load %.1f" % (a.mb, a.runs, os.getloadavg()[0]))
-    cols = ["stall", "stall_incr", "durable", "incr", "dd", "restart1", "restart2"]
-    print("%4s " % "run" + " ".join("%11s" % c for c in cols))
+    cols = ["stall", "stall_incr", "durable", "incr", "dd", "restart1", "restart2", "touch1",
+            "touch2", "erestart1", "erestart2", "etouch1", "etouch2"]
+    print("%4s " % "run" + " ".join("%9s" % c for c in cols))
     runs = []
     for n in range(a.runs):
         r = one_run(a, a.dir)
         runs.append(r)
-        print("%4d " % (n + 1) + " ".join("%9.0fms" % (r[c] * 1e3) for c in cols))
+        print("%4d " % (n + 1) + " ".join("%7.0fms" % (r[c] * 1e3) for c in cols))
         print("     ckpt 1: " + r["t1"] + "\n     ckpt 2: " + r["t2"])
         if r["info"]:
             print("     " + " ".join("%s=%s" % kv for kv in sorted(r["info"].items())))

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 
+#include "checkpoint/LazyPages.h"
 #include "checkpoint/PageCopier.h"
 #include "checkpoint/RestoreStub.h"
 #include "core/Error.h"
@@ -91,13 +92,16 @@ void vdso_layout(const std::vector<SavedRegion>& regions, uint64_t& vvar, uint64
 class Rebuilder {
  public:
   Rebuilder(Task& t, const CheckpointManifest& m, const PageStore& pages, const RestoreOptions& o)
-      : t_(t), m_(m), pages_(pages), opt_(o) {}
+      : t_(t), m_(m), pages_(pages), opt_(o), copier_(pages, t.tid()) {}
 
   void run() {
     unmap_all();
     recreate_vdso();
+    lazy_ = LazyPages::open(t_);
     for (const SavedRegion& r : m_.regions)
       if (r.kind == SavedRegion::Kind::Memory) map_region(r);
+    if (lazy_ && lazy_filled_) LazyPages::start(std::move(lazy_), pages_);
+    lazy_.reset();
     remote_syscall_checked(t_, "munmap of the restore stub", SYS_munmap,
                            {kRestoreStubAddr, kRestoreStubSize});
     set_mm();
@@ -215,6 +219,24 @@ class Rebuilder {
                              {r.start, len, PROT_READ | PROT_WRITE,
                               MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
       write_runs(r);
+    } else if (!stack && anonymous(r)) {
+      // Anonymous memory is restored as anonymous memory, its pages copied in: a private
+      // mapping of the packs would give the pack's page back, not zeros, after a
+      // MADV_DONTNEED, and extend with pack contents on an mremap that grows it.
+      // Filled lazily where the kernel allows (LazyPages), else copied in now.
+      remote_syscall_checked(t_, what, SYS_mmap,
+                             {r.start, len, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, uint64_t(-1), 0});
+      const bool lazy = lazy_ && lazy_->add_region(r.start, r.end);
+      for (const PageRun& run : r.runs) {
+        if (run.ref.zero()) continue;
+        const uint64_t addr = r.start + run.first * kPageSize;
+        if (lazy)
+          lazy_->add_run(addr, run.ref, run.npages), lazy_filled_ = true;
+        else
+          copier_.add(addr, run.ref, run.npages);
+      }
+      copier_.flush();
     } else if (!stack && r.runs.size() == 1 && !r.runs[0].ref.zero() &&
                r.runs[0].npages >= opt_.map_min_pages) {
       // The whole mapping is one stored run: one mmap with the final protection.
@@ -237,9 +259,14 @@ class Rebuilder {
                              {r.start, len, uint64_t(prot)});
   }
 
-  // A mapping checkpointed several times is a patchwork: mostly pages of the pack that first
-  // stored it, at the same relative offsets, interleaved with the pages changed since. Map the
-  // span of that dominant pack in one mmap, then patch the other runs over it: long ones
+  // Private mappings that were not of a file: the heap, [anon:...] and mmap(MAP_ANONYMOUS).
+  static bool anonymous(const SavedRegion& r) {
+    return r.path.empty() || (r.path.front() == '[' && r.path != "[vdso]" && r.path != "[vvar]");
+  }
+
+  // A mapping of a file checkpointed several times is a patchwork: mostly pages of the pack that
+  // first stored it, at the same relative offsets, interleaved with the pages changed since. Map
+  // the span of that dominant pack in one mmap, then patch the other runs over it: long ones
   // mmap'd, short ones copied (zero runs inside the span zeroed). Cost follows the number of
   // changed pages, not the size of the mapping, and the number of VMAs stays small.
   void map_runs(const SavedRegion& r, const std::string& what) {
@@ -408,6 +435,9 @@ class Rebuilder {
   const RestoreOptions& opt_;
   std::map<uint32_t, int> pack_fds_;
   std::vector<uint8_t> buf_;
+  PageCopier copier_;  // packs mapped here once for the whole restore
+  std::unique_ptr<LazyPages> lazy_;
+  bool lazy_filled_ = false;  // some page is left to lazy_
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "checkpoint/LazyPages.h"
 #include "checkpoint/ProcFiles.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"
@@ -62,14 +63,15 @@ void append_run(std::vector<PageRun>& runs, uint64_t page, const PageRef& ref) {
 }  // namespace
 
 std::string CheckpointStats::timing_text() const {
-  char b[384];
+  char b[512];
   snprintf(b, sizeof b,
            "pause_ms=%.1f publish_ms=%.1f read_ms=%.1f hash_ms=%.1f write_ms=%.1f sync_ms=%.1f "
-           "pages_saved=%llu pages_new=%llu pages_read=%llu pages_written=%llu",
+           "pages_saved=%llu pages_new=%llu pages_read=%llu pages_written=%llu "
+           "held_state_ms=%.1f held_scan_ms=%.1f held_fork_ms=%.1f",
            pause_ms, publish_ms, read_ms, hash_ms, write_ms, sync_ms,
            static_cast<unsigned long long>(pages_saved), static_cast<unsigned long long>(pages_new),
            static_cast<unsigned long long>(pages_read),
-           static_cast<unsigned long long>(pages_written));
+           static_cast<unsigned long long>(pages_written), state_ms, scan_ms, fork_ms);
   return b;
 }
 
@@ -141,7 +143,9 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   m.threads.push_back(std::move(th));
   for (const SavedThread& o : req.other_threads) m.threads.push_back(o);
   read_proc_files(t.tgid(), m);
+  p.stats.state_ms = ms_since(t0);
 
+  Clock::time_point ts = Clock::now();
   if (track_dirty_) {
     // What was written since the last checkpoint of this process, at the instant of the
     // snapshot (the app is held), and protected again for the next one.
@@ -150,8 +154,11 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
       std::vector<Mapping> maps;
       for (const Mapping& map : read_memory_map(t.tgid()))
         if (kind_of(map) == SavedRegion::Kind::Memory) maps.push_back(map);
-      if (!tr.tracker) tr.tracker = std::make_unique<DirtyTracker>(t);
-      p.dirty = tr.tracker->scan(t.tgid(), maps);
+      if (!tr.tracker) tr.tracker = std::make_shared<DirtyTracker>(t);
+      // With a snapshot to come, new mappings are protected after the app resumes.
+      const bool defer = ProcessSnapshot::possible(t.tgid()) && DirtyTracker::can_defer();
+      p.dirty = tr.tracker->scan(t.tgid(), maps, defer);
+      if (defer) p.protect_later = tr.tracker;
     } catch (const Error&) {
       tr.tracker.reset();  // read in full; a new tracker next time (after an exec, say)
       p.dirty = DirtyScan{};
@@ -169,6 +176,8 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
     if (fscanf(f, "%llu %llu", &size, &resident) == 2) p.resident = resident * kPageSize;
     fclose(f);
   }
+  p.stats.scan_ms = ms_since(ts);
+  Clock::time_point tf = Clock::now();
   try {
     p.snapshot = std::make_unique<ProcessSnapshot>(t);
     // Shared memory is not copied on write: the snapshot would see what the app (or another
@@ -184,12 +193,15 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
   } catch (const Error& e) {
     p.snapshot.reset();
     p.shared_now.clear();
+    if (p.protect_later) p.protect_later->protect_deferred(0);  // no snapshot to compare
+    p.protect_later.reset();
     if (store_busy_)
       throw Error(std::string(e.what()) +
                   "; its memory cannot be read while the app waits now:"
                   " another checkpoint is being published");
     store_memory(t, p);  // no copy-on-write snapshot: read the memory while the app waits
   }
+  p.stats.fork_ms = ms_since(tf);
   p.stats.pause_ms = ms_since(t0);
   batch_.push_back(std::move(p));
   next_id_ = m.id + 1;
@@ -204,6 +216,8 @@ void CheckpointWriter::store_memory(Task& t, Pending& p) {
 }
 
 void CheckpointWriter::capture_memory(Task& t, Pending& p) {
+  // pagemap tells zero pages below: a lazily restored process must have all its pages first.
+  LazyPages::wait_all();
   CheckpointManifest& m = p.m;
   std::string pm = "/proc/" + std::to_string(t.tgid()) + "/pagemap";
   int pagemap_fd = ::open(pm.c_str(), O_RDONLY | O_CLOEXEC);
@@ -325,6 +339,11 @@ std::vector<CheckpointStats> CheckpointWriter::publish_batch(std::vector<Capture
   std::vector<CheckpointStats> out;
   fs::path tmp;
   try {
+    for (Pending& p : batch)
+      if (p.protect_later) {
+        p.protect_later->protect_deferred(p.snapshot ? p.snapshot->task().tgid() : 0);
+        p.protect_later.reset();
+      }
     for (Pending& p : batch) {
       if (!p.snapshot) continue;
       Clock::time_point t0 = Clock::now();

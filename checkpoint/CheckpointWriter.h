@@ -49,8 +49,9 @@ struct CheckpointRequest {
 
 struct CheckpointStats {
   uint32_t id = 0;
-  std::string path;            // "checkpoints/<id>", relative to the trace directory
-  double pause_ms = 0;         // capture(): the task was held this long
+  std::string path;     // "checkpoints/<id>", relative to the trace directory
+  double pause_ms = 0;  // capture(): the task was held this long, of which
+  double state_ms = 0, scan_ms = 0, fork_ms = 0;  // kernel state, dirty scan, snapshot
   double publish_ms = 0;       // publish(): sync + manifest (the task may run meanwhile)
   uint64_t bytes_added = 0;    // new page bytes + manifest
   uint64_t rss = 0;            // non-zero memory saved, bytes
@@ -94,6 +95,9 @@ class CheckpointWriter {
     // checkpoint of the process reuses.
     DirtyScan dirty;
     std::shared_ptr<Base> base, self;
+    // Its scan deferred protecting new mappings until the app resumed: done first thing by the
+    // publish, while the snapshot is alive (DirtyTracker::protect_deferred).
+    std::shared_ptr<DirtyTracker> protect_later;
     uint64_t resident = 0;  // the process's resident memory at capture (/proc/PID/statm)
   };
 
@@ -143,7 +147,7 @@ class CheckpointWriter {
   bool store_busy_ = false;
   // Dirty tracking per process (CKRR_NO_DIRTY_TRACKING=1 turns it off: every page is read).
   struct Tracking {
-    std::unique_ptr<DirtyTracker> tracker;
+    std::shared_ptr<DirtyTracker> tracker;
     std::shared_ptr<Base> last;  // the last capture of the process
   };
   bool track_dirty_ = true;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -49,13 +50,29 @@ class DirtyTracker {
   // tracked mappings, which are protected again; untracked private anonymous mappings are
   // registered and protected for the next one. Throws Error (e.g. after an exec: the
   // userfaultfd belongs to the old address space).
-  DirtyScan scan(pid_t pid, const std::vector<Mapping>& maps);
+  //
+  // defer: the untracked mappings are only registered now; protect_deferred() protects them
+  // later, after the app has resumed (write-protecting every present page of a new 1 GB
+  // mapping costs ~25 ms here, all of it while the app was held). Only when a copy-on-write
+  // snapshot taken right after this scan is alive until then: a page the app changed in
+  // between (written, dropped, dropped and read again) is no longer the snapshot's page frame
+  // (pagemap), and is reported written by the next scan.
+  DirtyScan scan(pid_t pid, const std::vector<Mapping>& maps, bool defer = false);
+  // Protects what the last scan deferred (any thread; the app may run), comparing page frames
+  // with those of the snapshot process (0: none, every present page counts as written). Errors
+  // leave those mappings untracked (read in full next time).
+  void protect_deferred(pid_t snapshot);
+  // Whether deferring can work here: pagemap shows page frame numbers (CAP_SYS_ADMIN).
+  static bool can_defer();
 
  private:
-  DirtyScan scan_with(int pagemap_fd, const std::vector<Mapping>& maps);
+  DirtyScan scan_with(int pagemap_fd, const std::vector<Mapping>& maps, bool defer);
   int uffd_ = -1;
   pid_t pid_ = 0;
+  std::mutex mutex_;  // scan (supervisor) and protect_deferred (publishing thread)
   std::vector<std::pair<uint64_t, uint64_t>> protected_;  // registered and protected ranges
+  std::vector<std::pair<uint64_t, uint64_t>> deferred_;   // registered, not protected yet
+  std::vector<std::pair<uint64_t, uint64_t>> carried_;    // written before protect_deferred
 };
 
 // Private anonymous memory (what DirtyTracker tracks, and where pagemap's present bit tells a

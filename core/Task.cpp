@@ -80,13 +80,37 @@ void Task::set_xstate(const std::vector<uint8_t>& x) {
   check_ptrace(ptrace(PTRACE_SETREGSET, tid_, NT_X86_XSTATE, &iov), "SETREGSET", tid_);
 }
 
+namespace {
+
+// process_vm_readv / process_vm_writev of [addr, addr + len): the fallback for /proc/PID/mem,
+// whose page lookup cannot wait for a page a userfaultfd fills (a lazily restored process,
+// checkpoint/LazyPages: it fails there) while these wait for it. They do not force writes
+// into read-only pages, which /proc/PID/mem does: tried second.
+bool vm_rw(pid_t pid, uint64_t addr, void* buf, size_t len, bool write) {
+  size_t done = 0;
+  while (done < len) {
+    iovec local{static_cast<char*>(buf) + done, len - done};
+    iovec remote{reinterpret_cast<void*>(addr + done), len - done};
+    ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+                      : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 bool Task::try_read(uint64_t addr, void* out, size_t len) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = pread(mem_fd_, static_cast<char*>(out) + done, len - done, addr + done);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      return false;
+      return vm_rw(tid_, addr + done, static_cast<char*>(out) + done, len - done, false);
     }
     done += n;
   }
@@ -130,6 +154,9 @@ void Task::write(uint64_t addr, const void* data, size_t len) {
     ssize_t n = pwrite(mem_fd_, static_cast<const char*>(data) + done, len - done, addr + done);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
+      if (vm_rw(tid_, addr + done, const_cast<char*>(static_cast<const char*>(data)) + done,
+                len - done, true))
+        return;
       char buf[64];
       snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr + done));
       std::string text = "cannot write " + std::to_string(len) + " bytes at " + buf + " in task " +

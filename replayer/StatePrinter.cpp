@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "AgentAbi.h"
+#include "checkpoint/LazyPages.h"
 #include "core/ElfSymbols.h"
 #include "core/MemoryMap.h"
 #include "core/Sha256.h"
@@ -84,7 +85,8 @@ ProcessSnapshotText describe_state(Task& t, const ProcessState& proc, uint64_t s
   dead.push_back({CKRR_AGENT_REGION, CKRR_AGENT_REGION_END});
   for (const auto& d : dead_stack_of(t.tid(), r.rsp)) dead.push_back(d);
   // Pages never touched in private anonymous memory are zero without being read: a huge sparse
-  // reservation costs its page table walk, not its size.
+  // reservation costs its page table walk, not its size. (Once a lazy restore is complete.)
+  LazyPages::wait_all();
   int pagemap =
       open(("/proc/" + std::to_string(t.tid()) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
   std::vector<uint64_t> entries(buf.size() / 4096);

@@ -2,7 +2,8 @@
 // pages, then loops ~1 ms of work between clock_gettime calls for SECONDS, printing every gap
 // longer than 3 ms between two calls (its length and when it ended, CLOCK_MONOTONIC ns): a
 // checkpoint's stall as the app itself sees it. When the file CTL exists it rewrites 10% of
-// its pages (every 10th), removes CTL and prints "dirtied"; when CTL.stop exists it ends.
+// its pages (every 10th), removes CTL and prints "dirtied"; when CTL.touch exists it reads every
+// page, removes it and prints "touched"; when CTL.stop exists it ends.
 //   usage: gap MB SECONDS CTL
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   const char* ctl = argv[3];
   char stop[4096];
   snprintf(stop, sizeof stop, "%s.stop", ctl);
+  char touch[4096];
+  snprintf(touch, sizeof touch, "%s.touch", ctl);
   uint64_t* mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return 1;
   fill(mem, bytes / 8, 1, 1);
@@ -73,6 +76,16 @@ int main(int argc, char** argv) {
     prev = t;
     if (t >= end) break;
     if (n % 10 == 0 && access(stop, F_OK) == 0) break;
+    if (n % 10 == 0 && access(touch, F_OK) == 0) {
+      // Reads one word of every page (after a lazy restore: until every page is in).
+      uint64_t s = 0, t0 = now_ns();
+      for (size_t w = 0; w < bytes / 8; w += 4096 / 8) s += mem[w];
+      sink = s;
+      unlink(touch);
+      printf("touched %.3f ms\n", (now_ns() - t0) / 1e6);
+      fflush(stdout);
+      prev = now_ns();
+    }
     if (n % 10 == 0 && access(ctl, F_OK) == 0) {
       fill(mem, bytes / 8, 10, seed++ << 40);
       unlink(ctl);

@@ -101,12 +101,25 @@ class CheckpointPublish(CkrrTestCase):
         self.assertTrue(any(int(s["pages_read"]) < int(s["pages_saved"]) for s in stats))
         self.assertTrue(any(int(s["pages_written"]) > 0 for s in stats))
         self.assert_whole(trace, cps)
-        # At each checkpoint's own event: the checkpoint's contents themselves. (Not the events
-        # after: a restored process maps its pages from the packs, so a MADV_DONTNEED replayed
-        # after a restore brings back the pack's page instead of zeros, a known issue of
-        # restoring, independent of dirty tracking: README.)
+        # At each checkpoint's own event (the checkpoint's contents themselves) and a few events
+        # later (MADV_DONTNEED and mremap replayed on restored memory: test_restored_memory).
         self.check_every_checkpoint(trace, cps, after=0)
+        self.check_every_checkpoint(trace, cps, after=5)
         self.assert_replays(trace, rec, times=1)
+
+    def test_writes_right_after_a_checkpoint_to_new_memory(self):
+        # New mappings are write-protected for dirty tracking only after the app has resumed;
+        # the app writes to them at once: the next checkpoint must count those pages written
+        # (else it reuses the older copy and its state differs from replay from the start).
+        trace = self.path("t")
+        argv = [prog("dirty_defer"), "3"]
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "1ms", "-o", trace, "--", *argv)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stdout, self.run_native(argv).stdout)
+        cps = self.checkpoints(trace)
+        self.assertGreaterEqual(len(cps), 5)
+        self.assert_whole(trace, cps)
+        self.check_every_checkpoint(trace, cps, after=0)
 
     def test_default_spacing_keeps_checkpoints_a_small_share(self):
         # 128 MB rewritten 10% at a time for a few seconds, default interval (1 s): the first
