@@ -18,6 +18,7 @@
 #include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "recorder/FdReopener.h"
+#include "recorder/LiveStateRestorer.h"
 #include "recorder/PluginRestart.h"
 #include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
@@ -115,7 +116,18 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
       std::map<int, int> std_of;
       for (const auto& [fd, e] : proc.fds)
         if (e.std_stream >= 0) std_of[fd] = e.std_stream;
-      FdReopenResult fr = reopen_fds(*out.task, p.manifest.fds, std_of);
+      LiveKernelState live;
+      if (const std::vector<uint8_t>* b = p.manifest.blob(kLiveKernelStateBlob))
+        if (!live.deserialize(*b))
+          throw TraceError("checkpoint " + std::to_string(id) + ": unreadable " +
+                           kLiveKernelStateBlob);
+      std::vector<SavedFd> by_path;  // the deleted files' fds are LiveStateRestorer's
+      for (const SavedFd& f : p.manifest.fds)
+        if (!live.deleted_at(f.fd)) by_path.push_back(f);
+      FdReopenResult fr = reopen_fds(*out.task, by_path, std_of);
+      for (const std::string& w :
+           restore_live_kernel_state(*out.task, live, p.manifest.fds, out.ids, trace.dir()))
+        fr.warnings.push_back(w);
       for (const std::string& w : fr.warnings) std::cerr << "ckrr restart: warning: " << w << "\n";
       for (const std::string& n : fr.notes) std::cerr << "ckrr restart: " << n << "\n";
       run_plugin_restart_hooks(registry, *out.task, p.manifest, out.ids);

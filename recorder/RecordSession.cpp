@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "checkpoint/LiveKernelState.h"
 #include "core/CloneCall.h"
 #include "core/CpuFeatures.h"
 #include "core/Error.h"
@@ -72,14 +73,19 @@ std::string interpreter_of(const std::string& exe) {
   return out;
 }
 
+// Pending and not blocked: a signal the thread blocks waits in the kernel, where a checkpoint
+// saves it (LiveKernelState), and cannot be delivered during the capture's injected calls.
 bool has_pending_signals(pid_t tid) {
   std::ifstream status("/proc/" + std::to_string(tid) + "/status");
   std::string line;
-  while (std::getline(status, line))
-    if ((line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0) &&
-        line.find_first_not_of("0\t ", 7) != std::string::npos)
-      return true;
-  return false;
+  uint64_t pending = 0, blocked = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0)
+      pending |= std::stoull(line.substr(7), nullptr, 16);
+    else if (line.rfind("SigBlk:", 0) == 0)
+      blocked = std::stoull(line.substr(7), nullptr, 16);
+  }
+  return (pending & ~blocked) != 0;
 }
 
 // A signal the recorder itself raised with tgkill (an interrupt, a re-raised deferred one).
@@ -2032,6 +2038,13 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   uint64_t now = now_ns();
   for (const auto& p : registry_.plugins()) p->pre_checkpoint();
   fill_request(rt, seq, req);
+  try {  // what a live restart needs besides (timers, limits, pending signals, deleted files)
+    req.blobs.emplace_back(kLiveKernelStateBlob,
+                           capture_live_kernel_state(t, store_.get()).serialize());
+  } catch (const std::exception& e) {
+    std::cerr << "ckrr: checkpoint after event " << seq
+              << ": live-restart state not saved: " << e.what() << "\n";
+  }
   // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
   // instruction of the next event. Replay uses it only for later events.
   if (before_next_syscall) req.blobs.emplace_back(kBeforeNextSyscallBlob, std::vector<uint8_t>{1});
