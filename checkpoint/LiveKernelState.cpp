@@ -90,7 +90,65 @@ std::vector<LiveKernelState::Timer> read_timers(pid_t pid) {
   return out;
 }
 
+int64_t ns_of(const std::string& pair) {  // "(sec, nsec)"
+  long long sec = 0, nsec = 0;
+  sscanf(pair.c_str(), " (%lld, %lld)", &sec, &nsec);
+  return sec * 1000000000ll + nsec;
+}
+
+// The anonymous fd at /proc/PID/fd/N whose link is `target`, if it is one we can make again.
+bool read_anon(pid_t pid, int fd, const std::string& target, LiveKernelState::AnonFd& a) {
+  using Kind = LiveKernelState::AnonFd::Kind;
+  if (target == "anon_inode:[timerfd]")
+    a.kind = Kind::Timerfd;
+  else if (target == "anon_inode:[eventfd]")
+    a.kind = Kind::Eventfd;
+  else if (target == "anon_inode:[eventpoll]")
+    a.kind = Kind::Epoll;
+  else
+    return false;
+  a.fd = fd;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto value = [&](const char* key) -> const char* {
+      size_t n = strlen(key);
+      return line.compare(0, n, key) == 0 ? line.c_str() + n : nullptr;
+    };
+    if (const char* v = value("clockid:"))
+      a.clock = atoi(v);
+    else if (const char* v = value("ticks:"))
+      a.ticks = strtoull(v, nullptr, 10);
+    else if (const char* v = value("it_value:"))
+      a.left_ns = ns_of(v);
+    else if (const char* v = value("it_interval:"))
+      a.interval_ns = ns_of(v);
+    else if (const char* v = value("eventfd-count:"))
+      a.count = strtoull(v, nullptr, 16);
+    else if (const char* v = value("eventfd-semaphore:"))
+      a.semaphore = atoi(v) != 0;
+    else if (value("tfd:")) {
+      LiveKernelState::AnonFd::Watch w;
+      unsigned events = 0;
+      unsigned long long data = 0;
+      if (sscanf(line.c_str(), "tfd: %d events: %x data: %llx", &w.fd, &events, &data) == 3) {
+        w.events = events;
+        w.data = data;
+        a.watches.push_back(w);
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool LiveKernelState::owns_fd(int fd) const {
+  if (deleted_at(fd)) return true;
+  for (const AnonFd& a : anon)
+    if (a.fd == fd) return true;
+  return false;
+}
 
 const LiveKernelState::DeletedFile* LiveKernelState::deleted_at(int fd) const {
   for (const DeletedFile& d : deleted)
@@ -106,6 +164,13 @@ std::vector<uint8_t> LiveKernelState::serialize() const {
   for (const Limit& l : limits) s << "limit " << l.resource << ' ' << l.cur << ' ' << l.max << '\n';
   for (const siginfo_t& si : shared_pending) s << "shared " << hex_of(&si, sizeof si) << '\n';
   for (const siginfo_t& si : thread_pending) s << "thread " << hex_of(&si, sizeof si) << '\n';
+  for (const AnonFd& a : anon) {
+    s << "anon " << a.fd << ' ' << static_cast<int>(a.kind) << ' ' << a.clock << ' ' << a.ticks
+      << ' ' << a.count << ' ' << a.semaphore << ' ' << a.left_ns << ' ' << a.interval_ns << ' '
+      << a.watches.size();
+    for (const AnonFd::Watch& w : a.watches) s << ' ' << w.fd << ' ' << w.events << ' ' << w.data;
+    s << '\n';
+  }
   for (const DeletedFile& d : deleted)
     s << "deleted " << d.fd << ' ' << d.inode << ' ' << d.stored << '\n';
   std::string str = s.str();
@@ -136,6 +201,20 @@ bool LiveKernelState::deserialize(const std::vector<uint8_t>& in) {
         siginfo_t si;
         if (!from_hex(hex, &si, sizeof si)) return false;
         (kind == "shared" ? shared_pending : thread_pending).push_back(si);
+      } else if (kind == "anon") {
+        AnonFd a;
+        int k = 0;
+        size_t n = 0;
+        l >> a.fd >> k >> a.clock >> a.ticks >> a.count >> a.semaphore >> a.left_ns >>
+            a.interval_ns >> n;
+        if (k < 1 || k > 3 || n > 100000) return false;
+        a.kind = static_cast<AnonFd::Kind>(k);
+        for (size_t i = 0; i < n && l; ++i) {
+          AnonFd::Watch w;
+          l >> w.fd >> w.events >> w.data;
+          a.watches.push_back(w);
+        }
+        anon.push_back(a);
       } else if (kind == "deleted") {
         DeletedFile d;
         l >> d.fd >> d.inode;
@@ -179,11 +258,18 @@ LiveKernelState capture_live_kernel_state(Task& t, FileStore* store) {
                            {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_EXEC});
   }
 
-  if (store) {
+  {
     const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(fd_dir, ec)) {
       std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+      if (ec) continue;
+      LiveKernelState::AnonFd a;
+      if (read_anon(pid, std::stoi(e.path().filename().string()), target, a)) {
+        st.anon.push_back(std::move(a));
+        continue;
+      }
+      if (!store) continue;
       static const std::string kDeleted = " (deleted)";
       if (ec || target.size() <= kDeleted.size() || target[0] != '/' ||
           target.compare(target.size() - kDeleted.size(), kDeleted.size(), kDeleted) != 0)

@@ -8,7 +8,8 @@
 //  - the signals pending while blocked, for the process and for the capturing thread, with
 //    their siginfo (PTRACE_PEEKSIGINFO): a checkpoint is taken while blocked signals wait;
 //  - the contents of regular files it holds open after they were deleted (and memfds), saved
-//    in the trace's content-addressed FileStore: nothing else holds them once it is gone.
+//    in the trace's content-addressed FileStore: nothing else holds them once it is gone;
+//  - its timerfds, eventfds and epoll instances (AnonFd).
 // The restart side is recorder/LiveStateRestorer.
 #include <signal.h>
 #include <sys/types.h>
@@ -45,7 +46,26 @@ struct LiveKernelState {
     uint64_t inode = 0;  // fds open on the same file share one re-created file
     std::string stored;  // FileStore name of its contents
   };
+  // An fd on an anonymous inode the kernel can make again: a timerfd (its clock, time left,
+  // period; expirations not yet read make it fire at once), an eventfd (its count), an epoll
+  // instance (its interest list: target fd, events, data), from /proc/PID/fdinfo.
+  struct AnonFd {
+    enum class Kind : int32_t { Timerfd = 1, Eventfd = 2, Epoll = 3 };
+    int32_t fd = 0;
+    Kind kind = Kind::Timerfd;
+    int32_t clock = 0;
+    uint64_t ticks = 0, count = 0;
+    bool semaphore = false;
+    int64_t left_ns = 0, interval_ns = 0;
+    struct Watch {
+      int32_t fd = 0;
+      uint32_t events = 0;
+      uint64_t data = 0;
+    };
+    std::vector<Watch> watches;
+  };
   std::vector<Timer> timers;
+  std::vector<AnonFd> anon;
   std::vector<Limit> limits;
   std::vector<siginfo_t> shared_pending;  // for the process
   std::vector<siginfo_t> thread_pending;  // for the capturing thread
@@ -54,6 +74,8 @@ struct LiveKernelState {
   std::vector<uint8_t> serialize() const;
   bool deserialize(const std::vector<uint8_t>& in);
   const DeletedFile* deleted_at(int fd) const;
+  // Whether fd is re-created from this state (a deleted file or an anonymous one), not by path.
+  bool owns_fd(int fd) const;
 };
 
 // Reads it from t, stopped at a boundary with ckrr's scratch page mapped (the page is made

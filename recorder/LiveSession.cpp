@@ -38,6 +38,24 @@ void on_forwarded_signal(int sig) {
   g_forward_signal = sig;
 }
 
+// A trapped rdtsc/rdtscp (PR_SET_TSC survives the restore, and children inherit it), executed
+// for t: same machine, same TSC, the supervisor's reading is the program's. False when the
+// SIGSEGV is something else.
+bool emulate_tsc(Task& t) {
+  if (t.siginfo().si_code != SI_KERNEL) return false;
+  Registers r = t.regs();
+  int len = tsc_insn_len(t, r.rip);
+  if (!len) return false;
+  unsigned aux = 0;
+  uint64_t tsc = len == 2 ? __rdtsc() : __rdtscp(&aux);
+  r.rax = tsc & 0xffffffffu;
+  r.rdx = tsc >> 32;
+  if (len == 3) r.rcx = aux;
+  r.rip += len;
+  t.set_regs(r);
+  return true;
+}
+
 }  // namespace
 
 LiveSession::LiveSession(LiveOptions opt) : opt_(std::move(opt)) {}
@@ -105,6 +123,10 @@ void LiveSession::loop() {
         if (WIFSTOPPED(status)) {
           int sig = WSTOPSIG(status);
           bool pass = sig != SIGTRAP && sig != SIGSTOP && (status >> 16) == 0;
+          if (pass && sig == SIGSEGV) {  // ld.so reads the TSC at every program's start
+            Task child(r, r);
+            if (emulate_tsc(child)) pass = false;
+          }
           ptrace(PTRACE_CONT, r, nullptr, pass ? sig : 0);
         }
         continue;
@@ -206,21 +228,9 @@ void LiveSession::on_syscall(Task& t) {
 }
 
 void LiveSession::on_signal(Task& t, int sig) {
-  siginfo_t si = t.siginfo();
-  if (sig == SIGSEGV && si.si_code == SI_KERNEL) {
-    Registers r = t.regs();
-    if (int len = tsc_insn_len(t, r.rip)) {
-      // Same machine, same TSC: the supervisor's reading is the program's.
-      unsigned aux = 0;
-      uint64_t tsc = len == 2 ? __rdtsc() : __rdtscp(&aux);
-      r.rax = tsc & 0xffffffffu;
-      r.rdx = tsc >> 32;
-      if (len == 3) r.rcx = aux;
-      r.rip += len;
-      t.set_regs(r);
-      t.cont();
-      return;
-    }
+  if (sig == SIGSEGV && emulate_tsc(t)) {
+    t.cont();
+    return;
   }
   // As when recording: a stop signal would leave a ptraced process in a state this loop does
   // not manage.

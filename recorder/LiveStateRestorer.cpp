@@ -18,6 +18,8 @@ namespace ckrr {
 
 namespace {
 
+constexpr uint64_t EFD_SEMAPHORE_FLAG = 1;  // EFD_SEMAPHORE
+
 // Linux 6.15: while on, timer_create takes the id to give the new timer from *created_timer_id.
 constexpr int kPrTimerCreateRestoreIds = 77;
 
@@ -67,6 +69,7 @@ class Restorer {
         t_, "mprotect of the scratch page", SYS_mprotect,
         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_WRITE | PROT_EXEC});
     deleted_files();
+    anon_fds();
     timers();
     limits();
     signals();
@@ -136,6 +139,73 @@ class Restorer {
     if (is_error(high)) throw Error("restart: fcntl F_DUPFD: " + errtext(high));
     fill(t_.tgid(), static_cast<int>(high), dir_ / d.stored);
     return static_cast<int>(high);
+  }
+
+  const SavedFd* saved(int fd) const {
+    for (const SavedFd& f : fds_)
+      if (f.fd == fd) return &f;
+    return nullptr;
+  }
+
+  // Moves the process's fd `from` to `to` with the saved close-on-exec flag.
+  void move_to(long from, int to, const std::string& what) {
+    if (is_error(from)) throw Error("restart: cannot re-create " + what + ": " + errtext(from));
+    const SavedFd* f = saved(to);
+    const bool cloexec = f && (f->flags & O_CLOEXEC);
+    if (from == to) {
+      remote_syscall(t_, SYS_fcntl, {uint64_t(to), F_SETFD, cloexec ? FD_CLOEXEC : 0u});
+      return;
+    }
+    long r = remote_syscall(t_, SYS_dup3, {uint64_t(from), uint64_t(to), cloexec ? O_CLOEXEC : 0u});
+    remote_syscall(t_, SYS_close, {uint64_t(from)});
+    if (is_error(r)) throw Error("restart: dup3 to fd " + std::to_string(to) + ": " + errtext(r));
+  }
+
+  // timerfds and eventfds first, then the epoll instances that may watch them.
+  void anon_fds() {
+    using Kind = LiveKernelState::AnonFd::Kind;
+    for (const LiveKernelState::AnonFd& a : st_.anon) {
+      const SavedFd* f = saved(a.fd);
+      const uint64_t nonblock = f ? (f->flags & O_NONBLOCK) : 0;
+      const std::string what = "fd " + std::to_string(a.fd);
+      if (a.kind == Kind::Timerfd) {
+        long fd = remote_syscall(t_, SYS_timerfd_create, {uint64_t(a.clock), nonblock});
+        move_to(fd, a.fd, what + " (timerfd)");
+        // Expirations not read yet: the first comes at once (their count is not kept).
+        const int64_t left = a.ticks ? 1 : a.left_ns;
+        if (left == 0) continue;
+        struct itimerspec its {};
+        its.it_value = {static_cast<time_t>(left / 1000000000),
+                        static_cast<long>(left % 1000000000)};
+        its.it_interval = {static_cast<time_t>(a.interval_ns / 1000000000),
+                           static_cast<long>(a.interval_ns % 1000000000)};
+        t_.write(kScratchDataAddr, &its, sizeof its);
+        long r = remote_syscall(t_, SYS_timerfd_settime, {uint64_t(a.fd), 0, kScratchDataAddr, 0});
+        if (is_error(r)) warnings_.push_back(what + " (timerfd) cannot be armed: " + errtext(r));
+      } else if (a.kind == Kind::Eventfd) {
+        const uint64_t flags = nonblock | (a.semaphore ? EFD_SEMAPHORE_FLAG : 0);
+        long fd =
+            remote_syscall(t_, SYS_eventfd2, {uint64_t(static_cast<uint32_t>(a.count)), flags});
+        move_to(fd, a.fd, what + " (eventfd)");
+      }
+    }
+    for (const LiveKernelState::AnonFd& a : st_.anon) {
+      if (a.kind != Kind::Epoll) continue;
+      long fd = remote_syscall(t_, SYS_epoll_create1, {0});
+      move_to(fd, a.fd, "fd " + std::to_string(a.fd) + " (epoll)");
+      for (const auto& w : a.watches) {
+        uint8_t ev[12];  // struct epoll_event is packed on x86-64
+        memcpy(ev, &w.events, 4);
+        memcpy(ev + 4, &w.data, 8);
+        t_.write(kScratchDataAddr, ev, sizeof ev);
+        long r = remote_syscall(
+            t_, SYS_epoll_ctl,
+            {uint64_t(a.fd), 1 /* EPOLL_CTL_ADD */, uint64_t(w.fd), kScratchDataAddr});
+        if (is_error(r))
+          warnings_.push_back("epoll fd " + std::to_string(a.fd) + ": cannot watch fd " +
+                              std::to_string(w.fd) + " again: " + errtext(r));
+      }
+    }
   }
 
   void timers() {

@@ -10,6 +10,7 @@
 //    warning), clock, notification (a thread target translated to its real tid) and value,
 //    armed with the time that was left and their period;
 //  - resource limits (prlimit64 from outside);
+//  - timerfds, eventfds and epoll instances (their interest lists, after the fds they watch);
 //  - blocked pending signals, queued again with their siginfo (rt_sigqueueinfo for the process,
 //    rt_tgsigqueueinfo for the capturing thread, which is t).
 // Runs after the fd table is rebuilt (FdReopener skips the deleted files' fds).

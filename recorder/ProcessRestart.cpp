@@ -121,9 +121,9 @@ RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
         if (!live.deserialize(*b))
           throw TraceError("checkpoint " + std::to_string(id) + ": unreadable " +
                            kLiveKernelStateBlob);
-      std::vector<SavedFd> by_path;  // the deleted files' fds are LiveStateRestorer's
+      std::vector<SavedFd> by_path;  // deleted files, timerfds... are LiveStateRestorer's
       for (const SavedFd& f : p.manifest.fds)
-        if (!live.deleted_at(f.fd)) by_path.push_back(f);
+        if (!live.owns_fd(f.fd)) by_path.push_back(f);
       FdReopenResult fr = reopen_fds(*out.task, by_path, std_of);
       for (const std::string& w :
            restore_live_kernel_state(*out.task, live, p.manifest.fds, out.ids, trace.dir()))

@@ -42,6 +42,7 @@
 #include "recorder/JobStops.h"
 #include "recorder/ProcessRestart.h"
 #include "recorder/RecorderSignals.h"
+#include "recorder/WaitInterruption.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -424,7 +425,10 @@ void RecordSession::loop() {
     bool need_tick = tasks_.size() > 1 || !job_stopped_.empty();
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
-    tick_.set_running(need_tick || end_deadline_ns_ || sigint_deadline_ns_, 1000000ull);
+    const bool fast_tick = need_tick || end_deadline_ns_ || sigint_deadline_ns_;
+    // One thread: a slow tick lets a periodic checkpoint interrupt a wait (WaitInterruption.h).
+    const bool slow_tick = tasks_.size() == 1 && opt_.checkpoint_interval_ns;
+    tick_.set_running(fast_tick || slow_tick, fast_tick ? 1000000ull : slow_tick_ns());
 
     pid_t r;
     int status = 0;
@@ -450,6 +454,12 @@ void RecordSession::loop() {
                     << " task(s) did not die within 1 s of SIGKILL; the trace ends here\n";
           done_ = true;
           break;
+        }
+        if (tasks_.size() == 1 && !g_checkpoint_requested && periodic_checkpoint_due()) {
+          const RecordedTask& rt = tasks_.begin()->second;
+          if (rt.state == RecordedTask::State::InSyscall && checkpoint_may_interrupt(rt.call) &&
+              now_ns() >= rt.call_start_ns + slow_tick_ns())
+            g_checkpoint_requested = 1;  // it waits: interrupt the call for it, as asked ones do
         }
         if (g_checkpoint_requested && tasks_.size() == 1) {
           RecordedTask& rt = tasks_.begin()->second;
@@ -1054,7 +1064,8 @@ void RecordSession::on_syscall_exit(RecordedTask& rt) {
   }
   int64_t rax = static_cast<int64_t>(t.regs().rax);
   const bool restart = is_restart_result(rax);
-  if (restart && (rt.kicked || rt.interrupt_sent)) {
+  if ((restart && (rt.kicked || rt.interrupt_sent)) ||
+      (rax == -EINTR && rt.kicked && eintr_on_stop(rt.call.nr))) {
     // Our SIGSTOP interrupted the call: at its delivery stop the call is rewound to its
     // instruction and made again later, as if it had not started.
     rt.rewind_on_stop = true;
@@ -1800,9 +1811,11 @@ void RecordSession::resume_runner(RecordedTask& rt, const Event* after) {
   if (!app_traces_.empty() && app_traces_.hold_after_event(rt.rec_tid, *after, t.regs()))
     return hold_for_app_tracer(rt, false);
   if (deliver_deferred(rt)) return;
-  const bool due = g_checkpoint_requested ||
-                   (opt_.checkpoint_interval_ns &&
-                    now_ns() >= std::max(next_checkpoint_ns_, publishing_->not_before()));
+  // After a checkpoint of several processes, one of the process alone as soon as its children
+  // are gone: `ckrr restart` restores single processes (a fork+exec loop is rarely childless
+  // when the interval comes).
+  const bool due = g_checkpoint_requested || periodic_checkpoint_due() ||
+                   (single_after_group_ && one_process() && !checkpoint_must_wait(rt, {}));
   // A call the kernel is about to restart cannot be resumed from a checkpoint as is, and
   // injecting the checkpoint's syscalls would let a pending signal be delivered mid-capture:
   // wait for a boundary without either. Nothing is written at such a boundary either: the
@@ -2084,6 +2097,22 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   }
   for (const auto& p : registry_.plugins()) p->resume();
   next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+  single_after_group_ = count > 1;
+}
+
+bool RecordSession::one_process() const {
+  for (const auto& [tid, rt] : tasks_)
+    if (rt.task->tgid() != tasks_.begin()->second.task->tgid()) return false;
+  return true;
+}
+
+bool RecordSession::periodic_checkpoint_due() const {
+  return opt_.checkpoint_interval_ns &&
+         now_ns() >= std::max(next_checkpoint_ns_, publishing_->not_before());
+}
+
+uint64_t RecordSession::slow_tick_ns() const {
+  return std::clamp<uint64_t>(opt_.checkpoint_interval_ns / 4, 10000000ull, 250000000ull);
 }
 
 bool RecordSession::checkpoint_must_wait(RecordedTask& rt,

@@ -188,6 +188,9 @@ class RecordSession : public SessionServices {
   // Lets the runner go on after its event (checkpoint first when one is due and possible).
   void resume_runner(RecordedTask& rt, const Event* after);
   // A checkpoint due now must wait for the ones being published (CheckpointPublishing).
+  bool periodic_checkpoint_due() const;
+  bool one_process() const;  // all tasks are threads of one process
+  uint64_t slow_tick_ns() const;  // the tick while one thread may wait in a call
   bool checkpoint_must_wait(RecordedTask& rt, const std::vector<ProcessCapture>& processes);
   void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
                        CheckpointRequest others = {}, std::vector<ProcessCapture> processes = {});
@@ -287,6 +290,7 @@ class RecordSession : public SessionServices {
   std::unique_ptr<CheckpointWriter> checkpoints_;
   std::unique_ptr<CheckpointPublishing> publishing_;  // after checkpoints_: destroyed first
   uint64_t next_checkpoint_ns_ = 0;
+  bool single_after_group_ = false;  // the last checkpoint held several processes
 };
 
 }  // namespace ckrr

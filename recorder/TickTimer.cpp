@@ -28,7 +28,7 @@ bool TickTimer::take() {
 }
 
 void TickTimer::set_running(bool on, uint64_t period_ns) {
-  if (on == running_) return;
+  if (on == running_ && (!on || period_ns == period_ns_)) return;
   if (!created_) {
     struct sigaction sa {};
     sa.sa_handler = on_tick;  // no SA_RESTART: waitpid must return EINTR
@@ -49,6 +49,7 @@ void TickTimer::set_running(bool on, uint64_t period_ns) {
   }
   timer_settime(timer_, 0, &its, nullptr);
   running_ = on;
+  period_ns_ = period_ns;
 }
 
 }  // namespace ckrr

@@ -9,18 +9,22 @@
 //             pending at every step, received once each when unblocked at the end
 //   deleted   a file opened, unlinked, appended to at every step: its contents read back
 //             must be every line written so far, its offset where it was
-//   poll | select | pselect | ppoll   each step waits in that call (10 ms timeout, no fd)
+//   poll | ppoll | select | pselect | epoll   each step waits in that call, without a timeout,
+//             for a timerfd (700 ms period; epoll: watched by an epoll instance) to fire
 //   forkexec  each step forks a child that execs /bin/true and waits for it
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +69,9 @@ int main(int argc, char** argv) {
   int dfd = -1;
   char expect[1 << 16];
   size_t expect_len = 0;
+  const int waits = !strcmp(mode, "poll") || !strcmp(mode, "ppoll") || !strcmp(mode, "select") ||
+                    !strcmp(mode, "pselect") || !strcmp(mode, "epoll");
+  int tfd = -1, ep = -1;
   sigset_t usrs;
   sigemptyset(&usrs);
   sigaddset(&usrs, SIGUSR1);
@@ -90,6 +97,13 @@ int main(int argc, char** argv) {
     sigprocmask(SIG_BLOCK, &usrs, NULL);
     kill(getpid(), SIGUSR1);  // pending for the process
     raise(SIGUSR2);           // pending for this thread
+  } else if (waits) {
+    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+    struct itimerspec its = {{0, 700000000}, {0, 700000000}};
+    if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0) FAIL("timerfd");
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x1234567800000000ull + tfd};
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) != 0) FAIL("epoll");
   } else if (!strcmp(mode, "deleted")) {
     char path[] = "/tmp/ckrr-restart-deleted-XXXXXX";
     dfd = mkstemp(path);
@@ -131,17 +145,32 @@ int main(int argc, char** argv) {
       if (r != (ssize_t)expect_len || memcmp(back, expect, expect_len) != 0)
         FAIL("read back %zd bytes, expected %zu", r, expect_len);
       sleep_ms(10);
-    } else if (!strcmp(mode, "poll")) {
-      if (poll(NULL, 0, 10) != 0) FAIL("poll: %s", strerror(errno));
-    } else if (!strcmp(mode, "ppoll")) {
-      struct timespec ts = {0, 10000000};
-      if (ppoll(NULL, 0, &ts, NULL) != 0) FAIL("ppoll: %s", strerror(errno));
-    } else if (!strcmp(mode, "select")) {
-      struct timeval tv = {0, 10000};
-      if (select(0, NULL, NULL, NULL, &tv) != 0) FAIL("select: %s", strerror(errno));
-    } else if (!strcmp(mode, "pselect")) {
-      struct timespec ts = {0, 10000000};
-      if (pselect(0, NULL, NULL, NULL, &ts, NULL) != 0) FAIL("pselect: %s", strerror(errno));
+    } else if (waits) {
+      // Sits in the call until the timerfd fires (no timeout): only an interrupted call lets
+      // a checkpoint be taken meanwhile.
+      int r = -1;
+      if (!strcmp(mode, "poll")) {
+        struct pollfd p = {tfd, POLLIN, 0};
+        r = poll(&p, 1, -1);
+      } else if (!strcmp(mode, "ppoll")) {
+        struct pollfd p = {tfd, POLLIN, 0};
+        r = ppoll(&p, 1, NULL, NULL);
+      } else if (!strcmp(mode, "select") || !strcmp(mode, "pselect")) {
+        fd_set s;
+        FD_ZERO(&s);
+        FD_SET(tfd, &s);
+        r = !strcmp(mode, "select") ? select(tfd + 1, &s, NULL, NULL, NULL)
+                                    : pselect(tfd + 1, &s, NULL, NULL, NULL, NULL);
+      } else {
+        struct epoll_event e;
+        r = epoll_wait(ep, &e, 1, -1);
+        if (r == 1 && e.data.u64 != 0x1234567800000000ull + tfd)
+          FAIL("epoll data %llx", (unsigned long long)e.data.u64);
+      }
+      if (r != 1) FAIL("%s returned %d: %s", mode, r, strerror(errno));
+      uint64_t expirations = 0;
+      if (read(tfd, &expirations, 8) != 8 || expirations < 1)
+        FAIL("timerfd read: %s", strerror(errno));
     } else if (!strcmp(mode, "forkexec")) {
       pid_t c = fork();
       if (c == 0) {
