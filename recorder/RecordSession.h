@@ -189,7 +189,7 @@ class RecordSession : public SessionServices {
   void resume_runner(RecordedTask& rt, const Event* after);
   // A checkpoint due now must wait for the ones being published (CheckpointPublishing).
   bool periodic_checkpoint_due() const;
-  bool one_process() const;  // all tasks are threads of one process
+  bool one_process() const;       // all tasks are threads of one process
   uint64_t slow_tick_ns() const;  // the tick while one thread may wait in a call
   bool checkpoint_must_wait(RecordedTask& rt, const std::vector<ProcessCapture>& processes);
   void take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_next_syscall,
