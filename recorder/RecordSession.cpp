@@ -1075,6 +1075,9 @@ void RecordSession::on_syscall_exit(RecordedTask& rt) {
     t.cont();
     return;
   }
+  // It returned before our SIGSTOP reached it (which then comes late and is dropped): the kick
+  // is spent, a later wait may be interrupted again.
+  rt.kicked = false;
   if (rax == -516) {
     // ERESTART_RESTARTBLOCK: without a handler the kernel would go on through restart_syscall,
     // resuming state that replay (which emulates the call) never builds. ERESTARTNOHAND acts
