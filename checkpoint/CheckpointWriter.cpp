@@ -18,6 +18,7 @@
 #include "core/Error.h"
 #include "core/MemoryMap.h"
 #include "core/RemoteSyscall.h"
+#include "core/SignalsHeld.h"
 #include "storage/AtomicFile.h"
 #include "storage/FdIo.h"
 
@@ -109,6 +110,9 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
                                         .count());
   m.blobs = req.blobs;
 
+  // Signals wait (pending) until the thread runs again: one that came in the middle of an
+  // injected call would fail the capture (a fast POSIX timer's often did).
+  SignalsHeld held(t);
   SavedThread th;
   th.tid = t.tid();
   th.regs = t.regs();
@@ -124,9 +128,13 @@ void CheckpointWriter::capture(Task& t, const CheckpointRequest& req) {
     if (remote_syscall(t, SYS_rt_sigaction, {uint64_t(sig), 0, kScratchDataAddr, 8}) == 0)
       t.read(kScratchDataAddr, &m.sigactions[sig - 1], sizeof(KernelSigaction));
   }
-  remote_syscall_checked(t, "rt_sigprocmask", SYS_rt_sigprocmask,
-                         {SIG_BLOCK, 0, kScratchDataAddr, 8});
-  th.sigmask = t.read_val<uint64_t>(kScratchDataAddr);
+  if (held.held()) {
+    th.sigmask = held.mask();
+  } else {
+    remote_syscall_checked(t, "rt_sigprocmask", SYS_rt_sigprocmask,
+                           {SIG_BLOCK, 0, kScratchDataAddr, 8});
+    th.sigmask = t.read_val<uint64_t>(kScratchDataAddr);
+  }
   remote_syscall_checked(t, "sigaltstack", SYS_sigaltstack, {0, kScratchDataAddr});
   stack_t ss;
   t.read(kScratchDataAddr, &ss, sizeof ss);

@@ -18,6 +18,7 @@
 #include "core/Error.h"
 #include "core/RemoteSyscall.h"
 #include "core/ScratchPage.h"
+#include "core/SignalsHeld.h"
 #include "storage/FileStore.h"
 
 namespace ckrr {
@@ -244,6 +245,7 @@ LiveKernelState capture_live_kernel_state(Task& t, FileStore* store) {
 
   st.timers = read_timers(pid);
   if (!st.timers.empty()) {
+    SignalsHeld held(t);  // a timer firing must not stop the injected calls
     remote_syscall_checked(
         t, "mprotect of the scratch page", SYS_mprotect,
         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_WRITE | PROT_EXEC});

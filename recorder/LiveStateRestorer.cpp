@@ -13,6 +13,7 @@
 #include "core/Error.h"
 #include "core/RemoteSyscall.h"
 #include "core/ScratchPage.h"
+#include "core/SignalsHeld.h"
 
 namespace ckrr {
 
@@ -65,6 +66,7 @@ class Restorer {
       : t_(t), st_(st), fds_(fds), ids_(ids), dir_(trace_dir) {}
 
   std::vector<std::string> run() {
+    SignalsHeld held(t_);  // the re-created timers fire while calls are still injected
     remote_syscall_checked(
         t_, "mprotect of the scratch page", SYS_mprotect,
         {kScratchPageAddr, kScratchPageSize, PROT_READ | PROT_WRITE | PROT_EXEC});

@@ -2058,8 +2058,11 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     req.blobs.emplace_back(kLiveKernelStateBlob,
                            capture_live_kernel_state(t, store_.get()).serialize());
   } catch (const std::exception& e) {
-    std::cerr << "ckrr: checkpoint after event " << seq
-              << ": live-restart state not saved: " << e.what() << "\n";
+    // Without it a restart would silently lose timers and files: no checkpoint this time.
+    t.cont();
+    std::cerr << "ckrr: checkpoint after event " << seq << " failed: " << e.what() << "\n";
+    next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
+    return;
   }
   // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
   // instruction of the next event. Replay uses it only for later events.

@@ -66,6 +66,35 @@ class RestartState(CkrrTestCase):
         self.assertEqual(lines[:-1], [f"step {i}" for i in range(first, n + 1)])
         return err
 
+    def restart_recorded(self, mode, n):
+        """`ckrr restart --record`: the resumed run is recorded (its trace starts with a
+        checkpoint of the restored state, taken while the re-created timers fire) and replays,
+        from the start and from every checkpoint, to the output it printed."""
+        trace, trace2 = self.path("t"), self.path("t2")
+        self.record_until_killed(trace, [prog("restart_state"), mode, str(n)])
+        r = self.ckrr("restart", trace, "--record", "-o", trace2, "--checkpoint-interval",
+                      "100ms")
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, err)
+        self.assertNotIn(b"ERROR", r.stdout, err)
+        self.assertNotIn("failed", err)
+        self.assertTrue(r.stdout.endswith(f"done {n}\n".encode()), r.stdout[-200:])
+        rep = self.ckrr("replay", trace2)
+        self.assertEqual((rep.returncode, rep.stdout), (0, r.stdout), rep.stderr)
+        for cp_id, _ in self.checkpoints(trace2):
+            rep = self.ckrr("replay", trace2, "--from-checkpoint", str(cp_id))
+            self.assertEqual(rep.returncode, 0, rep.stderr)
+            self.assertTrue(r.stdout.endswith(rep.stdout), rep.stdout[-200:])
+
+    def test_restart_recorded_timer(self):
+        self.restart_recorded("timer", 250)
+
+    def test_restart_recorded_deleted(self):
+        self.restart_recorded("deleted", 250)
+
+    def test_restart_recorded_epoll(self):
+        self.restart_recorded("epoll", 5)
+
     def record_replay(self, mode, n=60):
         trace = self.path("rr")
         rec = self.ckrr("record", "-q", "--checkpoint-interval", "100ms", "-o", trace, "--",
