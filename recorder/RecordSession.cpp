@@ -2052,8 +2052,6 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
   }
   g_checkpoint_requested = 0;
   uint64_t now = now_ns();
-  for (const auto& p : registry_.plugins()) p->pre_checkpoint();
-  fill_request(rt, seq, req);
   try {  // what a live restart needs besides (timers, limits, pending signals, deleted files)
     req.blobs.emplace_back(kLiveKernelStateBlob,
                            capture_live_kernel_state(t, store_.get()).serialize());
@@ -2064,6 +2062,8 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     next_checkpoint_ns_ = now_ns() + opt_.checkpoint_interval_ns;
     return;
   }
+  for (const auto& p : registry_.plugins()) p->pre_checkpoint();
+  fill_request(rt, seq, req);
   // Taken while a syscall was interrupted: the state is past event `seq`, at the `syscall`
   // instruction of the next event. Replay uses it only for later events.
   if (before_next_syscall) req.blobs.emplace_back(kBeforeNextSyscallBlob, std::vector<uint8_t>{1});
