@@ -463,6 +463,52 @@ RestoredProcess CheckpointRestorer::restore(uint32_t id, const RestoreOptions& o
 
 RestoredProcess CheckpointRestorer::restore(const CheckpointManifest& m,
                                             const RestoreOptions& opt) {
+  return restore_into(nullptr, m, opt);
+}
+
+std::unique_ptr<Task> CheckpointRestorer::start_empty(const RestoreOptions& opt) {
+  RestoreStub stub;
+  std::unique_ptr<Task> t = start_stub(stub, opt);
+  try {
+    // The scratch page first, through the stub's own syscall instruction (a seccomp stop):
+    // every later syscall is injected from it without a stop.
+    map_scratch_page(*t, t->regs().rip);
+  } catch (...) {
+    kill(t->tgid(), SIGKILL);
+    t->wait();
+    throw;
+  }
+  return t;
+}
+
+std::unique_ptr<Task> CheckpointRestorer::fork_empty(Task& parent) {
+  const Registers saved = parent.regs();
+  Registers r = saved;
+  r.rax = SYS_clone;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  r.rdi = SIGCHLD;  // a plain fork: same stub, same scratch page, traced (PTRACE_O_TRACEFORK)
+  r.rsi = r.rdx = r.r10 = r.r8 = 0;
+  r.rip = kInjectSyscallAddr;
+  parent.set_regs(r);
+  parent.cont();
+  TaskStop s = parent.wait();
+  if (s.kind != TaskStop::Kind::Clone) throw Error("restore: fork of a process: " + s.describe());
+  const pid_t pid = static_cast<pid_t>(parent.event_msg());
+  parent.cont();
+  s = parent.wait();
+  if (s.kind != TaskStop::Kind::Signal || s.sig != SIGTRAP)
+    throw Error("restore: after the fork of a process: " + s.describe());
+  parent.set_regs(saved);
+  auto child = std::make_unique<Task>(pid, pid);
+  s = child->wait();  // its first stop (SIGSTOP)
+  if (s.gone()) throw Error("restore: a forked process ended: " + s.describe());
+  child->set_regs(saved);
+  return child;
+}
+
+RestoredProcess CheckpointRestorer::restore_into(std::unique_ptr<Task> empty,
+                                                 const CheckpointManifest& m,
+                                                 const RestoreOptions& opt) {
   Clock::time_point t0 = Clock::now();
   if (m.threads.empty())
     throw Error("restore: checkpoint " + std::to_string(m.id) + " has no threads");
@@ -475,14 +521,10 @@ RestoredProcess CheckpointRestorer::restore(const CheckpointManifest& m,
     for (const PageRun& run : r.runs) runs.emplace_back(run.ref, run.npages);
   pages->verify_all(runs);
   const double verify_ms = std::chrono::duration<double, std::milli>(Clock::now() - tv).count();
-  RestoreStub stub;
   RestoredProcess out;
-  out.task = start_stub(stub, opt);
+  out.task = empty ? std::move(empty) : start_empty(opt);
   Task& t = *out.task;
   try {
-    // The scratch page first, through the stub's own syscall instruction (a seccomp stop):
-    // every later syscall is injected from it without a stop.
-    map_scratch_page(t, t.regs().rip);
     Rebuilder rb(t, m, *pages, opt);
     rb.run();
     out.threads = rb.take_threads();

@@ -60,6 +60,13 @@ class CheckpointRestorer {
   RestoredProcess restore(uint32_t id, const RestoreOptions& opt);
   // Restores from an already loaded manifest.
   RestoredProcess restore(const CheckpointManifest& m, const RestoreOptions& opt);
+  // For a tree of processes (ckrr restart): an empty process (the stub, stopped, with ckrr's
+  // scratch page), a child forked from one by an injected fork (its parent is that process, so
+  // wait4 works once both are restored), and a restore into such an empty process.
+  static std::unique_ptr<Task> start_empty(const RestoreOptions& opt);
+  static std::unique_ptr<Task> fork_empty(Task& parent);
+  RestoredProcess restore_into(std::unique_ptr<Task> empty, const CheckpointManifest& m,
+                               const RestoreOptions& opt);
 
  private:
   std::filesystem::path dir_;

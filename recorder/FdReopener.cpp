@@ -42,8 +42,9 @@ std::string unreopenable_reason(const SavedFd& f) {
 
 class Reopener {
  public:
-  Reopener(Task& t, const std::vector<SavedFd>& fds, const std::map<int, int>& std_stream_of)
-      : t_(t), fds_(fds), std_of_(std_stream_of) {}
+  Reopener(Task& t, const std::vector<SavedFd>& fds, const std::map<int, int>& std_stream_of,
+           const std::map<std::string, std::string>* substitutes)
+      : t_(t), fds_(fds), std_of_(std_stream_of), subs_(substitutes) {}
 
   FdReopenResult run() {
     int top = 2;
@@ -83,6 +84,15 @@ class Reopener {
       long r = remote_syscall(t_, SYS_dup3, {uint64_t(held_[s->second]), uint64_t(f.fd), cloexec});
       if (is_error(r)) throw Error("restart: dup3 to " + name(f) + " failed: " + errtext(r));
       return;
+    }
+    if (subs_) {
+      if (auto it = subs_->find(f.path); it != subs_->end()) {
+        SavedFd other = f;
+        other.path = it->second;
+        std::string why;
+        if (!open_path(other, &why)) to_dev_null(f, why);
+        return;
+      }
     }
     std::string why = unreopenable_reason(f);
     if (why.empty() && open_path(f, &why)) return;
@@ -128,6 +138,7 @@ class Reopener {
   Task& t_;
   const std::vector<SavedFd>& fds_;
   const std::map<int, int>& std_of_;
+  const std::map<std::string, std::string>* subs_;
   int held_[3] = {-1, -1, -1};
   FdReopenResult out_;
 };
@@ -135,8 +146,9 @@ class Reopener {
 }  // namespace
 
 FdReopenResult reopen_fds(Task& t, const std::vector<SavedFd>& fds,
-                          const std::map<int, int>& std_stream_of) {
-  return Reopener(t, fds, std_stream_of).run();
+                          const std::map<int, int>& std_stream_of,
+                          const std::map<std::string, std::string>* substitutes) {
+  return Reopener(t, fds, std_stream_of, substitutes).run();
 }
 
 }  // namespace ckrr

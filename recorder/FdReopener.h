@@ -32,10 +32,13 @@ struct FdReopenResult {
   std::vector<std::string> notes;     // truncated append files
 };
 
-// std_stream_of: saved fd -> 0/1/2 for fds that were ckrr record's stdio. The task must be
+// std_stream_of: saved fd -> 0/1/2 for fds that were ckrr record's stdio. substitutes (may be
+// null): saved fd path -> a path to open instead with the saved flags (the pipes a tree restart
+// re-creates: "pipe:[N]" -> /proc/<ckrr>/fd/<its end>). The task must be
 // stopped with ckrr's scratch page mapped, its fds 0-2 being the caller's stdio. Throws Error
 // when an injected syscall fails in a way that leaves the table unusable.
 FdReopenResult reopen_fds(Task& t, const std::vector<SavedFd>& fds,
-                          const std::map<int, int>& std_stream_of);
+                          const std::map<int, int>& std_stream_of,
+                          const std::map<std::string, std::string>* substitutes = nullptr);
 
 }  // namespace ckrr

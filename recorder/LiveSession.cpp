@@ -25,6 +25,7 @@
 #include "plugins/SignalClass.h"
 #include "recorder/FdReopener.h"
 #include "recorder/ProcessRestart.h"
+#include "recorder/TreeRestart.h"
 #include "storage/LaunchInfo.h"
 #include "storage/TimelineIndex.h"
 #include "storage/TraceDirectory.h"
@@ -87,15 +88,16 @@ void LiveSession::restore() {
   sa.sa_handler = on_forwarded_signal;  // no SA_RESTART: waitpid returns to forward it
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-  RestartedProcess r = restart_from_checkpoint(opt_.trace_dir, opt_.checkpoint);
-  pid_ = r.task->tgid();
-  tasks_[r.task->tid()] = std::move(r.task);
-  for (auto& th : r.threads) {
-    const pid_t tid = th->tid();
-    tasks_[tid] = std::move(th);
+  RestartedTree tree = restart_tree(opt_.trace_dir, opt_.checkpoint);
+  pid_ = tree.procs.front().task->tgid();
+  for (RestartedProcess& r : tree.procs) {
+    procs_[r.task->tgid()] = Proc{r.ids, r.virtual_ppid};
+    tasks_[r.task->tid()] = std::move(r.task);
+    for (auto& th : r.threads) {
+      const pid_t tid = th->tid();
+      tasks_[tid] = std::move(th);
+    }
   }
-  ids_ = r.ids;
-  virtual_ppid_ = r.virtual_ppid;
 }
 
 void LiveSession::loop() {
@@ -108,7 +110,7 @@ void LiveSession::loop() {
       if (errno != EINTR) throw Error(errno_text("waitpid", errno));
       if (int sig = g_forward_signal) {
         g_forward_signal = 0;
-        kill(pid_, sig);
+        for (const auto& [pid, p] : procs_) kill(pid, sig);
       }
       continue;
     }
@@ -116,8 +118,12 @@ void LiveSession::loop() {
     if (it == tasks_.end()) {
       // A thread the program created (traced by PTRACE_O_TRACECLONE, its first stop a
       // SIGSTOP) is supervised like the others; tgkill with signal 0 tells whether it is one.
-      if (WIFSTOPPED(status) && syscall(SYS_tgkill, pid_, r, 0) == 0) {
-        it = tasks_.emplace(r, std::make_unique<Task>(r, pid_)).first;
+      pid_t owner = 0;
+      if (WIFSTOPPED(status))
+        for (const auto& [pid, p] : procs_)
+          if (syscall(SYS_tgkill, pid, r, 0) == 0) owner = pid;
+      if (owner) {
+        it = tasks_.emplace(r, std::make_unique<Task>(r, owner)).first;
       } else {
         // A child process (or a thread of one): let it run, unsupervised in effect.
         if (WIFSTOPPED(status)) {
@@ -147,6 +153,12 @@ void LiveSession::dispatch(Task& t, const TaskStop& s) {
     case TaskStop::Kind::Exec:
       on_exec(t);
       break;
+    case TaskStop::Kind::SyscallStop:
+      if (pending_.count(t.tid()))
+        finish_call(t);
+      else
+        t.cont();
+      break;
     case TaskStop::Kind::Exited:
     case TaskStop::Kind::Killed:
       gone(t, s.raw_status);
@@ -166,22 +178,35 @@ void LiveSession::skip_with_result(Task& t, int64_t result) {
 }
 
 void LiveSession::run_with_args(Task& t, const Registers& original, const Registers& changed,
-                                std::optional<int64_t> result_override) {
+                                std::optional<int64_t> result_override, bool result_is_pid,
+                                uint64_t siginfo_addr) {
   t.set_regs(changed);
+  pending_[t.tid()] = Pending{original, result_override, result_is_pid, siginfo_addr};
   t.resume_syscall();
-  TaskStop s = t.wait();
-  if (s.gone()) {
-    gone(t, s.raw_status);
-    return;
-  }
-  if (s.kind != TaskStop::Kind::SyscallStop) {
-    // Not expected between a seccomp stop and the syscall's exit; keep the program going.
-    t.cont(s.kind == TaskStop::Kind::Signal ? s.sig : 0);
-    return;
-  }
+}
+
+void LiveSession::finish_call(Task& t) {
+  const Pending p = pending_[t.tid()];
+  pending_.erase(t.tid());
+  const VirtualIds& ids = procs_[t.tgid()].ids;
   Registers after = t.regs();
-  Registers fixed = original;
-  fixed.rax = result_override ? static_cast<uint64_t>(*result_override) : after.rax;
+  Registers fixed = p.original;
+  int64_t result = static_cast<int64_t>(after.rax);
+  if (p.result_override) result = *p.result_override;
+  if (p.result_is_pid && result > 0) result = ids.to_virtual(static_cast<pid_t>(result));
+  if (p.siginfo_addr && result == 0) {
+    siginfo_t si{};
+    try {
+      t.read(p.siginfo_addr, &si, sizeof si);
+      if (si.si_pid) {
+        si.si_pid = ids.to_virtual(si.si_pid);
+        t.write(p.siginfo_addr, &si, sizeof si);
+      }
+    } catch (const Error&) {
+      // A bad pointer: the kernel said EFAULT already.
+    }
+  }
+  fixed.rax = static_cast<uint64_t>(result);
   fixed.rip = after.rip;
   fixed.rcx = after.rcx;  // the syscall instruction clobbers rcx and r11
   fixed.r11 = after.r11;
@@ -193,33 +218,50 @@ void LiveSession::run_with_args(Task& t, const Registers& original, const Regist
 void LiveSession::on_syscall(Task& t) {
   const Registers regs = t.regs();
   const long nr = static_cast<long>(regs.orig_rax);
+  Proc& proc = procs_[t.tgid()];
+  const VirtualIds& ids = proc.ids;
+  Registers changed = regs;
+  bool any = ids.translate_args(t, nr, changed);
   switch (nr) {
     case SYS_getpid:
-      skip_with_result(t, ids_.virtual_pid);
+      skip_with_result(t, ids.virtual_pid);
       return;
     case SYS_gettid:
-      skip_with_result(t, ids_.tid_to_virtual(t.tid()));
+      skip_with_result(t, ids.tid_to_virtual(t.tid()));
       return;
     case SYS_getppid:
-      if (virtual_ppid_) {
-        skip_with_result(t, virtual_ppid_);
+      if (t.tgid() == pid_ && proc.virtual_ppid) {
+        skip_with_result(t, proc.virtual_ppid);
         return;
       }
-      break;
+      run_with_args(t, regs, changed, std::nullopt, true);  // its restored parent's real pid
+      return;
     case SYS_set_tid_address:
-      run_with_args(t, regs, regs, ids_.tid_to_virtual(t.tid()));
+      run_with_args(t, regs, regs, ids.tid_to_virtual(t.tid()));
       return;
     case SYS_rseq:
       skip_with_result(t, -ENOSYS);
       return;
     case SYS_wait4:
+      // The children restored with the process are its real children: name them by their
+      // real pids for the kernel, and give back the recorded one.
+      changed.rdi =
+          static_cast<uint64_t>(static_cast<int64_t>(ids.to_real(static_cast<pid_t>(regs.rdi))));
+      run_with_args(t, regs, changed, std::nullopt, true);
+      return;
     case SYS_waitid:
-      break;  // no child is restarted with the process, so no real pid can come back
+      if (regs.rdi == P_PID || regs.rdi == P_PGID)
+        changed.rsi = static_cast<uint64_t>(ids.to_real(static_cast<pid_t>(regs.rsi)));
+      run_with_args(t, regs, changed, std::nullopt, false, regs.rdx);
+      return;
+    case SYS_getpgrp:
+    case SYS_getpgid:
+    case SYS_getsid:
+      run_with_args(t, regs, changed, std::nullopt, true);
+      return;
     default:
       break;
   }
-  Registers changed = regs;
-  bool any = ids_.translate_args(t, nr, changed);
   if (any) {
     run_with_args(t, regs, changed, std::nullopt);
     return;
@@ -246,8 +288,8 @@ void LiveSession::on_exec(Task& t) {
   // The kernel ended any other threads (their exits were or will be collected by the loop) and
   // the caller now has the pid as its tid: the one thread left.
   for (auto it = tasks_.begin(); it != tasks_.end();)
-    it = it->first == pid_ ? std::next(it) : tasks_.erase(it);
-  ids_.tids.clear();
+    it = it->second->tgid() != t.tgid() || it->first == t.tgid() ? std::next(it) : tasks_.erase(it);
+  procs_[t.tgid()].ids.tids.clear();
   t.resume_syscall();
   TaskStop s = t.wait();
   if (s.gone()) {
@@ -262,8 +304,12 @@ void LiveSession::on_exec(Task& t) {
 void LiveSession::gone(Task& t, int raw_status) {
   const pid_t tid = t.tid();
   tasks_.erase(tid);  // t is gone with it
+  pending_.erase(tid);
+  if (!procs_.erase(tid)) return;
+  // The session ends with the last restored process (none is left running untraced under the
+  // recording's filter); its status is the root's.
+  done_ = procs_.empty();
   if (tid != pid_) return;
-  done_ = true;
   if (WIFEXITED(raw_status))
     exit_code_ = WEXITSTATUS(raw_status);
   else if (WIFSIGNALED(raw_status))

@@ -13,7 +13,10 @@
 // reaches it), pinned to the recorded CPU (cpuid answers what libc saw at startup).
 // A checkpoint of several threads restarts them all, each keeping its recorded tid; a thread
 // that waited in a call makes it again. Threads the program creates later are supervised
-// too; child processes run unsupervised (their syscalls stop and go on unchanged).
+// too; child processes forked after the restart run unsupervised (their syscalls stop and go on
+// unchanged). A checkpoint of several processes restarts the whole tree (TreeRestart.h): each
+// restored process is supervised the same way, with its own recorded pid; wait4/waitid results,
+// getppid and getpgrp/getsid answer recorded pids.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -50,17 +53,33 @@ class LiveSession {
   // Runs the syscall at t's seccomp stop with `changed` registers, then puts the original
   // argument registers back (the program expects them preserved). result_override: what the
   // program sees as the result instead of the kernel's.
+  // The call runs while the loop goes on (wait4 may wait for a sibling the loop serves); its
+  // exit stop comes back to finish_call.
   void run_with_args(Task& t, const Registers& original, const Registers& changed,
-                     std::optional<int64_t> result_override);
+                     std::optional<int64_t> result_override, bool result_is_pid = false,
+                     uint64_t siginfo_addr = 0);
+  void finish_call(Task& t);
   void skip_with_result(Task& t, int64_t result);
   void gone(Task& t, int raw_status);
   void kill_all();
 
+  struct Proc {
+    VirtualIds ids;
+    pid_t virtual_ppid = 0;  // the recorded parent (the recorder for the root)
+  };
+  // A call run with changed arguments, until its exit stop.
+  struct Pending {
+    Registers original;
+    std::optional<int64_t> result_override;
+    bool result_is_pid = false;  // the result is a real pid: translate it back
+    uint64_t siginfo_addr = 0;   // waitid: its si_pid too
+  };
+
   LiveOptions opt_;
-  std::map<pid_t, std::unique_ptr<Task>> tasks_;  // the process's threads, by real tid
-  pid_t pid_ = 0;                                 // its real pid
-  VirtualIds ids_;
-  pid_t virtual_ppid_ = 0;
+  std::map<pid_t, std::unique_ptr<Task>> tasks_;  // the processes' threads, by real tid
+  std::map<pid_t, Proc> procs_;                   // the restored processes, by real pid
+  std::map<pid_t, Pending> pending_;              // by real tid
+  pid_t pid_ = 0;                                 // the root's real pid
   bool done_ = false;
   int exit_code_ = 0;
 };

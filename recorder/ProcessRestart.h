@@ -7,12 +7,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "checkpoint/CheckpointManifest.h"
+#include "checkpoint/CheckpointRestorer.h"
 #include "core/Task.h"
+#include "plugins/PluginRegistry.h"
 #include "plugins/ProcessState.h"
 #include "recorder/VirtualIds.h"
 #include "storage/LaunchInfo.h"
@@ -32,12 +36,35 @@ struct RestartedProcess {
   uint32_t checkpoint = 0;
 };
 
+// What every restart needs before restoring: the trace, how it was launched, the recorder's pid
+// (the root's getppid answer), the checkpoints to try (latest last) and the restore options
+// (the recording's filter, the recorded CPU, to which the caller is now pinned). Throws Error
+// (no checkpoint, the recorder still running...).
+struct RestartPlan {
+  std::filesystem::path trace_dir, checkpoints_dir;
+  LaunchInfo launch;
+  pid_t virtual_ppid = 0;
+  std::vector<uint32_t> ids;
+  RestoreOptions ro;
+  std::shared_ptr<PluginRegistry> registry;  // its plugins' restart hooks run in each process
+};
+RestartPlan plan_restart(const std::filesystem::path& trace_dir,
+                         std::optional<uint32_t> checkpoint);
+
+// Makes a restored process (p, checkpoint id) a RestartedProcess: recorded tids, its
+// ProcessState, its fds reopened (substitutes: see reopen_fds), messages on stderr. Throws
+// TraceError when the checkpoint lacks what that needs (the caller then owns out.task).
+void adopt_restored_process(RestoredProcess& p, uint32_t id, const RestartPlan& plan,
+                            RestartedProcess& out,
+                            const std::map<std::string, std::string>* substitutes);
+
 // Whether pid is a running `ckrr record` process (not a recycled pid).
 bool recorder_running(pid_t pid);
 
 // Restores checkpoint `checkpoint` of the trace at trace_dir (default: the latest usable one,
 // falling back past corrupt ones with a message on stderr). The process gets the caller's
-// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. Throws Error.
+// stdin/stdout/stderr and process group, and is pinned to the recorded CPU. A checkpoint of
+// several processes is refused (TreeRestart.h restarts those). Throws Error.
 RestartedProcess restart_from_checkpoint(const std::filesystem::path& trace_dir,
                                          std::optional<uint32_t> checkpoint);
 

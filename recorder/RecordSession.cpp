@@ -43,6 +43,7 @@
 #include "recorder/ProcessRestart.h"
 #include "recorder/RecorderSignals.h"
 #include "recorder/WaitInterruption.h"
+#include "recorder/TreeLinks.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
@@ -2011,6 +2012,7 @@ void RecordSession::fill_request(RecordedTask& capturer, uint64_t seq, Checkpoin
   std::vector<uint8_t> blob;
   capturer.proc->serialize(blob);
   req.blobs.emplace_back("process", blob);
+  req.blobs.emplace_back(kLinksBlob, TreeLinks::capture(capturer.task->tgid()).serialize());
   for (const auto& p : registry_.plugins()) {
     p->save_state(blob);
     req.blobs.emplace_back(p->name(), blob);
@@ -2079,6 +2081,11 @@ void RecordSession::take_checkpoint(RecordedTask& rt, uint64_t seq, bool before_
     for (ProcessCapture& pc : processes) {
       fill_request(*pc.capturer, seq, pc.req);
       pc.req.blobs.emplace_back(kGroupBlob, g);
+      if (pc.as_entered) {  // its call's result, for a live restart (TreeLinks.h)
+        const int64_t result = static_cast<int64_t>(pc.capturer->task->regs().rax);
+        const auto* b = reinterpret_cast<const uint8_t*>(&result);
+        pc.req.blobs.emplace_back(kEnteredResultBlob, std::vector<uint8_t>(b, b + sizeof result));
+      }
     }
   }
   bool resumed = false;

@@ -8,14 +8,21 @@
 namespace ckrr {
 
 pid_t VirtualIds::to_real(pid_t pid) const {
-  if (virtual_pid == real_pid) return pid;
-  if (pid == virtual_pid) return real_pid;
-  if (pid == -virtual_pid) return -real_pid;
+  if (virtual_pid != real_pid) {
+    if (pid == virtual_pid) return real_pid;
+    if (pid == -virtual_pid) return -real_pid;
+  }
+  if (!peers.empty() && pid != 0 && pid != -1) {
+    auto it = peers.find(pid < 0 ? -pid : pid);
+    if (it != peers.end()) return pid < 0 ? -it->second : it->second;
+  }
   return pid;
 }
 
 pid_t VirtualIds::to_virtual(pid_t pid) const {
   if (pid == real_pid) return virtual_pid;
+  for (const auto& [v, r] : peers)
+    if (r == pid) return v;
   return pid;
 }
 

@@ -27,6 +27,8 @@ struct VirtualIds {
   // Recorded tid -> real tid of every restored thread, when there were several (empty: the one
   // thread's tid is the pid). The recorded leader may run in a thread other than the real one.
   std::map<pid_t, pid_t> tids;
+  // The other processes of a restarted tree (TreeRestart.h): recorded pid -> real pid.
+  std::map<pid_t, pid_t> peers;
 
   // The pid to give the kernel for one the program passed. Negative pids (process groups),
   // 0 (self) and -1 (all) pass unchanged except -virtual_pid, the program's own group when it
@@ -37,7 +39,7 @@ struct VirtualIds {
   // The same for thread ids: a recorded tid to the real one, and back (gettid's answer).
   pid_t tid_to_real(pid_t tid) const;
   pid_t tid_to_virtual(pid_t real_tid) const;
-  bool identity() const { return virtual_pid == real_pid && tids.empty(); }
+  bool identity() const { return virtual_pid == real_pid && tids.empty() && peers.empty(); }
   // "/proc/<virtual>[/...]" (and ".../task/<virtual>" inside it) with the real pid; nullopt
   // when the path needs no change.
   std::optional<std::string> translate_proc_path(const std::string& path) const;
