@@ -15,9 +15,10 @@ PipeRestorer::~PipeRestorer() {
       if (fd >= 0) close(fd);
 }
 
-void PipeRestorer::add(const std::vector<SavedFd>& fds, const TreeLinks& links) {
+void PipeRestorer::add(const std::vector<SavedFd>& fds, const TreeLinks& links,
+                       const std::set<int>& std_fds) {
   for (const SavedFd& f : fds)
-    if (uint64_t ino = pipe_inode_of(f.path)) pipes_.try_emplace(ino);
+    if (uint64_t ino = pipe_inode_of(f.path); ino && !std_fds.count(f.fd)) pipes_.try_emplace(ino);
   for (const PipeInFlight& in : links.pipes) {
     auto it = pipes_.find(in.inode);
     if (it == pipes_.end()) continue;

@@ -12,6 +12,7 @@
 // bytes, its writer EPIPE.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ class PipeRestorer {
   PipeRestorer& operator=(const PipeRestorer&) = delete;
 
   // One process's fd table and its saved links (the bytes in flight of the pipes it holds).
-  void add(const std::vector<SavedFd>& fds, const TreeLinks& links);
+  // std_fds: fds that were ckrr record's stdio (reconnected to ckrr restart's, not re-created).
+  void add(const std::vector<SavedFd>& fds, const TreeLinks& links, const std::set<int>& std_fds);
   // Creates the pipes in ckrr. Returns what FdReopener opens instead of each "pipe:[N]".
   // Throws Error.
   std::map<std::string, std::string> create();

@@ -146,7 +146,14 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
 
       PipeRestorer pipes;
-      for (Member& m : members) pipes.add(m.manifest.fds, m.links);
+      for (Member& m : members) {
+        ProcessState ps;
+        std::set<int> std_fds;
+        if (const std::vector<uint8_t>* b = m.manifest.blob("process"); b && ps.deserialize(*b))
+          for (const auto& [fd, e] : ps.fds)
+            if (e.std_stream >= 0) std_fds.insert(fd);
+        pipes.add(m.manifest.fds, m.links, std_fds);
+      }
       std::map<std::string, std::string> subs = pipes.create();
       SharedMemoryPool shared;  // the processes share their shared mappings again
       RestoreOptions ro = plan.ro;

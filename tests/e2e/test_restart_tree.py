@@ -1,0 +1,89 @@
+"""ckrr restart of a checkpoint group: a tree of processes connected by pipes, recorded with
+checkpoints, the recorder SIGKILLed (its processes die with it), restarted as a whole: parent
+and child relations, recorded pids and the pipes with their bytes in flight come back, and the
+work finishes as an uninterrupted run does."""
+import collections
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+from ckrr_testlib import CKRR, CkrrTestCase, prog
+
+
+class RestartTree(CkrrTestCase):
+    def checkpoints(self, trace):
+        r = self.ckrr("checkpoints", trace)
+        if r.returncode != 0:
+            return []
+        return [tuple(int(x) for x in line.split()[:2])
+                for line in r.stdout.decode().splitlines()[1:]]
+
+    def record_until_group(self, trace, argv, processes, groups=2):
+        """Records argv and SIGKILLs the recorder once `groups` checkpoints of `processes`
+        processes each (one checkpoint per process at one event) are listed. Returns the
+        recorder's stdout."""
+        p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "100ms", "-o", trace,
+                              "--", *argv],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                per_event = collections.Counter(ev for _, ev in self.checkpoints(trace))
+                if sum(1 for n in per_event.values() if n >= processes) >= groups:
+                    break
+                self.assertIsNone(p.poll(), "the program finished before its group checkpoints")
+                self.assertLess(time.monotonic(), deadline, "no group checkpoints in 120 s")
+                time.sleep(0.02)
+            p.send_signal(signal.SIGKILL)  # the processes die with it (PTRACE_O_EXITKILL)
+        finally:
+            out, _ = p.communicate(timeout=60)
+        return out
+
+    def restart(self, trace):
+        r = self.ckrr("restart", trace)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, err)
+        return r.stdout.decode(), err
+
+    def test_parent_and_child_over_a_pipe(self):
+        n = 150
+        trace, out = self.path("t"), self.path("count.txt")
+        rec = self.record_until_group(trace, [prog("pipe_tree"), out, str(n)], 2).decode()
+        m = re.match(r"parent (\d+) child (\d+)\n", rec)
+        self.assertIsNotNone(m, rec)
+        parent, child = int(m.group(1)), int(m.group(2))
+        self.assertNotIn("done", rec, "the recording was not cut short")
+        with open(out) as f:
+            before = len(f.read().splitlines())
+        self.assertLess(before, n)
+
+        stdout, err = self.restart(trace)
+        self.assertIn("2 processes restored with 1 pipe between them", err)
+        self.assertIn(f"the program keeps pid {parent}", err)
+        self.assertIn(f"the program keeps pid {child}", err)
+        # wait4 in the restored parent reaps the restored child under its recorded pid, with the
+        # status it exited with; the fork's answer saved in the parent's memory agrees.
+        self.assertEqual(stdout, f"done {n} child={child} fork={child} status=7\n", err)
+        # Every number went through the pipe once, and getppid in the restarted child answered
+        # the recorded parent all along.
+        with open(out) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines, [f"{i} ppid={parent}" for i in range(1, n + 1)])
+
+    def test_pipeline_finishes_with_the_native_result(self):
+        cmd = "seq 1 30000000 | gzip -1 | sha256sum"
+        native = subprocess.run(["sh", "-c", cmd], capture_output=True, timeout=300)
+        self.assertEqual(native.returncode, 0)
+        self.assertRegex(native.stdout.decode(), r"^[0-9a-f]{64}  -\n$")
+        trace = self.path("t")
+        rec = self.record_until_group(trace, ["sh", "-c", cmd], 4)
+        self.assertEqual(rec, b"", "the recording was not cut short")
+        stdout, err = self.restart(trace)
+        self.assertRegex(err, r"4 processes restored with 2 pipes between them")
+        self.assertEqual(stdout, native.stdout.decode(), err)
+
+
+if __name__ == "__main__":
+    unittest.main()
