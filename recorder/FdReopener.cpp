@@ -15,6 +15,9 @@ namespace ckrr {
 
 namespace {
 
+// A substitute naming one of ckrr's own fds, to be taken with pidfd_getfd.
+constexpr const char* kFromCkrr = "ckrr-fd:";
+
 constexpr int kNotReopenedFlags = O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC;
 
 bool is_error(long r) {
@@ -49,6 +52,7 @@ class Reopener {
   FdReopenResult run() {
     int top = 2;
     for (const SavedFd& f : fds_) top = std::max(top, f.fd);
+    top_ = top;
     // Park ckrr restart's stdio above every saved number, then empty 0-2: the table then holds
     // nothing a saved fd could collide with.
     for (int s = 0; s < 3; ++s) {
@@ -59,6 +63,7 @@ class Reopener {
     for (const SavedFd& f : fds_) place(f);
     for (int s = 0; s < 3; ++s)
       if (held_[s] >= 0) remote_syscall(t_, SYS_close, {uint64_t(held_[s])});
+    if (ckrr_pidfd_ >= 0) remote_syscall(t_, SYS_close, {uint64_t(ckrr_pidfd_)});
     return std::move(out_);
   }
 
@@ -87,6 +92,10 @@ class Reopener {
     }
     if (subs_) {
       if (auto it = subs_->find(f.path); it != subs_->end()) {
+        if (it->second.rfind(kFromCkrr, 0) == 0) {
+          take_from_ckrr(f, std::stoi(it->second.substr(strlen(kFromCkrr))));
+          return;
+        }
         SavedFd other = f;
         other.path = it->second;
         std::string why;
@@ -97,6 +106,24 @@ class Reopener {
     std::string why = unreopenable_reason(f);
     if (why.empty() && open_path(f, &why)) return;
     to_dev_null(f, why);
+  }
+
+  // An object ckrr made for the process (a socket, which no path opens): taken from ckrr's fd
+  // table with pidfd_getfd, given the saved O_NONBLOCK.
+  void take_from_ckrr(const SavedFd& f, int ckrr_fd) {
+    if (ckrr_pidfd_ < 0) {
+      long r = remote_syscall(t_, SYS_pidfd_open, {uint64_t(getpid()), 0});
+      if (is_error(r)) return to_dev_null(f, "pidfd_open of ckrr failed: " + errtext(r));
+      // Above every saved number, like the parked stdio: no saved fd may land on it.
+      long high = remote_syscall(t_, SYS_fcntl, {uint64_t(r), F_DUPFD_CLOEXEC, uint64_t(top_ + 4)});
+      remote_syscall(t_, SYS_close, {uint64_t(r)});
+      if (is_error(high)) return to_dev_null(f, "cannot keep a pidfd of ckrr: " + errtext(high));
+      ckrr_pidfd_ = static_cast<int>(high);
+    }
+    long fd = remote_syscall(t_, SYS_pidfd_getfd, {uint64_t(ckrr_pidfd_), uint64_t(ckrr_fd), 0});
+    if (is_error(fd)) return to_dev_null(f, "pidfd_getfd from ckrr failed: " + errtext(fd));
+    if (f.flags & O_NONBLOCK) remote_syscall(t_, SYS_fcntl, {uint64_t(fd), F_SETFL, O_NONBLOCK});
+    move_to(static_cast<int>(fd), f);
   }
 
   bool open_path(const SavedFd& f, std::string* why) {
@@ -140,6 +167,8 @@ class Reopener {
   const std::map<int, int>& std_of_;
   const std::map<std::string, std::string>* subs_;
   int held_[3] = {-1, -1, -1};
+  int ckrr_pidfd_ = -1;
+  int top_ = 2;
   FdReopenResult out_;
 };
 

@@ -34,7 +34,8 @@ struct FdReopenResult {
 
 // std_stream_of: saved fd -> 0/1/2 for fds that were ckrr record's stdio. substitutes (may be
 // null): saved fd path -> a path to open instead with the saved flags (the pipes a tree restart
-// re-creates: "pipe:[N]" -> /proc/<ckrr>/fd/<its end>). The task must be
+// re-creates: "pipe:[N]" -> /proc/<ckrr>/fd/<its end>), or "ckrr-fd:<N>": ckrr's own fd N,
+// taken with pidfd_getfd (sockets, which no path opens). The task must be
 // stopped with ckrr's scratch page mapped, its fds 0-2 being the caller's stdio. Throws Error
 // when an injected syscall fails in a way that leaves the table unusable.
 FdReopenResult reopen_fds(Task& t, const std::vector<SavedFd>& fds,

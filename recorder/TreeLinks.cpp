@@ -2,28 +2,107 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 namespace ckrr {
 
-uint64_t pipe_inode_of(const std::string& p) {
-  static const std::string kPipe = "pipe:[";
-  if (p.compare(0, kPipe.size(), kPipe) != 0 || p.back() != ']') return 0;
+namespace {
+
+uint64_t inode_in(const std::string& p, const std::string& prefix) {
+  if (p.compare(0, prefix.size(), prefix) != 0 || p.back() != ']') return 0;
   try {
-    return std::stoull(p.substr(kPipe.size(), p.size() - kPipe.size() - 1));
+    return std::stoull(p.substr(prefix.size(), p.size() - prefix.size() - 1));
   } catch (...) {
     return 0;
   }
 }
 
-namespace {
+struct UnixPeer {
+  uint64_t peer = 0;
+  uint32_t type = 0;
+};
+
+// Every connected unix socket of this network namespace: inode -> its peer's inode and type
+// (sock_diag, as `ss -x` asks).
+std::map<uint64_t, UnixPeer> unix_peers() {
+  std::map<uint64_t, UnixPeer> out;
+  int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return out;
+  struct {
+    nlmsghdr nlh;
+    unix_diag_req r;
+  } req{};
+  req.nlh.nlmsg_len = sizeof req;
+  req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.r.sdiag_family = AF_UNIX;
+  req.r.udiag_states = ~0u;
+  req.r.udiag_show = UDIAG_SHOW_PEER;
+  if (send(nl, &req, sizeof req, 0) != static_cast<ssize_t>(sizeof req)) {
+    close(nl);
+    return out;
+  }
+  alignas(nlmsghdr) char buf[32768];
+  for (bool done = false; !done;) {
+    ssize_t n = recv(nl, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        done = true;
+        break;
+      }
+      auto* m = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
+      int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+      for (auto* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+        if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+          uint32_t peer;
+          memcpy(&peer, RTA_DATA(a), sizeof peer);
+          if (peer) out[m->udiag_ino] = UnixPeer{peer, m->udiag_type};
+        }
+    }
+  }
+  close(nl);
+  return out;
+}
+
+// The messages queued for fd of process pid, left queued: a duplicate of its socket is read
+// with MSG_PEEK from a moving peek offset, which is then turned off again.
+bool peek_socket(int pidfd, int fd, SocketInFlight& out) {
+  int s = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  if (s < 0) return false;
+  int off = 0;
+  bool ok = setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) == 0;
+  std::string buf(1 << 20, '\0');
+  while (ok) {
+    ssize_t n = recv(s, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0) {
+      ok = errno == EAGAIN || errno == EWOULDBLOCK;
+      break;
+    }
+    if (n == 0 && out.type == SOCK_STREAM) break;  // nothing more (or the peer shut down)
+    out.messages.emplace_back(buf.data(), static_cast<size_t>(n));
+    if (out.messages.size() > 100000) ok = false;
+  }
+  off = -1;
+  setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+  close(s);
+  return ok;
+}
 
 // The bytes in the pipe behind /proc/PID/fd/N, left in place: tee copies them into a pipe of
 // ours, as big as the source, from which they are read.
@@ -67,6 +146,14 @@ void put64(std::vector<uint8_t>& b, uint64_t v) {
 
 }  // namespace
 
+uint64_t pipe_inode_of(const std::string& p) {
+  return inode_in(p, "pipe:[");
+}
+
+uint64_t socket_inode_of(const std::string& p) {
+  return inode_in(p, "socket:[");
+}
+
 TreeLinks TreeLinks::capture(pid_t pid) {
   TreeLinks out;
   // Pipes that are ckrr's own stdio are read by someone outside the recording: not ours.
@@ -88,6 +175,9 @@ TreeLinks TreeLinks::capture(pid_t pid) {
     }
   }
   std::set<uint64_t> seen(ignore_inodes.begin(), ignore_inodes.end());
+  std::map<uint64_t, UnixPeer> peers;
+  bool peers_read = false;
+  int pidfd = -1;
   if (DIR* d = opendir((dir + "/fd").c_str())) {
     while (dirent* e = readdir(d)) {
       if (e->d_name[0] == '.') continue;
@@ -95,7 +185,23 @@ TreeLinks TreeLinks::capture(pid_t pid) {
       char target[256];
       ssize_t n = readlink(fd_path.c_str(), target, sizeof target - 1);
       if (n <= 0) continue;
-      uint64_t ino = pipe_inode_of(std::string(target, static_cast<size_t>(n)));
+      const std::string link(target, static_cast<size_t>(n));
+      if (uint64_t sock = socket_inode_of(link); sock && seen.insert(sock).second) {
+        if (!peers_read) {
+          peers = unix_peers();
+          peers_read = true;
+          pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+        }
+        auto it = peers.find(sock);
+        if (it == peers.end() || pidfd < 0) continue;  // not a connected unix socket
+        SocketInFlight so;
+        so.inode = sock;
+        so.peer = it->second.peer;
+        so.type = it->second.type;
+        if (peek_socket(pidfd, atoi(e->d_name), so)) out.sockets.push_back(std::move(so));
+        continue;
+      }
+      uint64_t ino = pipe_inode_of(link);
       if (!ino || !seen.insert(ino).second) continue;
       PipeInFlight p;
       p.inode = ino;
@@ -103,6 +209,7 @@ TreeLinks TreeLinks::capture(pid_t pid) {
     }
     closedir(d);
   }
+  if (pidfd >= 0) close(pidfd);
   return out;
 }
 
@@ -117,6 +224,17 @@ std::vector<uint8_t> TreeLinks::serialize() const {
     put32(b, p.capacity);
     put32(b, static_cast<uint32_t>(p.bytes.size()));
     b.insert(b.end(), p.bytes.begin(), p.bytes.end());
+  }
+  put32(b, static_cast<uint32_t>(sockets.size()));
+  for (const SocketInFlight& so : sockets) {
+    put64(b, so.inode);
+    put64(b, so.peer);
+    put32(b, so.type);
+    put32(b, static_cast<uint32_t>(so.messages.size()));
+    for (const std::string& m : so.messages) {
+      put32(b, static_cast<uint32_t>(m.size()));
+      b.insert(b.end(), m.begin(), m.end());
+    }
   }
   return b;
 }
@@ -140,6 +258,22 @@ bool TreeLinks::parse(const std::vector<uint8_t>& b) {
     p.bytes.assign(reinterpret_cast<const char*>(b.data() + at), len);
     at += len;
     pipes.push_back(std::move(p));
+  }
+  sockets.clear();
+  if (at == b.size()) return true;  // saved without sockets
+  if (!get(&count, 4)) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    SocketInFlight so;
+    uint32_t nmsg = 0;
+    if (!get(&so.inode, 8) || !get(&so.peer, 8) || !get(&so.type, 4) || !get(&nmsg, 4))
+      return false;
+    for (uint32_t k = 0; k < nmsg; ++k) {
+      uint32_t len = 0;
+      if (!get(&len, 4) || b.size() - at < len) return false;
+      so.messages.emplace_back(reinterpret_cast<const char*>(b.data() + at), len);
+      at += len;
+    }
+    sockets.push_back(std::move(so));
   }
   return at == b.size();
 }

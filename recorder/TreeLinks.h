@@ -26,9 +26,19 @@ struct PipeInFlight {
   std::string bytes;      // unread when the checkpoint was taken
 };
 
+// One end of a connected unix socket (a socketpair, or an accepted or connected named socket):
+// its peer's inode, its type and the messages queued for it (read with MSG_PEEK and
+// SO_PEEK_OFF, so they stay queued).
+struct SocketInFlight {
+  uint64_t inode = 0, peer = 0;
+  uint32_t type = 0;  // SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET
+  std::vector<std::string> messages;
+};
+
 struct TreeLinks {
   int32_t ppid = 0, pgid = 0, sid = 0;
   std::vector<PipeInFlight> pipes;
+  std::vector<SocketInFlight> sockets;
 
   // Reads them for process pid (stopped) from /proc; pipes that are the caller's own stdio are
   // left out (their reader is outside the recording).
@@ -37,7 +47,8 @@ struct TreeLinks {
   bool parse(const std::vector<uint8_t>& blob);
 };
 
-// The inode of a "pipe:[N]" fd path, or 0.
+// The inode of a "pipe:[N]" (or "socket:[N]") fd path, or 0.
 uint64_t pipe_inode_of(const std::string& fd_path);
+uint64_t socket_inode_of(const std::string& fd_path);
 
 }  // namespace ckrr

@@ -14,6 +14,7 @@
 #include "core/Error.h"
 #include "core/RemoteSyscall.h"
 #include "recorder/PipeRestorer.h"
+#include "recorder/SocketPairRestorer.h"
 #include "recorder/TreeLinks.h"
 
 namespace ckrr {
@@ -146,6 +147,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
 
       PipeRestorer pipes;
+      SocketPairRestorer sockets;
       for (Member& m : members) {
         ProcessState ps;
         std::set<int> std_fds;
@@ -153,8 +155,10 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
           for (const auto& [fd, e] : ps.fds)
             if (e.std_stream >= 0) std_fds.insert(fd);
         pipes.add(m.manifest.fds, m.links, std_fds);
+        sockets.add(m.manifest.fds, m.links);
       }
       std::map<std::string, std::string> subs = pipes.create();
+      subs.merge(sockets.create());
       SharedMemoryPool shared;  // the processes share their shared mappings again
       RestoreOptions ro = plan.ro;
       ro.shared = &shared;
@@ -165,6 +169,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
         adopt_restored_process(p, m.id, plan, out.procs.back(), &subs);
         complete_entered_call(*out.procs.back().task, out.procs.back().manifest);
       }
+      sockets.finish();
       for (const std::string& w : pipes.finish())
         std::cerr << "ckrr restart: warning: " << w << "\n";
       // Each process's table names the others too; getppid of a child answers its parent.
@@ -174,11 +179,12 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
       for (size_t k = 1; k < order.size(); ++k)
         out.procs[k].virtual_ppid = members[order[k]].links.ppid;
-      if (members.size() > 1 || pipes.count())
+      if (members.size() > 1 || pipes.count() || sockets.pairs())
         std::cerr << "ckrr restart: " << members.size() << " process"
                   << (members.size() > 1 ? "es" : "") << " restored with " << pipes.count()
                   << " pipe" << (pipes.count() == 1 ? "" : "s") << " between them ("
-                  << pipes.bytes_in_flight() << " bytes in flight put back)\n";
+                  << pipes.bytes_in_flight() << " bytes in flight put back) and " << sockets.pairs()
+                  << " connected unix socket pair" << (sockets.pairs() == 1 ? "" : "s") << "\n";
       out.checkpoint = ids.front();
       return out;
     } catch (const TraceError& e) {

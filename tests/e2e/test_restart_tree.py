@@ -48,9 +48,39 @@ class RestartTree(CkrrTestCase):
         return r.stdout.decode(), err
 
     def test_parent_and_child_over_a_pipe(self):
+        err = self.parent_and_child([])
+        self.assertIn("2 processes restored with 1 pipe between them", err)
+
+    def test_parent_and_child_over_a_socketpair(self):
+        err = self.parent_and_child(["20", "socket"])
+        self.assertIn("2 processes restored with 0 pipes between them", err)
+        self.assertIn("and 1 connected unix socket pair", err)
+
+    def test_socketpair_bytes_in_flight(self):
+        # Bytes queued in a socketpair at the checkpoint (here both ends in one process, one
+        # message each way) are queued again after the restart: exit 7 only if they are.
+        trace = self.path("t")
+        script = ("import os,socket,time\n"
+                  "a,b=socket.socketpair()\n"
+                  "a.send(b'to b'); b.send(b'to a!')\n"
+                  "a.setblocking(False); b.setblocking(False)\n"
+                  "for i in range(40):\n"
+                  "    time.sleep(0.01)\n"
+                  "os._exit(7 if (b.recv(100), a.recv(100)) == (b'to b', b'to a!') else 3)\n")
+        rec = self.ckrr("record", "-q", "--checkpoint-interval", "50ms", "-o", trace, "--",
+                        "/usr/bin/python3", "-c", script)
+        self.assertEqual(rec.returncode, 7, rec.stderr)
+        r = self.ckrr("restart", trace)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 7, err)
+        self.assertIn("and 1 connected unix socket pair", err)
+
+    def parent_and_child(self, extra):
+        """pipe_tree (a parent counting into a pipe or socketpair, its child appending what it
+        reads to a file) killed and restarted. Returns the restart's stderr."""
         n = 150
         trace, out = self.path("t"), self.path("count.txt")
-        rec = self.record_until_group(trace, [prog("pipe_tree"), out, str(n)], 2).decode()
+        rec = self.record_until_group(trace, [prog("pipe_tree"), out, str(n), *extra], 2).decode()
         m = re.match(r"parent (\d+) child (\d+)\n", rec)
         self.assertIsNotNone(m, rec)
         parent, child = int(m.group(1)), int(m.group(2))
@@ -60,7 +90,6 @@ class RestartTree(CkrrTestCase):
         self.assertLess(before, n)
 
         stdout, err = self.restart(trace)
-        self.assertIn("2 processes restored with 1 pipe between them", err)
         self.assertIn(f"the program keeps pid {parent}", err)
         self.assertIn(f"the program keeps pid {child}", err)
         # wait4 in the restored parent reaps the restored child under its recorded pid, with the
@@ -71,6 +100,7 @@ class RestartTree(CkrrTestCase):
         with open(out) as f:
             lines = f.read().splitlines()
         self.assertEqual(lines, [f"{i} ppid={parent}" for i in range(1, n + 1)])
+        return err
 
     def test_pipeline_finishes_with_the_native_result(self):
         cmd = "seq 1 30000000 | gzip -1 | sha256sum"

@@ -4,12 +4,13 @@
 // then reaps it with wait4 and prints "done N child=<pid from wait4> fork=<pid from fork>
 // status=<exit status>". `ckrr restart` of the pair (recorder and both SIGKILLed) must finish
 // the count with every line once, the recorded parent's pid on every line, and the wait4 of the
-// recorded child.
+// recorded child. With "socket" as 4th argument they talk over a unix socketpair instead.
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,13 +30,14 @@ static int child(int rfd, const char* path) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: pipe_tree FILE N [STEP_MS]\n");
+    fprintf(stderr, "usage: pipe_tree FILE N [STEP_MS [socket]]\n");
     return 2;
   }
   const int n = atoi(argv[2]);
   const int step_ms = argc > 3 ? atoi(argv[3]) : 20;
-  int p[2];
-  if (pipe(p) != 0) return 2;
+  const int use_socket = argc > 4 && strcmp(argv[4], "socket") == 0;
+  int p[2];  // p[0]: the child's end, p[1]: the parent's
+  if (use_socket ? socketpair(AF_UNIX, SOCK_STREAM, 0, p) != 0 : pipe(p) != 0) return 2;
   pid_t c = fork();
   if (c == 0) {
     close(p[1]);
