@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -144,6 +145,33 @@ void put64(std::vector<uint8_t>& b, uint64_t v) {
   b.insert(b.end(), reinterpret_cast<uint8_t*>(&v), reinterpret_cast<uint8_t*>(&v) + 8);
 }
 
+// Whether fd of the process behind pidfd listens, and where (read through a duplicate).
+bool read_listening(int pidfd, int fd, ListeningSocket& out) {
+  int s = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  if (s < 0) return false;
+  int v = 0;
+  socklen_t len = sizeof v;
+  bool ok = getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+  auto get = [&](int level, int opt, int32_t* into) {
+    int x = 0;
+    socklen_t l = sizeof x;
+    if (getsockopt(s, level, opt, &x, &l) == 0) *into = x;
+  };
+  if (ok) {
+    get(SOL_SOCKET, SO_DOMAIN, &out.domain);
+    get(SOL_SOCKET, SO_TYPE, &out.type);
+    get(SOL_SOCKET, SO_PROTOCOL, &out.protocol);
+    get(SOL_SOCKET, SO_REUSEADDR, &out.reuseaddr);
+    if (out.domain == AF_INET6) get(IPPROTO_IPV6, IPV6_V6ONLY, &out.v6only);
+    sockaddr_storage a{};
+    socklen_t alen = sizeof a;
+    ok = getsockname(s, reinterpret_cast<sockaddr*>(&a), &alen) == 0;
+    out.address.assign(reinterpret_cast<const char*>(&a), alen);
+  }
+  close(s);
+  return ok;
+}
+
 }  // namespace
 
 uint64_t pipe_inode_of(const std::string& p) {
@@ -193,7 +221,13 @@ TreeLinks TreeLinks::capture(pid_t pid) {
           pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
         }
         auto it = peers.find(sock);
-        if (it == peers.end() || pidfd < 0) continue;  // not a connected unix socket
+        if (pidfd < 0) continue;
+        if (it == peers.end()) {  // not a connected unix socket: maybe a listening one
+          ListeningSocket ls;
+          ls.inode = sock;
+          if (read_listening(pidfd, atoi(e->d_name), ls)) out.listening.push_back(std::move(ls));
+          continue;
+        }
         SocketInFlight so;
         so.inode = sock;
         so.peer = it->second.peer;
@@ -236,6 +270,14 @@ std::vector<uint8_t> TreeLinks::serialize() const {
       b.insert(b.end(), m.begin(), m.end());
     }
   }
+  put32(b, static_cast<uint32_t>(listening.size()));
+  for (const ListeningSocket& l : listening) {
+    put64(b, l.inode);
+    for (int32_t v : {l.domain, l.type, l.protocol, l.reuseaddr, l.v6only})
+      put32(b, static_cast<uint32_t>(v));
+    put32(b, static_cast<uint32_t>(l.address.size()));
+    b.insert(b.end(), l.address.begin(), l.address.end());
+  }
   return b;
 }
 
@@ -274,6 +316,19 @@ bool TreeLinks::parse(const std::vector<uint8_t>& b) {
       at += len;
     }
     sockets.push_back(std::move(so));
+  }
+  listening.clear();
+  if (at == b.size()) return true;  // saved without listening sockets
+  if (!get(&count, 4)) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    ListeningSocket l;
+    uint32_t len = 0;
+    if (!get(&l.inode, 8) || !get(&l.domain, 4) || !get(&l.type, 4) || !get(&l.protocol, 4) ||
+        !get(&l.reuseaddr, 4) || !get(&l.v6only, 4) || !get(&len, 4) || b.size() - at < len)
+      return false;
+    l.address.assign(reinterpret_cast<const char*>(b.data() + at), len);
+    at += len;
+    listening.push_back(std::move(l));
   }
   return at == b.size();
 }

@@ -35,10 +35,19 @@ struct SocketInFlight {
   std::vector<std::string> messages;
 };
 
+// A listening socket: what it takes to listen again at the same address.
+struct ListeningSocket {
+  uint64_t inode = 0;
+  int32_t domain = 0, type = 0, protocol = 0;
+  int32_t reuseaddr = 0, v6only = 0;
+  std::string address;  // the sockaddr getsockname gave
+};
+
 struct TreeLinks {
   int32_t ppid = 0, pgid = 0, sid = 0;
   std::vector<PipeInFlight> pipes;
   std::vector<SocketInFlight> sockets;
+  std::vector<ListeningSocket> listening;
 
   // Reads them for process pid (stopped) from /proc; pipes that are the caller's own stdio are
   // left out (their reader is outside the recording).

@@ -13,6 +13,7 @@
 #include "checkpoint/CheckpointRestorer.h"
 #include "core/Error.h"
 #include "core/RemoteSyscall.h"
+#include "recorder/ListenerRestorer.h"
 #include "recorder/PipeRestorer.h"
 #include "recorder/SocketPairRestorer.h"
 #include "recorder/TreeLinks.h"
@@ -148,6 +149,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
 
       PipeRestorer pipes;
       SocketPairRestorer sockets;
+      ListenerRestorer listeners;
       for (Member& m : members) {
         ProcessState ps;
         std::set<int> std_fds;
@@ -156,9 +158,14 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
             if (e.std_stream >= 0) std_fds.insert(fd);
         pipes.add(m.manifest.fds, m.links, std_fds);
         sockets.add(m.manifest.fds, m.links);
+        listeners.add(m.links);
       }
       std::map<std::string, std::string> subs = pipes.create();
       subs.merge(sockets.create());
+      std::vector<std::string> listen_warnings;
+      subs.merge(listeners.create(&listen_warnings));
+      for (const std::string& w : listen_warnings)
+        std::cerr << "ckrr restart: warning: " << w << "\n";
       SharedMemoryPool shared;  // the processes share their shared mappings again
       RestoreOptions ro = plan.ro;
       ro.shared = &shared;
@@ -170,6 +177,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
         complete_entered_call(*out.procs.back().task, out.procs.back().manifest);
       }
       sockets.finish();
+      listeners.finish();
       for (const std::string& w : pipes.finish())
         std::cerr << "ckrr restart: warning: " << w << "\n";
       // Each process's table names the others too; getppid of a child answers its parent.
@@ -179,12 +187,14 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
       for (size_t k = 1; k < order.size(); ++k)
         out.procs[k].virtual_ppid = members[order[k]].links.ppid;
-      if (members.size() > 1 || pipes.count() || sockets.pairs())
+      if (members.size() > 1 || pipes.count() || sockets.pairs() || listeners.count())
         std::cerr << "ckrr restart: " << members.size() << " process"
                   << (members.size() > 1 ? "es" : "") << " restored with " << pipes.count()
                   << " pipe" << (pipes.count() == 1 ? "" : "s") << " between them ("
                   << pipes.bytes_in_flight() << " bytes in flight put back) and " << sockets.pairs()
-                  << " connected unix socket pair" << (sockets.pairs() == 1 ? "" : "s") << "\n";
+                  << " connected unix socket pair" << (sockets.pairs() == 1 ? "" : "s") << "; "
+                  << listeners.count() << " listening socket" << (listeners.count() == 1 ? "" : "s")
+                  << " listen again\n";
       out.checkpoint = ids.front();
       return out;
     } catch (const TraceError& e) {

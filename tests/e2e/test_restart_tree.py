@@ -75,6 +75,25 @@ class RestartTree(CkrrTestCase):
         self.assertEqual(r.returncode, 7, err)
         self.assertIn("and 1 connected unix socket pair", err)
 
+    def test_listening_socket_listens_again(self):
+        # A TCP listener on an ephemeral loopback port, killed while it waits: after the restart
+        # it listens on the same port (a connection to it is accepted and carries a message).
+        trace = self.path("t")
+        script = ("import socket,sys,time\n"
+                  "l=socket.socket(); l.bind(('127.0.0.1',0)); l.listen(4)\n"
+                  "port=l.getsockname()[1]\n"
+                  "print(port, flush=True)\n"
+                  "for i in range(300): time.sleep(0.01)\n"
+                  "c=socket.create_connection(('127.0.0.1',port)); s,_=l.accept(); c.send(b'hi')\n"
+                  "ok = s.recv(10)==b'hi' and l.getsockname()[1]==port\n"
+                  "print('ok' if ok else 'bad', flush=True)\n")
+        rec = self.record_until_group(trace, ["/usr/bin/python3", "-c", script], 1, groups=3)
+        port = int(rec.decode().split()[0])
+        stdout, err = self.restart(trace)
+        self.assertIn("1 listening socket listen again", err)
+        self.assertEqual(stdout, "ok\n", err)
+        self.assertNotEqual(port, 0)
+
     def parent_and_child(self, extra):
         """pipe_tree (a parent counting into a pipe or socketpair, its child appending what it
         reads to a file) killed and restarted. Returns the restart's stderr."""
