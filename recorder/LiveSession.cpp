@@ -34,6 +34,15 @@ namespace ckrr {
 
 namespace {
 
+// The real parent of process pid (/proc/PID/stat), or 0.
+pid_t parent_of(pid_t pid) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+  size_t close_paren = text.rfind(')');
+  if (close_paren == std::string::npos || close_paren + 4 > text.size()) return 0;
+  return static_cast<pid_t>(atoi(text.c_str() + close_paren + 4));  // after ") S "
+}
+
 volatile sig_atomic_t g_forward_signal = 0;
 void on_forwarded_signal(int sig) {
   g_forward_signal = sig;
@@ -229,13 +238,21 @@ void LiveSession::on_syscall(Task& t) {
     case SYS_gettid:
       skip_with_result(t, ids.tid_to_virtual(t.tid()));
       return;
-    case SYS_getppid:
-      if (t.tgid() == pid_ && proc.virtual_ppid) {
+    case SYS_getppid: {
+      // A restored parent answers with its recorded pid; a parent outside the restored
+      // processes (ckrr restart, for a root) with the recorded one (the recorder for the
+      // recorded program).
+      const pid_t real_ppid = parent_of(t.tgid());
+      if (procs_.count(real_ppid)) {
+        skip_with_result(t, ids.to_virtual(real_ppid));
+        return;
+      }
+      if (proc.virtual_ppid) {
         skip_with_result(t, proc.virtual_ppid);
         return;
       }
-      run_with_args(t, regs, changed, std::nullopt, true);  // its restored parent's real pid
-      return;
+      break;
+    }
     case SYS_set_tid_address:
       run_with_args(t, regs, regs, ids.tid_to_virtual(t.tid()));
       return;

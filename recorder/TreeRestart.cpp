@@ -112,15 +112,20 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
         }
         members.push_back(std::move(m));
       }
-      // The tree: the root is the one whose parent is not in the group.
+      // The trees: a root is a process whose parent is not in the group (the recorded program,
+      // or one orphaned before the checkpoint); each becomes ckrr restart's child. The recorded
+      // program (else the first) comes first: its status is the restart's.
       std::map<pid_t, size_t> by_vpid;
       for (size_t i = 0; i < members.size(); ++i) by_vpid[members[i].vpid] = i;
       std::vector<size_t> order;
       for (size_t i = 0; i < members.size(); ++i)
         if (!by_vpid.count(members[i].links.ppid)) order.push_back(i);
-      if (order.size() != 1)
+      if (order.empty())
         throw TraceError("checkpoint " + std::to_string(first.id) + ": its " +
-                         std::to_string(members.size()) + " processes do not form one tree");
+                         std::to_string(members.size()) + " processes have no root");
+      for (size_t k = 1; k < order.size(); ++k)
+        if (members[order[k]].vpid == plan.launch.pid) std::swap(order[0], order[k]);
+      const size_t roots = order.size();
       for (size_t k = 0; k < order.size(); ++k)
         for (size_t i = 0; i < members.size(); ++i)
           if (i != order[k] && members[i].links.ppid == members[order[k]].vpid) order.push_back(i);
@@ -133,15 +138,15 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       for (size_t k = 0; k < order.size(); ++k) {
         Member& m = members[order[k]];
         m.order = k;
-        m.empty = k == 0 ? CheckpointRestorer::start_empty(plan.ro)
-                         : CheckpointRestorer::fork_empty(*members[by_vpid[m.links.ppid]].empty);
+        m.empty = k < roots ? CheckpointRestorer::start_empty(plan.ro)
+                            : CheckpointRestorer::fork_empty(*members[by_vpid[m.links.ppid]].empty);
         real_of[m.vpid] = m.empty->tgid();
         if (m.links.sid == m.vpid) {
           remote_syscall_checked(*m.empty, "setsid", SYS_setsid, {});
         } else if (m.links.pgid == m.vpid) {
           remote_syscall_checked(*m.empty, "setpgid", SYS_setpgid, {0, 0});
         } else if (auto leader = real_of.find(m.links.pgid);
-                   leader != real_of.end() && k > 0 &&
+                   leader != real_of.end() && k >= roots &&
                    m.links.pgid != members[order[0]].links.pgid) {
           remote_syscall(*m.empty, SYS_setpgid, {0, uint64_t(leader->second)});
         }
@@ -185,7 +190,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
         for (const auto& [v, r] : real_of)
           if (v != p.ids.virtual_pid) p.ids.peers[v] = r;
       }
-      for (size_t k = 1; k < order.size(); ++k)
+      for (size_t k = 1; k < order.size(); ++k)  // the first one's is the recorder
         out.procs[k].virtual_ppid = members[order[k]].links.ppid;
       if (members.size() > 1 || pipes.count() || sockets.pairs() || listeners.count())
         std::cerr << "ckrr restart: " << members.size() << " process"

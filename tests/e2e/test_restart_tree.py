@@ -94,6 +94,31 @@ class RestartTree(CkrrTestCase):
         self.assertEqual(stdout, "ok\n", err)
         self.assertNotEqual(port, 0)
 
+    def test_shell_with_an_orphan_forks_and_execs_after_restart(self):
+        # sh with an orphaned background loop (its parent subshell exited: a second root) and a
+        # loop of its own, both running `sleep` (fork + exec) after the restart: the programs
+        # they exec read the clock with rdtsc, which must keep working unsupervised.
+        script = self.path("mr.sh")
+        f1, f2 = self.path("f1"), self.path("f2")
+        with open(script, "w") as f:
+            f.write(f"( ( i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i >> {f1}; "
+                    "sleep 0.02; done ) & )\n"
+                    f"i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i >> {f2}; sleep 0.02; "
+                    "done\n"
+                    f"while [ \"$(wc -l < {f1})\" -lt 100 ]; do sleep 0.05; done\n"
+                    "echo finished\n")
+        trace = self.path("t")
+        self.record_until_group(trace, ["/bin/sh", script], 2, groups=2)
+        stdout, err = self.restart(trace)
+        self.assertNotIn("Segmentation fault", err)
+        self.assertEqual(stdout, "finished\n", err)
+        for path in (f1, f2):
+            with open(path) as f:
+                # Each echo opens the file anew: a line written after the checkpoint by the
+                # killed run is written again (no fd of it was open at the checkpoint).
+                self.assertEqual(sorted(set(int(x) for x in f.read().split())),
+                                 list(range(1, 101)))
+
     def parent_and_child(self, extra):
         """pipe_tree (a parent counting into a pipe or socketpair, its child appending what it
         reads to a file) killed and restarted. Returns the restart's stderr."""
