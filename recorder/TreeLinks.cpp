@@ -172,6 +172,49 @@ bool read_listening(int pidfd, int fd, ListeningSocket& out) {
   return ok;
 }
 
+// Whether fd of the process behind pidfd is a connected TCP socket: its addresses and the
+// bytes queued for it (peeked from a moving SO_PEEK_OFF, left queued).
+bool read_tcp(int pidfd, int fd, TcpEnd& out) {
+  int s = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  if (s < 0) return false;
+  int domain = 0, type = 0, proto = 0;
+  socklen_t l = sizeof(int);
+  getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &l);
+  l = sizeof(int);
+  getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l);
+  l = sizeof(int);
+  getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &proto, &l);
+  bool ok =
+      (domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM && proto == IPPROTO_TCP;
+  if (ok) {
+    out.domain = domain;
+    sockaddr_storage a{}, b{};
+    socklen_t al = sizeof a, bl = sizeof b;
+    ok = getsockname(s, reinterpret_cast<sockaddr*>(&a), &al) == 0 &&
+         getpeername(s, reinterpret_cast<sockaddr*>(&b), &bl) == 0;
+    out.local.assign(reinterpret_cast<const char*>(&a), al);
+    out.peer.assign(reinterpret_cast<const char*>(&b), bl);
+  }
+  if (ok) {
+    int off = 0;
+    ok = setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) == 0;
+    std::string buf(1 << 20, '\0');
+    while (ok) {
+      ssize_t n = recv(s, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+      if (n <= 0) {
+        ok = n == 0 || errno == EAGAIN || errno == EWOULDBLOCK;
+        break;
+      }
+      out.bytes.append(buf.data(), static_cast<size_t>(n));
+      if (out.bytes.size() > (64u << 20)) ok = false;
+    }
+    off = -1;
+    setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+  }
+  close(s);
+  return ok;
+}
+
 }  // namespace
 
 uint64_t pipe_inode_of(const std::string& p) {
@@ -225,7 +268,13 @@ TreeLinks TreeLinks::capture(pid_t pid) {
         if (it == peers.end()) {  // not a connected unix socket: maybe a listening one
           ListeningSocket ls;
           ls.inode = sock;
-          if (read_listening(pidfd, atoi(e->d_name), ls)) out.listening.push_back(std::move(ls));
+          if (read_listening(pidfd, atoi(e->d_name), ls)) {
+            out.listening.push_back(std::move(ls));
+          } else {
+            TcpEnd te;
+            te.inode = sock;
+            if (read_tcp(pidfd, atoi(e->d_name), te)) out.tcp.push_back(std::move(te));
+          }
           continue;
         }
         SocketInFlight so;
@@ -278,6 +327,15 @@ std::vector<uint8_t> TreeLinks::serialize() const {
     put32(b, static_cast<uint32_t>(l.address.size()));
     b.insert(b.end(), l.address.begin(), l.address.end());
   }
+  put32(b, static_cast<uint32_t>(tcp.size()));
+  for (const TcpEnd& t : tcp) {
+    put64(b, t.inode);
+    put32(b, static_cast<uint32_t>(t.domain));
+    for (const std::string* str : {&t.local, &t.peer, &t.bytes}) {
+      put32(b, static_cast<uint32_t>(str->size()));
+      b.insert(b.end(), str->begin(), str->end());
+    }
+  }
   return b;
 }
 
@@ -329,6 +387,20 @@ bool TreeLinks::parse(const std::vector<uint8_t>& b) {
     l.address.assign(reinterpret_cast<const char*>(b.data() + at), len);
     at += len;
     listening.push_back(std::move(l));
+  }
+  tcp.clear();
+  if (at == b.size()) return true;  // saved without TCP connections
+  if (!get(&count, 4)) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    TcpEnd t;
+    if (!get(&t.inode, 8) || !get(&t.domain, 4)) return false;
+    for (std::string* str : {&t.local, &t.peer, &t.bytes}) {
+      uint32_t len = 0;
+      if (!get(&len, 4) || b.size() - at < len) return false;
+      str->assign(reinterpret_cast<const char*>(b.data() + at), len);
+      at += len;
+    }
+    tcp.push_back(std::move(t));
   }
   return at == b.size();
 }

@@ -43,11 +43,20 @@ struct ListeningSocket {
   std::string address;  // the sockaddr getsockname gave
 };
 
+// One end of a connected TCP socket: its address, its peer's and the bytes queued for it.
+struct TcpEnd {
+  uint64_t inode = 0;
+  int32_t domain = 0;
+  std::string local, peer;  // sockaddrs (getsockname, getpeername)
+  std::string bytes;
+};
+
 struct TreeLinks {
   int32_t ppid = 0, pgid = 0, sid = 0;
   std::vector<PipeInFlight> pipes;
   std::vector<SocketInFlight> sockets;
   std::vector<ListeningSocket> listening;
+  std::vector<TcpEnd> tcp;
 
   // Reads them for process pid (stopped) from /proc; pipes that are the caller's own stdio are
   // left out (their reader is outside the recording).

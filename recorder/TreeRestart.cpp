@@ -16,6 +16,7 @@
 #include "recorder/ListenerRestorer.h"
 #include "recorder/PipeRestorer.h"
 #include "recorder/SocketPairRestorer.h"
+#include "recorder/TcpPairRestorer.h"
 #include "recorder/TreeLinks.h"
 
 namespace ckrr {
@@ -155,6 +156,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       PipeRestorer pipes;
       SocketPairRestorer sockets;
       ListenerRestorer listeners;
+      TcpPairRestorer tcp;
       for (Member& m : members) {
         ProcessState ps;
         std::set<int> std_fds;
@@ -164,10 +166,13 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
         pipes.add(m.manifest.fds, m.links, std_fds);
         sockets.add(m.manifest.fds, m.links);
         listeners.add(m.links);
+        tcp.add(m.manifest.fds, m.links);
       }
       std::map<std::string, std::string> subs = pipes.create();
       subs.merge(sockets.create());
       std::vector<std::string> listen_warnings;
+      // Connections before listeners: a connection's temporary listener may need the port.
+      subs.merge(tcp.create(&listen_warnings));
       subs.merge(listeners.create(&listen_warnings));
       for (const std::string& w : listen_warnings)
         std::cerr << "ckrr restart: warning: " << w << "\n";
@@ -183,6 +188,7 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
       sockets.finish();
       listeners.finish();
+      tcp.finish();
       for (const std::string& w : pipes.finish())
         std::cerr << "ckrr restart: warning: " << w << "\n";
       // Each process's table names the others too; getppid of a child answers its parent.
@@ -192,14 +198,16 @@ RestartedTree restart_tree(const std::filesystem::path& trace_dir,
       }
       for (size_t k = 1; k < order.size(); ++k)  // the first one's is the recorder
         out.procs[k].virtual_ppid = members[order[k]].links.ppid;
-      if (members.size() > 1 || pipes.count() || sockets.pairs() || listeners.count())
+      if (members.size() > 1 || pipes.count() || sockets.pairs() || listeners.count() ||
+          tcp.pairs())
         std::cerr << "ckrr restart: " << members.size() << " process"
                   << (members.size() > 1 ? "es" : "") << " restored with " << pipes.count()
                   << " pipe" << (pipes.count() == 1 ? "" : "s") << " between them ("
                   << pipes.bytes_in_flight() << " bytes in flight put back) and " << sockets.pairs()
                   << " connected unix socket pair" << (sockets.pairs() == 1 ? "" : "s") << "; "
                   << listeners.count() << " listening socket" << (listeners.count() == 1 ? "" : "s")
-                  << " listen again\n";
+                  << " listen again; " << tcp.pairs() << " TCP connection"
+                  << (tcp.pairs() == 1 ? "" : "s") << " re-created\n";
       out.checkpoint = ids.front();
       return out;
     } catch (const TraceError& e) {

@@ -119,6 +119,41 @@ class RestartTree(CkrrTestCase):
                 self.assertEqual(sorted(set(int(x) for x in f.read().split())),
                                  list(range(1, 101)))
 
+    def test_tcp_loopback_between_parent_and_child(self):
+        # A parent serving its child over TCP on loopback (numbers one way, acks the other),
+        # killed mid-way: the connection between the restored pair is made again (and the
+        # parent's listener listens again); every ack matches and the child ends with 0.
+        n = 100
+        script = ("import os,socket,sys,time\n"
+                  "l=socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                  "l.bind(('127.0.0.1',0)); l.listen(4)\n"
+                  "port=l.getsockname()[1]\n"
+                  "pid=os.fork()\n"
+                  "if pid==0:\n"
+                  "    l.close()\n"
+                  "    c=socket.create_connection(('127.0.0.1',port))\n"
+                  "    n=0\n"
+                  "    for line in c.makefile('rb'):\n"
+                  "        n+=1\n"
+                  "        c.sendall(b'ack %d\\n' % int(line))\n"
+                  "    os._exit(0 if n==int(sys.argv[1]) else 5)\n"
+                  "s,_=l.accept()\n"
+                  "f=s.makefile('rb')\n"
+                  "for i in range(1,int(sys.argv[1])+1):\n"
+                  "    s.sendall(b'%d\\n' % i)\n"
+                  "    a=f.readline()\n"
+                  "    if a!=b'ack %d\\n' % i: print('bad', a, i, flush=True); os._exit(3)\n"
+                  "    time.sleep(0.02)\n"
+                  "s.shutdown(socket.SHUT_WR)\n"
+                  "_,st=os.waitpid(pid,0)\n"
+                  "print('ok', st, flush=True)\n")
+        trace = self.path("t")
+        rec = self.record_until_group(trace, ["/usr/bin/python3", "-c", script, str(n)], 2)
+        self.assertEqual(rec, b"", "the recording was not cut short")
+        stdout, err = self.restart(trace)
+        self.assertIn("1 TCP connection re-created", err)
+        self.assertEqual(stdout, "ok 0\n", err)
+
     def parent_and_child(self, extra):
         """pipe_tree (a parent counting into a pipe or socketpair, its child appending what it
         reads to a file) killed and restarted. Returns the restart's stderr."""
