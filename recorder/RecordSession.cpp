@@ -42,8 +42,8 @@
 #include "recorder/JobStops.h"
 #include "recorder/ProcessRestart.h"
 #include "recorder/RecorderSignals.h"
-#include "recorder/WaitInterruption.h"
 #include "recorder/TreeLinks.h"
+#include "recorder/WaitInterruption.h"
 #include "storage/LaunchInfo.h"
 
 extern char** environ;
