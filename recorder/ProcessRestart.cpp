@@ -112,8 +112,7 @@ void adopt_restored_process(RestoredProcess& p, uint32_t id, const RestartPlan& 
   LiveKernelState live;
   if (const std::vector<uint8_t>* b = p.manifest.blob(kLiveKernelStateBlob))
     if (!live.deserialize(*b))
-      throw TraceError("checkpoint " + std::to_string(id) + ": unreadable " +
-                       kLiveKernelStateBlob);
+      throw TraceError("checkpoint " + std::to_string(id) + ": unreadable " + kLiveKernelStateBlob);
   std::vector<SavedFd> by_path;  // deleted files, timerfds... are LiveStateRestorer's
   for (const SavedFd& f : p.manifest.fds)
     if (!live.owns_fd(f.fd)) by_path.push_back(f);
