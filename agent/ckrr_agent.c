@@ -109,7 +109,8 @@ __attribute__((constructor)) static void agent_init(void) {
   __register_atfork(0, 0, after_fork_in_child, &dso_marker);
 }
 
-static long agent_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+__attribute__((visibility("hidden"))) long agent_syscall(long nr, long a0, long a1, long a2,
+                                                         long a3, long a4, long a5);
 /* The vDSO's entry points jump here (AgentAbi.h): raw results, like the vDSO. */
 static long ckrr_vdso_clock_gettime(long clk, void* ts) {
   return agent_syscall(NR_clock_gettime, clk, (long)ts, 0, 0, 0, 0);
@@ -378,7 +379,9 @@ __asm__(
 /* Signals are blocked while a record is written or taken (allowed syscalls, no stop), so a
  * handler never runs in the middle of one and a signal is delivered, in record and replay
  * alike, right after the unblocking call: the same instruction, registers and stack. */
-static long agent_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+__attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr, long a0, long a1,
+                                                                         long a2, long a3, long a4,
+                                                                         long a5) {
   struct ckrr_agent_header* h = slot();
   if (!h || h->mode == CKRR_AGENT_OFF) return trapped(nr, a0, a1, a2, a3, a4, a5);
   long a[6] = {a0, a1, a2, a3, a4, a5};
@@ -390,6 +393,33 @@ static long agent_syscall(long nr, long a0, long a1, long a2, long a3, long a4, 
   if (!done) r = trapped(nr, a0, a1, a2, a3, a4, a5);
   return r;
 }
+
+/* The registers the caller may not rely on are left zero: a call the replay makes trapped (no
+ * record given, as under gdb) leaves other values there than one taken from the buffer, and
+ * a later syscall's unused argument registers are compared with the recording. */
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".globl agent_syscall\n"
+    ".hidden agent_syscall\n"
+    ".type agent_syscall,@function\n"
+    "agent_syscall:\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  sub $8, %rsp\n"
+    "  pushq 16(%rbp)\n" /* a5, the seventh argument */
+    "  call ckrr_agent_syscall_body\n"
+    "  leave\n"
+    "  xor %edi, %edi\n"
+    "  xor %esi, %esi\n"
+    "  xor %edx, %edx\n"
+    "  xor %ecx, %ecx\n"
+    "  xor %r8d, %r8d\n"
+    "  xor %r9d, %r9d\n"
+    "  xor %r10d, %r10d\n"
+    "  xor %r11d, %r11d\n"
+    "  ret\n"
+    ".size agent_syscall, .-agent_syscall\n");
 
 static long as_libc(long r) {
   if (r < 0 && r > -4096) {
