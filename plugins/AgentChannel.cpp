@@ -305,6 +305,15 @@ void AgentChannel::write_filled(Task& t, uint64_t slot, Filled& f) {
   f.written = true;
 }
 
+bool AgentChannel::all_taken(Task& t, int32_t rec_tid) {
+  auto it = filled_.find(rec_tid);
+  if (it == filled_.end() || it->second.events.empty()) return true;
+  if (!it->second.written) return false;
+  ckrr_agent_header h;
+  const uint64_t slot = slot_of(t, rec_tid);
+  return !read_header(t, slot, h) || h.consumed >= h.used;
+}
+
 std::optional<Event> AgentChannel::untaken(Task& t, int32_t rec_tid) {
   auto it = filled_.find(rec_tid);
   if (it == filled_.end() || it->second.events.empty()) return std::nullopt;

@@ -53,6 +53,11 @@ class AgentChannel {
     auto it = filled_.find(rec_tid);
     return it != filled_.end() && !it->second.events.empty();
   }
+  // Replay: whether the thread has taken every event given to it. A signal the recorder placed
+  // at the agent's unblocking rt_sigprocmask is at a point every buffered call passes with the
+  // same registers: the pass is the one after the last call flushed before it (the recorder
+  // flushes at the signal's stop), i.e. where the thread has taken everything it was given.
+  bool all_taken(Task& t, int32_t rec_tid);
   // Replay: the first event given to the thread that it did not take (nullopt: all taken).
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 

@@ -793,7 +793,10 @@ void ReplaySession::reach_point(ReplayTask& rt) {
     TaskStop s = wait_task(rt);
     if (s.kind == TaskStop::Kind::Signal && s.sig == SIGTRAP &&
         exec_breakpoint::take_hit(t.tid())) {
-      if (same_point_registers(t.regs(), want) && stack_digest(t, want.rsp) == digest) break;
+      // (A point in the agent's code is the pass after the calls buffered before it.)
+      if (same_point_registers(t.regs(), want) && stack_digest(t, want.rsp) == digest &&
+          agent_.all_taken(t, rt.rec_tid))
+        break;
       if (trace_events_) {
         const Registers& r = t.regs();
         const uint64_t* x = reinterpret_cast<const uint64_t*>(&r);

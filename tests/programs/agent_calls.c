@@ -1,6 +1,7 @@
 // Calls the in-process agent buffers, in the situations it must keep deterministic: a read of
 // a regular file (argv[1]), two threads making buffered calls in turns (a thread switch between
-// two of them), a timer signal arriving while the main thread makes buffered calls in a loop.
+// two of them), a timer signal arriving while the main thread makes buffered calls in a loop
+// (argv[2]; "tight": a loop whose passes look the same).
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -52,6 +53,16 @@ int main(int argc, char** argv) {
   struct itimerval it = {{0, 500}, {0, 500}};
   setitimer(ITIMER_REAL, &it, NULL);
   long calls = 0;
+  if (argv[2][0] == 't') {
+    // "tight": nothing on the stack or in registers tells one pass from the next; only the
+    // number of buffered calls made before the signal does (kept in memory, off the stack).
+    static volatile long tight_calls;
+    while (ticks < 3) {
+      getppid();
+      ++tight_calls;
+    }
+    calls = tight_calls;
+  }
   while (ticks < 3) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
