@@ -64,6 +64,11 @@ struct ckrr_agent_header {
   uint64_t capacity; /* bytes available for records */
   uint64_t stubs;    /* the agent's stub area (syscall sites patched to jump there), or 0 */
   uint64_t entry;    /* the agent's site entry point (what a stub calls) */
+  /* Record: non-zero while the agent writes a record (signals blocked). A stop there (a tick,
+   * another thread's exit) must not flush the slot: the agent would then publish its record
+   * at the offset it read before, over an emptied slot. Added after version 1's fields: an
+   * older agent (replayed from an older trace) never sets it. */
+  uint64_t busy;
 };
 
 /* Record kinds: a kernel syscall now; library calls (CUDA, ibverbs) later get their own kind

@@ -388,7 +388,12 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
   uint64_t all = ~0ull, old = 0;
   trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
   long r = 0;
+  volatile uint64_t* busy = &h->busy;
+  *busy = 1;
+  __asm__ volatile("" ::: "memory");
   int done = ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
+  __asm__ volatile("" ::: "memory");
+  *busy = 0;
   trapped(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, 8, 0, 0);
   if (!done) r = trapped(nr, a0, a1, a2, a3, a4, a5);
   return r;

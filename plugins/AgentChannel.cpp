@@ -205,12 +205,13 @@ bool AgentChannel::patch_site(Task& t, int32_t rec_tid) {
   return true;
 }
 
-std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid) {
+std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid, bool exiting) {
   std::vector<Event> out;
   auto it = slots_.find(rec_tid);
   if (it == slots_.end() || !it->second) return out;  // record: only registered threads
   ckrr_agent_header h;
   if (!read_header(t, it->second, h) || h.owner != rec_tid || h.used == 0) return out;
+  if (h.busy && !exiting) return out;  // flushed at its next stop
   if (h.used > h.capacity)
     throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ": " +
                 std::to_string(h.used) + " bytes used of " + std::to_string(h.capacity) +

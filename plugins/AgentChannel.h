@@ -34,8 +34,9 @@ class AgentChannel {
   bool patch_site(Task& t, int32_t rec_tid);
 
   // Record: the thread's buffered calls since its last stop, as events (seq and time unset);
-  // its slot is emptied.
-  std::vector<Event> take_records(Task& t, int32_t rec_tid);
+  // its slot is emptied. Not while the agent writes a record (a stop inside it), unless the
+  // thread is exiting (it will not write on).
+  std::vector<Event> take_records(Task& t, int32_t rec_tid, bool exiting = false);
 
   // Whether the event ran through the agent's buffer (a syscall, or an rdtsc at a patched site).
   static bool buffered(const Event& ev) {

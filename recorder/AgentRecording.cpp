@@ -62,8 +62,9 @@ void AgentRecording::prepare_env(std::vector<std::string>& envp) {
   if (!asan) envp.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
 }
 
-std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp) {
-  std::vector<Event> evs = channel_.take_records(t, rec_tid);
+std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp,
+                                           bool exiting) {
+  std::vector<Event> evs = channel_.take_records(t, rec_tid, exiting);
   auto& [buffered, stopped] = counts_[rec_pid];
   buffered += evs.size();
   if (seccomp) ++stopped;

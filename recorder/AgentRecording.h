@@ -25,7 +25,9 @@ class AgentRecording {
 
   // At a stop of a thread (not a syscall's exit): the calls it buffered since its last stop,
   // to be emitted before anything else of this stop. Counts them, and the stop if seccomp.
-  std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp);
+  // (exiting: the thread's PTRACE_EVENT_EXIT stop; it may be inside the agent.)
+  std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp,
+                             bool exiting = false);
   bool answer_request(Task& t, int32_t rec_tid) { return channel_.answer_request(t, rec_tid); }
   void patch_site(Task& t, int32_t rec_tid) { channel_.patch_site(t, rec_tid); }
   // Whether rip is in the agent's code (or its syscall instruction): a thread is not
