@@ -383,7 +383,10 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
                                                                          long a2, long a3, long a4,
                                                                          long a5) {
   struct ckrr_agent_header* h = slot();
-  if (!h || h->mode == CKRR_AGENT_OFF) return trapped(nr, a0, a1, a2, a3, a4, a5);
+  if (!h) return trapped(nr, a0, a1, a2, a3, a4, a5);
+  /* Off (a thread an app's tracer follows, a vfork child on its parent's slot, a restarted
+   * process) takes the path of a call replay has no record for: the same code either way. */
+  const int off = h->mode == CKRR_AGENT_OFF;
   long a[6] = {a0, a1, a2, a3, a4, a5};
   uint64_t all = ~0ull, old = 0;
   trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
@@ -391,7 +394,7 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
   volatile uint64_t* busy = &h->busy;
   *busy = 1;
   __asm__ volatile("" ::: "memory");
-  int done = ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
+  int done = off ? 0 : ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
   __asm__ volatile("" ::: "memory");
   *busy = 0;
   trapped(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, 8, 0, 0);

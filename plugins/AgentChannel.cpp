@@ -82,6 +82,12 @@ void AgentChannel::set_mode_all(Task& t, Mode mode) {
   }
 }
 
+void AgentChannel::set_mode(Task& t, int32_t rec_tid, Mode mode) {
+  const uint32_t m = static_cast<uint32_t>(mode);
+  if (const uint64_t s = slot_of(t, rec_tid))
+    t.write(s + offsetof(ckrr_agent_header, mode), &m, sizeof m);
+}
+
 uint64_t AgentChannel::slot_of(Task& t, int32_t rec_tid) {
   auto it = slots_.find(rec_tid);
   ckrr_agent_header h;

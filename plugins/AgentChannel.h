@@ -62,6 +62,9 @@ class AgentChannel {
   // Replay: the first event given to the thread that it did not take (nullopt: all taken).
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 
+  // Record: the mode of the thread's slot (Off: every call traps from now on).
+  void set_mode(Task& t, int32_t rec_tid, Mode mode);
+
   static bool in_region(uint64_t addr);
   // Whether the agent may run syscall nr inside the app, unseen by plugins (PluginRegistry
   // refuses a loaded plugin's takeover of such a call).

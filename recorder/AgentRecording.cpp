@@ -1,5 +1,6 @@
 #include "recorder/AgentRecording.h"
 
+#include <sys/ptrace.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -68,6 +69,22 @@ std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_p
   auto& [buffered, stopped] = counts_[rec_pid];
   buffered += evs.size();
   if (seccomp) ++stopped;
+  return evs;
+}
+
+std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid,
+                                           const TaskStop& s, bool app_traced) {
+  std::vector<Event> evs = at_stop(t, rec_tid, rec_pid, s.kind == TaskStop::Kind::Seccomp,
+                                   s.kind == TaskStop::Kind::Exit);
+  if (!enabled_) return evs;
+  if (app_traced) {
+    if (off_.insert(rec_tid).second) channel_.set_mode(t, rec_tid, AgentChannel::Mode::Off);
+  } else if (s.kind == TaskStop::Kind::Clone && s.ptrace_event == PTRACE_EVENT_VFORK) {
+    if (!off_.contains(rec_tid) && vforked_.insert(rec_tid).second)
+      channel_.set_mode(t, rec_tid, AgentChannel::Mode::Off);
+  } else if (s.kind == TaskStop::Kind::Seccomp && vforked_.erase(rec_tid)) {
+    channel_.set_mode(t, rec_tid, AgentChannel::Mode::Record);
+  }
   return evs;
 }
 

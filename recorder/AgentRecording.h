@@ -5,10 +5,12 @@
 #include <sys/types.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/TaskStop.h"
 #include "plugins/AgentChannel.h"
 
 namespace ckrr {
@@ -28,6 +30,13 @@ class AgentRecording {
   // (exiting: the thread's PTRACE_EVENT_EXIT stop; it may be inside the agent.)
   std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp,
                              bool exiting = false);
+  // The same at a stop the dispatcher got, which also decides where the agent must not buffer
+  // (its slot Off; replay then has no record to give, so its agent traps the same calls):
+  //  - a thread an app's tracer follows (app_traced): its tracer must see every call;
+  //  - a vfork: the child runs on its parent's memory and TLS, so on the parent's slot; Off
+  //    until the parent's next syscall (the child has exec'd or exited by then).
+  std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, const TaskStop& s,
+                             bool app_traced);
   bool answer_request(Task& t, int32_t rec_tid) { return channel_.answer_request(t, rec_tid); }
   void patch_site(Task& t, int32_t rec_tid) { channel_.patch_site(t, rec_tid); }
   // Whether rip is in the agent's code (or its syscall instruction): a thread is not
@@ -40,6 +49,8 @@ class AgentRecording {
   bool enabled_;
   AgentChannel channel_;
   std::map<pid_t, std::pair<uint64_t, uint64_t>> counts_;  // buffered, stopped
+  std::set<int32_t> off_;      // threads an app's tracer follows: their slots are Off
+  std::set<int32_t> vforked_;  // parents of a vfork child: Off until their next syscall
 };
 
 }  // namespace ckrr

@@ -510,9 +510,8 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
   if (s.kind != TaskStop::Kind::SyscallStop && !s.gone()) {
     // Calls the agent buffered since this thread's last stop go first (AgentRecording.h).
     const bool seccomp = s.kind == TaskStop::Kind::Seccomp;
-    const bool exiting = s.kind == TaskStop::Kind::Exit;
-    for (Event& ev :
-         agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, seccomp, exiting)) {
+    const bool traced = !app_traces_.empty() && app_traces_.tracer_of(rt.rec_tid) != 0;
+    for (Event& ev : agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, s, traced)) {
       ev.tid = rt.rec_tid;
       emit(ev);
     }

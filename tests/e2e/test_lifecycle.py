@@ -57,10 +57,6 @@ class DyingProcesses(LifecycleTestCase):
         """200 children making syscalls in a tight loop (some with threads) are SIGKILLed by
         their parent or by a sibling process at varying moments: between a stop and ckrr's next
         ptrace call, in a call, in app code. Each is an ordinary death, recorded and replayed."""
-        if os.environ.get("CKRR_AGENT") == "1":
-            # Known issue (README): with the in-process agent, a slot read at one of these
-            # deaths is sometimes inconsistent ("the agent's buffer is corrupt").
-            self.skipTest("known issue with the in-process agent")
         argv = [prog("lc_sigkill_children"), "200"]
         trace, rec = self.same_as_native_and_replays(argv)
         self.assertEqual(rec.stdout, b"killed 200 other 0\n")
