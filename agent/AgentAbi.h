@@ -25,6 +25,9 @@
  * answers it itself (no event), identically in record and replay. */
 #define CKRR_AGENT_SYSCALL 0xc6a0
 #define CKRR_AGENT_OP_REGISTER 1
+/* The same, and the supervisor maps the slot itself first (an injected mmap, in record and
+ * replay alike): the agent's own setup makes no call that shows among the program's events. */
+#define CKRR_AGENT_OP_REGISTER_MAPPED 2
 
 /* Syscall sites. At a trapped stop of a call the agent buffers, made from the usual libc
  * sequence `mov $nr, %eax; syscall; cmp $-4096, %rax`, the supervisor (record and replay
@@ -89,11 +92,14 @@ struct ckrr_agent_record {
   /* then nwrites times: struct ckrr_agent_write, then len bytes padded to 8 */
 };
 
-/* Memory the call wrote into the process. */
+/* Memory the call wrote into the process. With CKRR_AGENT_INPUT set in addr: a path the call
+ * read (the NUL-terminated string at addr, without its NUL), kept for display as stopped calls
+ * keep it (first one: the path, second: the other path); never written back. */
 struct ckrr_agent_write {
   uint64_t addr;
   uint64_t len;
 };
+#define CKRR_AGENT_INPUT (1ull << 63)
 
 /* rdtsc/rdtscp sites (plugins/TscSites). They trap (PR_SET_TSC) and the supervisor emulates
  * them. When one site of a process that mapped the agent has trapped

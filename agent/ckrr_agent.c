@@ -28,7 +28,6 @@
 #define NR_fstat 5
 #define NR_lstat 6
 #define NR_lseek 8
-#define NR_mmap 9
 #define NR_rt_sigprocmask 14
 #define NR_pread64 17
 #define NR_access 21
@@ -181,16 +180,14 @@ static struct ckrr_agent_header* slot(void) {
   unsigned idx = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
   if (idx >= CKRR_AGENT_SLOTS) return 0;
   long addr = (long)(CKRR_AGENT_REGION + idx * CKRR_AGENT_SLOT_SIZE);
-  /* PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE */
-  long p = trapped(NR_mmap, addr, (long)CKRR_AGENT_SLOT_SIZE, 3, 0x02 | 0x20 | 0x100000, -1, 0);
-  if (p != addr) return 0;
+  /* The supervisor maps the slot (CKRR_AGENT_OP_REGISTER_MAPPED). */
   struct ckrr_agent_vdso vdso[] = {
       {NR_clock_gettime, (uint64_t)ckrr_vdso_clock_gettime},
       {NR_gettimeofday, (uint64_t)ckrr_vdso_gettimeofday},
       {NR_time, (uint64_t)ckrr_vdso_time},
   };
-  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER, addr, (long)vdso, 3, (long)ckrr_stub_area,
-              (long)ckrr_site_entry) != 0)
+  if (trapped(CKRR_AGENT_SYSCALL, CKRR_AGENT_OP_REGISTER_MAPPED, addr, (long)vdso, 3,
+              (long)ckrr_stub_area, (long)ckrr_site_entry) != 0)
     return 0;
   struct ckrr_agent_header* h = (struct ckrr_agent_header*)addr;
   if (h->magic != CKRR_AGENT_MAGIC || h->version != CKRR_AGENT_VERSION) return 0;
@@ -251,6 +248,26 @@ static int writes_of(long nr, const long* a, long ret, struct out* w) {
   }
 }
 
+/* The argument that is a path the call reads, or -1 (its record keeps it for display). */
+static int path_arg(long nr) {
+  switch (nr) {
+    case NR_stat:
+    case NR_lstat:
+    case NR_readlink:
+    case NR_access:
+      return 0;
+    case NR_newfstatat:
+    case NR_statx:
+    case NR_readlinkat:
+    case NR_faccessat:
+    case NR_faccessat2:
+      return 1;
+    default:
+      return -1;
+  }
+}
+#define PATH_KEPT_MAX 4096
+
 /* The most bytes the call may write, to know before running it that its record fits. */
 static uint64_t max_written(long nr, const long* a) {
   switch (nr) {
@@ -294,8 +311,8 @@ static uint64_t pad8(uint64_t n) {
 
 __attribute__((noinline)) static int record_call(struct ckrr_agent_header* h, long nr,
                                                  const long* a, long* ret) {
-  uint64_t need = sizeof(struct ckrr_agent_record) + 2 * sizeof(struct ckrr_agent_write) +
-                  pad8(max_written(nr, a)) + 16;
+  uint64_t need = sizeof(struct ckrr_agent_record) + 3 * sizeof(struct ckrr_agent_write) +
+                  pad8(max_written(nr, a)) + 16 + PATH_KEPT_MAX;
   if (h->used + need > h->capacity) return 0; /* full: a trapped call flushes it */
   if (!may_run_here(nr, a)) return 0;
   long r = direct(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -310,6 +327,19 @@ __attribute__((noinline)) static int record_call(struct ckrr_agent_header* h, lo
     cw->len = w[i].len;
     copy(base + off + sizeof *cw, (const void*)w[i].addr, w[i].len);
     off += sizeof *cw + pad8(w[i].len);
+  }
+  const int pa = path_arg(nr);
+  if (pa >= 0 && r != -14 /* EFAULT: the kernel could not read it either */) {
+    /* The kernel read the string (up to its NUL, or PATH_MAX when too long): readable. */
+    const char* p = (const char*)a[pa];
+    uint64_t len = 0;
+    while (len < PATH_KEPT_MAX && p[len]) ++len;
+    struct ckrr_agent_write* cw = (struct ckrr_agent_write*)(base + off);
+    cw->addr = (uint64_t)a[pa] | CKRR_AGENT_INPUT;
+    cw->len = len;
+    copy(base + off + sizeof *cw, p, len);
+    off += sizeof *cw + pad8(len);
+    ++n;
   }
   rec->kind = CKRR_AGENT_REC_SYSCALL;
   rec->nwrites = (uint16_t)n;
@@ -337,7 +367,7 @@ __attribute__((noinline)) static int replay_call(struct ckrr_agent_header* h, lo
   uint64_t off = sizeof *rec;
   for (int i = 0; i < rec->nwrites; ++i) {
     struct ckrr_agent_write* cw = (struct ckrr_agent_write*)(base + off);
-    copy((void*)cw->addr, base + off + sizeof *cw, cw->len);
+    if (!(cw->addr & CKRR_AGENT_INPUT)) copy((void*)cw->addr, base + off + sizeof *cw, cw->len);
     off += sizeof *cw + pad8(cw->len);
   }
   __asm__ volatile("" ::: "memory");
@@ -447,16 +477,22 @@ EXPORT long pread64(int fd, void* buf, size_t n, long off) {
   return CALL(NR_pread64, fd, buf, n, off, 0);
 }
 EXPORT long pread(int fd, void* buf, size_t n, long off) __attribute__((alias("pread64")));
+/* As glibc (2.33 and later) makes them: newfstatat, so that the calls are those the program
+ * makes without the agent (strace shows the same). */
+#define AT_FDCWD_ (-100)
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define AT_EMPTY_PATH_ 0x1000
+static const char empty_path[1] = "";
 EXPORT int fstat(int fd, void* st) {
-  return (int)CALL(NR_fstat, fd, st, 0, 0, 0);
+  return (int)CALL(NR_newfstatat, fd, empty_path, st, AT_EMPTY_PATH_, 0);
 }
 EXPORT int fstat64(int fd, void* st) __attribute__((alias("fstat")));
 EXPORT int stat(const char* p, void* st) {
-  return (int)CALL(NR_stat, p, st, 0, 0, 0);
+  return (int)CALL(NR_newfstatat, AT_FDCWD_, p, st, 0, 0);
 }
 EXPORT int stat64(const char* p, void* st) __attribute__((alias("stat")));
 EXPORT int lstat(const char* p, void* st) {
-  return (int)CALL(NR_lstat, p, st, 0, 0, 0);
+  return (int)CALL(NR_newfstatat, AT_FDCWD_, p, st, AT_SYMLINK_NOFOLLOW_, 0);
 }
 EXPORT int lstat64(const char* p, void* st) __attribute__((alias("lstat")));
 EXPORT int fstatat(int dfd, const char* p, void* st, int fl) {

@@ -1,5 +1,6 @@
 #include "plugins/AgentChannel.h"
 
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include "AgentAbi.h"
 #include "core/Error.h"
 #include "core/MemoryMap.h"
+#include "core/RemoteSyscall.h"
 #include "core/VdsoPatch.h"
 
 namespace ckrr {
@@ -49,8 +51,18 @@ bool AgentChannel::answer_request(Task& t, int32_t rec_tid) {
   if (static_cast<long>(r.orig_rax) != CKRR_AGENT_SYSCALL) return false;
   int64_t result = -ENOSYS;
   const uint64_t slot = r.rsi;
-  if (r.rdi == CKRR_AGENT_OP_REGISTER && in_region(slot) &&
+  bool mapped = r.rdi == CKRR_AGENT_OP_REGISTER;  // an older agent maps its slot itself
+  if (r.rdi == CKRR_AGENT_OP_REGISTER_MAPPED && in_region(slot) &&
       (slot - CKRR_AGENT_REGION) % CKRR_AGENT_SLOT_SIZE == 0) {
+    // Mapped here, in record and replay alike: no event for the agent's own setup.
+    const long got = remote_syscall(
+        t, SYS_mmap,
+        {slot, CKRR_AGENT_SLOT_SIZE, PROT_READ | PROT_WRITE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, static_cast<uint64_t>(-1), 0});
+    mapped = got == static_cast<long>(slot);
+    if (!mapped) result = -ENOMEM;
+  }
+  if (mapped && in_region(slot) && (slot - CKRR_AGENT_REGION) % CKRR_AGENT_SLOT_SIZE == 0) {
     ckrr_agent_header h{};
     h.magic = CKRR_AGENT_MAGIC;
     h.version = CKRR_AGENT_VERSION;
@@ -240,11 +252,18 @@ std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid, bool exi
     std::copy(rec.args, rec.args + 6, ev.args);
     ev.result = rec.result;
     uint64_t w = off + sizeof rec;
+    int paths = 0;
     for (int i = 0; i < rec.nwrites; ++i) {
       ckrr_agent_write cw;
       memcpy(&cw, &buf[w], sizeof cw);
       if (w + sizeof cw + cw.len > off + rec.size)
         throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ")");
+      if (cw.addr & CKRR_AGENT_INPUT) {  // a path the call read: shown as a stopped call's
+        const char* p = reinterpret_cast<const char*>(&buf[w + sizeof cw]);
+        ev.add_text(paths++ == 0 ? blob::kPath : blob::kPath2, std::string(p, cw.len));
+        w += sizeof cw + pad8(cw.len);
+        continue;
+      }
       MemWrite mw;
       mw.addr = cw.addr;
       mw.bytes.assign(&buf[w + sizeof cw], &buf[w + sizeof cw] + cw.len);

@@ -37,7 +37,7 @@ class Agent(CkrrTestCase):
         counts = buffered_counts(info)
         self.assertTrue(counts and all(b > 0 for b, _ in counts.values()), info["agent"])
         # Buffered events are events like the others (own numbers, in `ckrr events`).
-        self.assertTrue(any(" fstat(" in e for e in self.events(trace)))
+        self.assertTrue(any(" newfstatat(" in e for e in self.events(trace)))
         with open(data, "w") as f:
             f.write("CHANGED after the recording, longer")
         for _ in range(2):
