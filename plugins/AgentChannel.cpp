@@ -66,7 +66,8 @@ bool AgentChannel::answer_request(Task& t, int32_t rec_tid) {
     ckrr_agent_header h{};
     h.magic = CKRR_AGENT_MAGIC;
     h.version = CKRR_AGENT_VERSION;
-    h.mode = static_cast<uint32_t>(mode_);
+    const auto forced = modes_.find(rec_tid);
+    h.mode = static_cast<uint32_t>(forced != modes_.end() ? forced->second : mode_);
     h.owner = rec_tid;
     h.capacity = CKRR_AGENT_SLOT_SIZE - CKRR_AGENT_HEADER_SIZE;
     h.stubs = r.r8;
@@ -96,6 +97,7 @@ void AgentChannel::set_mode_all(Task& t, Mode mode) {
 
 void AgentChannel::set_mode(Task& t, int32_t rec_tid, Mode mode) {
   const uint32_t m = static_cast<uint32_t>(mode);
+  modes_[rec_tid] = mode;
   if (const uint64_t s = slot_of(t, rec_tid))
     t.write(s + offsetof(ckrr_agent_header, mode), &m, sizeof m);
 }

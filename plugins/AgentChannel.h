@@ -62,7 +62,8 @@ class AgentChannel {
   // Replay: the first event given to the thread that it did not take (nullopt: all taken).
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 
-  // Record: the mode of the thread's slot (Off: every call traps from now on).
+  // Record: the mode of the thread's slot (Off: every call traps from now on), also for the
+  // slot it registers later.
   void set_mode(Task& t, int32_t rec_tid, Mode mode);
 
   static bool in_region(uint64_t addr);
@@ -77,6 +78,7 @@ class AgentChannel {
   uint64_t slot_of(Task& t, int32_t rec_tid);
   Mode mode_;
   std::map<int32_t, uint64_t> slots_;  // recorded tid -> slot (0: known to have none)
+  std::map<int32_t, Mode> modes_;      // set_mode: a thread's mode other than mode_
   struct Filled {
     std::vector<uint64_t> offsets;  // of each record
     std::vector<Event> events;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/Error.h"
 #include "core/MemoryMap.h"
 #include "core/ScratchPage.h"
 
@@ -73,19 +74,27 @@ std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_p
 }
 
 std::vector<Event> AgentRecording::at_stop(Task& t, int32_t rec_tid, pid_t rec_pid,
-                                           const TaskStop& s, bool app_traced) {
+                                           const TaskStop& s) {
   std::vector<Event> evs = at_stop(t, rec_tid, rec_pid, s.kind == TaskStop::Kind::Seccomp,
                                    s.kind == TaskStop::Kind::Exit);
   if (!enabled_) return evs;
-  if (app_traced) {
-    if (off_.insert(rec_tid).second) channel_.set_mode(t, rec_tid, AgentChannel::Mode::Off);
-  } else if (s.kind == TaskStop::Kind::Clone && s.ptrace_event == PTRACE_EVENT_VFORK) {
+  if (s.kind == TaskStop::Kind::Clone && s.ptrace_event == PTRACE_EVENT_VFORK) {
     if (!off_.contains(rec_tid) && vforked_.insert(rec_tid).second)
       channel_.set_mode(t, rec_tid, AgentChannel::Mode::Off);
   } else if (s.kind == TaskStop::Kind::Seccomp && vforked_.erase(rec_tid)) {
     channel_.set_mode(t, rec_tid, AgentChannel::Mode::Record);
   }
   return evs;
+}
+
+void AgentRecording::traced_by_app(Task& t, int32_t rec_tid) {
+  if (!enabled_ || off_.contains(rec_tid)) return;
+  try {
+    channel_.set_mode(t, rec_tid, AgentChannel::Mode::Off);
+    off_.insert(rec_tid);
+    vforked_.erase(rec_tid);
+  } catch (const Error&) {  // gone meanwhile: nothing to turn off
+  }
 }
 
 bool AgentRecording::inside(Task& t, uint64_t rip) {

@@ -30,13 +30,14 @@ class AgentRecording {
   // (exiting: the thread's PTRACE_EVENT_EXIT stop; it may be inside the agent.)
   std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, bool seccomp,
                              bool exiting = false);
-  // The same at a stop the dispatcher got, which also decides where the agent must not buffer
-  // (its slot Off; replay then has no record to give, so its agent traps the same calls):
-  //  - a thread an app's tracer follows (app_traced): its tracer must see every call;
-  //  - a vfork: the child runs on its parent's memory and TLS, so on the parent's slot; Off
-  //    until the parent's next syscall (the child has exec'd or exited by then).
-  std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, const TaskStop& s,
-                             bool app_traced);
+  // The same at a stop the dispatcher got. Where the agent must not buffer, its slot is Off
+  // (replay then has no record to give, so its agent traps the same calls): at a vfork, the
+  // child runs on its parent's memory and TLS, so on the parent's slot: Off until the parent's
+  // next syscall (the child has exec'd or exited by then).
+  std::vector<Event> at_stop(Task& t, int32_t rec_tid, pid_t rec_pid, const TaskStop& s);
+  // A thread an app's tracer follows: its tracer must see every call, so its slot is Off from
+  // now on (called at the tracer's stops, before the tracee runs again).
+  void traced_by_app(Task& t, int32_t rec_tid);
   bool answer_request(Task& t, int32_t rec_tid) { return channel_.answer_request(t, rec_tid); }
   void patch_site(Task& t, int32_t rec_tid) { channel_.patch_site(t, rec_tid); }
   // Whether rip is in the agent's code (or its syscall instruction): a thread is not

@@ -510,8 +510,11 @@ void RecordSession::dispatch(RecordedTask& rt, const TaskStop& s) {
   if (s.kind != TaskStop::Kind::SyscallStop && !s.gone()) {
     // Calls the agent buffered since this thread's last stop go first (AgentRecording.h).
     const bool seccomp = s.kind == TaskStop::Kind::Seccomp;
-    const bool traced = !app_traces_.empty() && app_traces_.tracer_of(rt.rec_tid) != 0;
-    for (Event& ev : agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, s, traced)) {
+    if (!app_traces_.empty())  // their tracers see every call: no buffering (AgentRecording.h)
+      for (auto& [tid, o] : tasks_)
+        if (o.state != RecordedTask::State::Vanished && app_traces_.tracer_of(o.rec_tid))
+          agent_.traced_by_app(*o.task, o.rec_tid);
+    for (Event& ev : agent_.at_stop(*rt.task, rt.rec_tid, rt.proc->recorded_pid, s)) {
       ev.tid = rt.rec_tid;
       emit(ev);
     }
