@@ -72,6 +72,10 @@ struct ckrr_agent_header {
    * at the offset it read before, over an emptied slot. Added after version 1's fields: an
    * older agent (replayed from an older trace) never sets it. */
   uint64_t busy;
+  /* Record: set by the supervisor while the thread runs (a checkpoint is due): the agent's next
+   * call is a trapped one, a stop where the checkpoint can be taken; cleared at that stop. A
+   * call replay has no record for traps the same way, so replay needs nothing. */
+  uint64_t stop_soon;
 };
 
 /* Record kinds: a kernel syscall now; library calls (CUDA, ibverbs) later get their own kind

@@ -416,7 +416,7 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
   if (!h) return trapped(nr, a0, a1, a2, a3, a4, a5);
   /* Off (a thread an app's tracer follows, a vfork child on its parent's slot, a restarted
    * process) takes the path of a call replay has no record for: the same code either way. */
-  const int off = h->mode == CKRR_AGENT_OFF;
+  const int off = h->mode == CKRR_AGENT_OFF || *(volatile uint64_t*)&h->stop_soon;
   long a[6] = {a0, a1, a2, a3, a4, a5};
   uint64_t all = ~0ull, old = 0;
   trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);

@@ -95,6 +95,16 @@ void AgentChannel::set_mode_all(Task& t, Mode mode) {
   }
 }
 
+void AgentChannel::request_stop(Task& t, int32_t rec_tid) {
+  auto it = slots_.find(rec_tid);
+  if (it == slots_.end() || !it->second) return;
+  const uint64_t one = 1;
+  try {  // (a running thread's memory: /proc/PID/mem writes need no stop)
+    t.write(it->second + offsetof(ckrr_agent_header, stop_soon), &one, sizeof one);
+  } catch (const Error&) {  // gone meanwhile: its end is the stop
+  }
+}
+
 void AgentChannel::set_mode(Task& t, int32_t rec_tid, Mode mode) {
   const uint32_t m = static_cast<uint32_t>(mode);
   modes_[rec_tid] = mode;
@@ -230,7 +240,12 @@ std::vector<Event> AgentChannel::take_records(Task& t, int32_t rec_tid, bool exi
   auto it = slots_.find(rec_tid);
   if (it == slots_.end() || !it->second) return out;  // record: only registered threads
   ckrr_agent_header h;
-  if (!read_header(t, it->second, h) || h.owner != rec_tid || h.used == 0) return out;
+  if (!read_header(t, it->second, h) || h.owner != rec_tid) return out;
+  if (h.stop_soon) {  // the stop it was asked for (or another)
+    const uint64_t zero = 0;
+    t.write(it->second + offsetof(ckrr_agent_header, stop_soon), &zero, sizeof zero);
+  }
+  if (h.used == 0) return out;
   if (h.busy && !exiting) return out;  // flushed at its next stop
   if (h.used > h.capacity)
     throw Error("the agent's buffer is corrupt (thread " + std::to_string(rec_tid) + ": " +

@@ -62,6 +62,8 @@ class AgentChannel {
   // Replay: the first event given to the thread that it did not take (nullopt: all taken).
   std::optional<Event> untaken(Task& t, int32_t rec_tid);
 
+  // Record: asks the running thread's agent to make its next call a trapped one (a stop).
+  void request_stop(Task& t, int32_t rec_tid);
   // Record: the mode of the thread's slot (Off: every call traps from now on), also for the
   // slot it registers later.
   void set_mode(Task& t, int32_t rec_tid, Mode mode);

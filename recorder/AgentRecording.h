@@ -39,6 +39,11 @@ class AgentRecording {
   // now on (called at the tracer's stops, before the tracee runs again).
   void traced_by_app(Task& t, int32_t rec_tid);
   bool answer_request(Task& t, int32_t rec_tid) { return channel_.answer_request(t, rec_tid); }
+  // A checkpoint is due while the thread runs: its agent's next call stops (so that a program
+  // whose calls are all buffered still reaches the stops checkpoints are taken at).
+  void request_stop(Task& t, int32_t rec_tid) {
+    if (enabled_) channel_.request_stop(t, rec_tid);
+  }
   void patch_site(Task& t, int32_t rec_tid) { channel_.patch_site(t, rec_tid); }
   // Whether rip is in the agent's code (or its syscall instruction): a thread is not
   // preempted there, since record and replay run different agent code.
