@@ -90,7 +90,10 @@ void AgentChannel::set_mode_all(Task& t, Mode mode) {
   const uint32_t m = static_cast<uint32_t>(mode);
   for (uint64_t i = 0; i < CKRR_AGENT_SLOTS; ++i) {
     uint64_t s = CKRR_AGENT_REGION + i * CKRR_AGENT_SLOT_SIZE;
-    if (read_header(t, s, h) && h.mode != CKRR_AGENT_OFF)
+    // (Replay: Off slots too. The recorder turns slots Off for a while (a vfork parent's) or
+    // for good (a thread an app's tracer follows); in replay a slot given no record traps
+    // the same calls, so Replay is right for all.)
+    if (read_header(t, s, h) && (h.mode != CKRR_AGENT_OFF || mode == Mode::Replay))
       t.write(s + offsetof(ckrr_agent_header, mode), &m, sizeof m);
   }
 }
@@ -125,7 +128,8 @@ uint64_t AgentChannel::slot_of(Task& t, int32_t rec_tid) {
     uint64_t s = CKRR_AGENT_REGION + i * CKRR_AGENT_SLOT_SIZE;
     if (read_header(t, s, h) && h.owner == rec_tid) found = s;
   }
-  if (found && h.mode != CKRR_AGENT_OFF && h.mode != static_cast<uint32_t>(mode_)) {
+  if (found && h.mode != static_cast<uint32_t>(mode_) &&
+      (h.mode != CKRR_AGENT_OFF || mode_ == Mode::Replay)) {
     uint32_t m = static_cast<uint32_t>(mode_);  // a checkpoint taken when recording
     t.write(found + offsetof(ckrr_agent_header, mode), &m, sizeof m);
   }
