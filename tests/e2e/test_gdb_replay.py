@@ -264,11 +264,6 @@ class GdbReplayTest(CkrrTestCase):
         """)
 
     def test_python(self):
-        if os.environ.get("CKRR_AGENT") == "1":
-            # Known issue (README, ARCHITECTURE "The in-process agent"): reverse-stepi from the
-            # first hit of a breakpoint back to its call instruction lands on the previous
-            # event, inside the agent, when the agent made that stretch's calls.
-            self.skipTest("known issue with the in-process agent")
         trace = self.path("py")
         rec = self.record(trace, ["/usr/bin/python3", "-c",
                                   "import json; print(json.dumps({'a': sum(range(100))}))"])
