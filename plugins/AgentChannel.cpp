@@ -197,7 +197,9 @@ bool AgentChannel::patch_site(Task& t, int32_t rec_tid) {
   if (!buffered_nr(nr)) return false;
   const uint64_t slot = slot_of(t, rec_tid);
   ckrr_agent_header h;
-  if (!read_header(t, slot, h) || h.mode == CKRR_AGENT_OFF || !h.stubs || !h.entry) return false;
+  // (Whatever the mode: the recorder turns slots Off where replay keeps them Replay, and the
+  // code must be patched at the same stops in both.)
+  if (!read_header(t, slot, h) || !h.stubs || !h.entry) return false;
   // `mov $nr, %eax; syscall` before rip, `cmp $-4096, %rax` at rip.
   const uint64_t x = r.rip;
   uint8_t code[13];
