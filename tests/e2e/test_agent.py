@@ -79,6 +79,21 @@ class Agent(CkrrTestCase):
                     self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
                     self.assertEqual(r.stdout, rec.stdout)
 
+    def test_buffered_calls_read_as_stopped_ones(self):
+        # The paths a buffered call read are kept for display (strace's notation, as a stopped
+        # call shows them), and the agent's own setup (its buffer's mmap) is no event.
+        data = self.path("data.txt")
+        with open(data, "w") as f:
+            f.write("p")
+        trace, rec = self.record_with_agent([prog("agent_calls"), data, "1"])
+        events = self.events(trace)
+        shown = re.compile(r'newfstatat\(AT_FDCWD, "%s", \{st_mode=S_IFREG\|0[0-7]{3}, '
+                           r'st_size=1, \.\.\.\}, 0\) = 0$' % re.escape(data))
+        self.assertTrue(any(shown.search(e) for e in events), "\n".join(events[-20:]))
+        self.assertFalse([e for e in events if "MAP_FIXED_NOREPLACE" in e])
+        counts = buffered_counts(self.info(trace))
+        self.assertTrue(counts and all(b > 100 for b, _ in counts.values()), counts)
+
     def test_static_binary_falls_back(self):
         trace, rec = self.record_with_agent([prog("time_random_static")])
         counts = buffered_counts(self.info(trace))
