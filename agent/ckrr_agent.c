@@ -651,7 +651,7 @@ __attribute__((noinline, used, visibility("hidden"))) int tsc_body(struct ckrr_a
                                                                    uint64_t site, uint64_t len,
                                                                    uint64_t* val, uint64_t* aux) {
   struct ckrr_tsc_state* st = (struct ckrr_tsc_state*)CKRR_TSC_STATE;
-  if (st->magic != CKRR_TSC_MAGIC) return 0;
+  if (st->magic != CKRR_TSC_MAGIC || h->mode == CKRR_AGENT_OFF) return 0;
   if (h->mode == CKRR_AGENT_RECORD) {
     const uint64_t v = tsc_now();
     /* The supervisor empties the slot at any stop of the thread, which may come between any
@@ -719,7 +719,8 @@ __asm__(
 __attribute__((used, visibility("hidden"))) uint64_t ckrr_tsc_read(uint64_t site, uint64_t len,
                                                                    uint64_t* aux) {
   struct ckrr_agent_header* h = slot();
-  if (!h || h->mode == CKRR_AGENT_OFF) return tsc_trapped(site, len, aux);
+  /* (Off: the path of a read replay has no record for, as agent_syscall does.) */
+  if (!h) return tsc_trapped(site, len, aux);
   uint64_t all = ~0ull, old = 0, v = 0;
   trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
   int done = ckrr_tsc_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, site, len, &v, aux);
