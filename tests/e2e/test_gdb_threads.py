@@ -135,9 +135,13 @@ class GdbThreadsTest(CkrrTestCase):
                 hits.append((gdb.selected_thread().ptid, where()))
             check(len(set(h[0] for h in hits)) >= 2, "hits in several threads: %s" % hits)
             out = run("info threads")
-            check(len(gdb.selected_inferior().threads()) == 5, "5 threads: " + out)
+            # The main thread and every worker that hit, at least (how many workers the main
+            # thread has started by the 6th hit is the recording's schedule: with the agent the
+            # workers make fewer stops, and the 4th may not have started yet).
+            n = len(gdb.selected_inferior().threads())
+            check(n >= 1 + len(set(h[0] for h in hits)) and n <= 5, "threads: " + out)
             bts = run("thread apply all bt")
-            check(bts.count("Thread ") >= 5 and "PyLong_FromString" in bts, bts)
+            check(bts.count("Thread ") >= n and "PyLong_FromString" in bts, bts)
             # Back to the previous hit, whichever thread made it.
             for k in (4, 3):
                 run("reverse-continue")
