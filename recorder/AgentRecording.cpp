@@ -34,9 +34,9 @@ AgentRecording::AgentRecording(bool enabled)
     : enabled_(enabled), channel_(enabled ? AgentChannel::Mode::Record : AgentChannel::Mode::Off) {}
 
 bool AgentRecording::allowed_by_env() {
-  // Off by default until every e2e suite passes with it (docs/ARCHITECTURE.md, "The agent").
+  // On by default; CKRR_AGENT=0 turns it off (comparisons, bug reports).
   const char* e = getenv("CKRR_AGENT");
-  return e && std::string(e) == "1";
+  return !(e && std::string(e) == "0");
 }
 
 void AgentRecording::prepare_env(std::vector<std::string>& envp) {

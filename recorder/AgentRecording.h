@@ -17,10 +17,11 @@ namespace ckrr {
 
 class AgentRecording {
  public:
-  // enabled: --agent or CKRR_AGENT=1 (off: the app loads no agent, every call stops).
+  // enabled: the default (off with --no-agent or CKRR_AGENT=0: the app loads no agent, every
+  // call stops).
   explicit AgentRecording(bool enabled);
   bool enabled() const { return enabled_; }
-  // Whether CKRR_AGENT=1 in ckrr's environment asks for the agent (off by default for now).
+  // Whether ckrr's environment lets the agent load: on unless CKRR_AGENT=0.
   static bool allowed_by_env();
   // Puts the agent first in LD_PRELOAD (when enabled and found; a warning else).
   void prepare_env(std::vector<std::string>& envp);

@@ -1,7 +1,7 @@
 """rdtsc/rdtscp in hot loops (plugins/TscSites, docs/ARCHITECTURE.md "rdtsc sites"): each read
 traps; with the agent a site that trapped a few times is patched to read through it. Run with
-and without CKRR_AGENT=1 (e2e_test_rdtsc and e2e_test_rdtsc_agent); the tests that need one or
-the other say so with --agent / --no-agent."""
+and without the agent (e2e_test_rdtsc and e2e_test_rdtsc_noagent, CKRR_AGENT=0); the tests
+that need one or the other say so with --agent / --no-agent."""
 import os
 import re
 import shutil
