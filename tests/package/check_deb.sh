@@ -32,12 +32,14 @@ ckrr="$root/usr/bin/ckrr"
 "$ckrr" replay "$work/trace" >"$work/rep.out" || fail "replay"
 cmp -s "$work/rec.out" "$work/rep.out" || fail "replay output differs from the recording"
 [ "$("$ckrr" events "$work/trace" --kind exit | wc -l)" -ge 1 ] || fail "events"
-# The agent is found in the package's private library directory.
-"$ckrr" record -q --agent -o "$work/trace-agent" -- "$@" >"$work/rec-agent.out" 2>"$work/rec-agent.err" ||
-  fail "record --agent: $(cat "$work/rec-agent.err")"
-"$ckrr" info "$work/trace-agent" | grep -q '^agent: on' || fail "the agent was not loaded"
-"$ckrr" replay "$work/trace-agent" >"$work/rep-agent.out" || fail "replay with the agent"
-cmp -s "$work/rec-agent.out" "$work/rep-agent.out" || fail "replay with the agent differs"
+# The agent (on by default) is found in the package's private library directory.
+"$ckrr" info "$work/trace" | grep -q '^agent: on' || fail "the agent was not loaded"
+# And without it.
+"$ckrr" record -q --no-agent -o "$work/trace-noagent" -- "$@" >"$work/rec-noagent.out" \
+  2>"$work/rec-noagent.err" || fail "record --no-agent: $(cat "$work/rec-noagent.err")"
+"$ckrr" info "$work/trace-noagent" | grep -q '^agent: off' || fail "--no-agent loaded the agent"
+"$ckrr" replay "$work/trace-noagent" >"$work/rep-noagent.out" || fail "replay without the agent"
+cmp -s "$work/rec-noagent.out" "$work/rep-noagent.out" || fail "replay without the agent differs"
 
 # The man page holds every command's --help; it renders when man is there.
 for c in record replay events info; do
