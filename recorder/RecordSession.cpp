@@ -423,10 +423,7 @@ void RecordSession::loop() {
       on_vanished(g);
       continue;
     }
-    // (With the agent, a program may make no stop for long: ticks ask it for one when a
-    // checkpoint is due, on_tick.)
-    bool need_tick = tasks_.size() > 1 || !job_stopped_.empty() ||
-                     (agent_.enabled() && opt_.checkpoint_interval_ns);
+    bool need_tick = tasks_.size() > 1 || !job_stopped_.empty();
     if (!need_tick)
       for (auto& [tid, rt] : tasks_) need_tick = need_tick || !rt.deferred.empty();
     const bool fast_tick = need_tick || end_deadline_ns_ || sigint_deadline_ns_;
@@ -666,9 +663,9 @@ void RecordSession::on_tick() {
   if (it == tasks_.end()) return;
   RecordedTask& rt = it->second;
   uint64_t now = now_ns();
+  // (With the agent, a program may make no stop for long: its agent is asked for one.)
   if (rt.state == RecordedTask::State::Running &&
-      (g_checkpoint_requested || (opt_.checkpoint_interval_ns &&
-                                  now >= std::max(next_checkpoint_ns_, publishing_->not_before()))))
+      (g_checkpoint_requested || periodic_checkpoint_due()))
     agent_.request_stop(*rt.task, rt.rec_tid);
   if (rt.state == RecordedTask::State::Running && !rt.interrupt_sent) {
     bool others_wait = !ready_.empty() && now >= rt.next_probe_ns;
