@@ -382,7 +382,12 @@ __attribute__((noinline)) static int replay_call(struct ckrr_agent_header* h, lo
 __attribute__((noinline, used, visibility("hidden"))) int agent_body(struct ckrr_agent_header* h,
                                                                      long nr, const long* a,
                                                                      long* ret) {
-  return h->mode == CKRR_AGENT_RECORD ? record_call(h, nr, a, ret) : replay_call(h, nr, a, ret);
+  /* Off, or asked for a stop (stop_soon): the call is made trapped, as one replay has no
+   * record for; decided here, on the slot's stack, so that the app's stack and registers do
+   * not show which (a checkpoint taken at that stop holds them). */
+  if (h->mode == CKRR_AGENT_RECORD)
+    return *(volatile uint64_t*)&h->stop_soon ? 0 : record_call(h, nr, a, ret);
+  return h->mode == CKRR_AGENT_REPLAY ? replay_call(h, nr, a, ret) : 0;
 }
 
 __attribute__((visibility("hidden"))) int ckrr_agent_on_stack(void* top,
@@ -415,8 +420,8 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
   struct ckrr_agent_header* h = slot();
   if (!h) return trapped(nr, a0, a1, a2, a3, a4, a5);
   /* Off (a thread an app's tracer follows, a vfork child on its parent's slot, a restarted
-   * process) takes the path of a call replay has no record for: the same code either way. */
-  const int off = h->mode == CKRR_AGENT_OFF || *(volatile uint64_t*)&h->stop_soon;
+   * process) takes the path of a call replay has no record for: the same code either way
+   * (agent_body decides). */
   long a[6] = {a0, a1, a2, a3, a4, a5};
   uint64_t all = ~0ull, old = 0;
   trapped(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
@@ -424,7 +429,7 @@ __attribute__((used, visibility("hidden"))) long ckrr_agent_syscall_body(long nr
   volatile uint64_t* busy = &h->busy;
   *busy = 1;
   __asm__ volatile("" ::: "memory");
-  int done = off ? 0 : ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
+  int done = ckrr_agent_on_stack((uint8_t*)h + CKRR_AGENT_HEADER_SIZE, h, nr, a, &r);
   __asm__ volatile("" ::: "memory");
   *busy = 0;
   trapped(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, 8, 0, 0);
