@@ -30,6 +30,24 @@ class CkrrTestCase(unittest.TestCase):
     def ckrr(self, *args, **kw):
         return subprocess.run([CKRR, *args], capture_output=True, timeout=300, **kw)
 
+    def checkpoints(self, trace, recording=False):
+        """(id, event) of each checkpoint of trace. recording: polled while `ckrr record` may
+        not have made the index yet, so a failure means none yet."""
+        r = self.ckrr("checkpoints", trace)
+        if recording and r.returncode != 0:
+            return []
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [tuple(int(x) for x in line.split()[:2])
+                for line in r.stdout.decode().splitlines()[1:]]
+
+    def state(self, trace, n, *how):
+        """The --print-state text of a replay to event n (how: e.g. --from-start)."""
+        out = self.path("state.txt")
+        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        with open(out) as f:
+            return f.read()
+
     def record(self, trace, argv, **kw):
         r = self.ckrr("record", "-q", "-o", trace, "--", *argv, **kw)
         return r

@@ -9,19 +9,6 @@ from ckrr_testlib import CkrrTestCase, prog
 
 
 class CheckpointPublish(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return [tuple(int(x) for x in line.split()[:2])
-                for line in r.stdout.decode().splitlines()[1:]]
-
-    def state(self, trace, n, *how):
-        out = self.path("state.txt")
-        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
-        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
-        with open(out) as f:
-            return f.read()
-
     def meta(self, trace, key):
         import sqlite3
         db = sqlite3.connect(os.path.join(trace, "timeline.db"))

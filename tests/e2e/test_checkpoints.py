@@ -10,21 +10,8 @@ from ckrr_testlib import CKRR, CkrrTestCase, prog
 
 
 class Checkpoints(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        rows = []
-        for line in r.stdout.decode().splitlines()[1:]:
-            f = line.split()
-            rows.append((int(f[0]), int(f[1])))
-        return rows
-
     def state(self, trace, n, *how):
-        r = self.ckrr("replay", trace, "--to", str(n), "--print-state",
-                      "--state-out", self.path("state.txt"), *how)
-        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
-        with open(self.path("state.txt")) as f:
-            text = f.read()
+        text = super().state(trace, n, *how)
         self.assertIn(f"event: {n}\n", text)
         return text
 

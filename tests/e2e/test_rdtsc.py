@@ -77,13 +77,6 @@ class Rdtsc(CkrrTestCase):
         buffered, _ = agent_counts(self.info(trace))
         self.assertGreater(buffered, 39000)
 
-    def state(self, trace, n, *how):
-        out = self.path("state.txt")
-        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
-        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
-        with open(out) as f:
-            return f.read()
-
     def test_checkpoints_keep_patched_sites(self):
         # Trap counts, trampolines and the patched code are the process's memory: the state
         # at an event is the same replayed from the start or from a checkpoint before it.

@@ -13,13 +13,6 @@ N = 150
 
 
 class Restart(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        if r.returncode != 0:
-            return []
-        return [tuple(int(x) for x in line.split()[:2])
-                for line in r.stdout.decode().splitlines()[1:]]
-
     def read_lines(self, path):
         with open(path) as f:
             return f.read().splitlines()
@@ -57,7 +50,7 @@ class Restart(CkrrTestCase):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60
-            while len(self.checkpoints(trace)) < 3:
+            while len(self.checkpoints(trace, recording=True)) < 3:
                 self.assertIsNone(p.poll(), "the program finished before its 3rd checkpoint")
                 self.assertLess(time.monotonic(), deadline, "no 3 checkpoints in 60 s")
                 time.sleep(0.02)
@@ -87,7 +80,7 @@ class Restart(CkrrTestCase):
         m = re.search(r"resuming from checkpoint (\d+) \(after event (\d+)\) as pid (\d+); "
                       r"the program keeps pid (\d+)", err)
         self.assertIsNotNone(m, err)
-        cps = self.checkpoints(trace)
+        cps = self.checkpoints(trace, recording=True)
         self.assertEqual(int(m.group(1)), cps[-1][0], "not the latest checkpoint")
         self.assertEqual(int(m.group(2)), cps[-1][1])
         self.assertEqual(int(m.group(4)), recorded_pid)
@@ -106,7 +99,7 @@ class Restart(CkrrTestCase):
         before = self.read_lines(out)
         self.assertLess(len(before), 3 * n, "the recording was not cut short")
         recorded_pid = int(before[0].split("pid=")[1])
-        last = self.checkpoints(trace)[-1][0]
+        last = self.checkpoints(trace, recording=True)[-1][0]
         with open(os.path.join(trace, "checkpoints", str(last), "manifest"), "rb") as f:
             self.assertIn(b"threads", f.read(), "the checkpoint holds one thread only")
         r = self.ckrr("restart", trace)
@@ -126,7 +119,7 @@ class Restart(CkrrTestCase):
         err = r.stderr.decode(errors="replace")
         self.assertEqual((r.returncode, r.stdout), (0, f"done {n}\n".encode()), err)
         self.assertEqual(sorted(self.read_lines(out)), sorted(expected))
-        cps = self.checkpoints(trace2)
+        cps = self.checkpoints(trace2, recording=True)
         self.assertEqual(cps[0][1], 0, "the new trace starts with a checkpoint at event 0")
         with open(os.path.join(trace2, "checkpoints", str(cps[0][0]), "manifest"), "rb") as f:
             self.assertIn(b"threads", f.read())
@@ -154,7 +147,7 @@ class Restart(CkrrTestCase):
 
     def test_explicit_checkpoint(self):
         trace, out, pid = self.record_complete()
-        cps = self.checkpoints(trace)
+        cps = self.checkpoints(trace, recording=True)
         self.assertGreaterEqual(len(cps), 2)
         r = self.ckrr("restart", trace, "--checkpoint", str(cps[0][0]))
         err = r.stderr.decode(errors="replace")
@@ -170,7 +163,7 @@ class Restart(CkrrTestCase):
 
     def test_corrupt_last_checkpoint_falls_back(self):
         trace, out, pid = self.record_complete()
-        cps = self.checkpoints(trace)
+        cps = self.checkpoints(trace, recording=True)
         self.assertGreaterEqual(len(cps), 2)
         last_id, prev_id = cps[-1][0], cps[-2][0]
         with open(os.path.join(trace, "checkpoints", str(last_id), "manifest"), "r+b") as f:
@@ -197,7 +190,7 @@ class Restart(CkrrTestCase):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
-            while not self.checkpoints(trace):
+            while not self.checkpoints(trace, recording=True):
                 self.assertLess(time.monotonic(), deadline, "no checkpoint in 60 s")
                 time.sleep(0.02)
             r = self.ckrr("restart", trace)
@@ -228,7 +221,7 @@ class Restart(CkrrTestCase):
                         "/usr/bin/python3", "-c", script)
         self.assertEqual(rec.returncode, 7, rec.stderr)
         # The one before the last: the last may fall between the final read and the exit.
-        cps = self.checkpoints(trace)
+        cps = self.checkpoints(trace, recording=True)
         self.assertGreater(len(cps), 2)
         r = self.ckrr("restart", trace, "--checkpoint", str(cps[-2][0]))
         err = r.stderr.decode(errors="replace")
@@ -260,7 +253,7 @@ class Restart(CkrrTestCase):
         info = self.info(trace2)
         self.assertEqual(info["complete"], "yes")
         self.assertGreater(int(info["events"]), 10)
-        cps = self.checkpoints(trace2)
+        cps = self.checkpoints(trace2, recording=True)
         self.assertEqual(cps[0][1], 0, "the new trace starts with a checkpoint at event 0")
         self.assertGreaterEqual(len(cps), 2)
         rep = self.ckrr("replay", trace2)

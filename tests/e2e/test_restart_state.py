@@ -18,22 +18,15 @@ WAITS = ("poll", "ppoll", "select", "pselect", "epoll")
 
 
 class RestartState(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        if r.returncode != 0:
-            return []
-        return [tuple(int(x) for x in line.split()[:2])
-                for line in r.stdout.decode().splitlines()[1:]]
-
     def record_until_killed(self, trace, argv, wanted=3):
         p = subprocess.Popen([CKRR, "record", "-q", "--checkpoint-interval", "100ms", "-o", trace,
                               "--", *argv],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60
-            while len(self.checkpoints(trace)) < wanted:
+            while len(self.checkpoints(trace, recording=True)) < wanted:
                 self.assertIsNone(p.poll(), "the program finished before its checkpoints: "
-                                  + str(self.checkpoints(trace)))
+                                  + str(self.checkpoints(trace, recording=True)))
                 self.assertLess(time.monotonic(), deadline, "no checkpoints in 60 s")
                 time.sleep(0.02)
             p.send_signal(signal.SIGKILL)
@@ -53,7 +46,7 @@ class RestartState(CkrrTestCase):
             # (Skipped under ASan, where a checkpoint may take longer than a step's wait.)
             # Waiting 700 ms per step in a call without a timeout: checkpoints come at the
             # 100 ms interval only if they interrupt the wait (at most one per step otherwise).
-            self.assertGreater(len(self.checkpoints(trace)), len(before) + 1,
+            self.assertGreater(len(self.checkpoints(trace, recording=True)), len(before) + 1,
                                "no checkpoint taken while the program waited")
         r = self.ckrr("restart", trace)
         err = r.stderr.decode(errors="replace")
@@ -85,7 +78,7 @@ class RestartState(CkrrTestCase):
         self.assertTrue(r.stdout.endswith(f"done {n}\n".encode()), r.stdout[-200:])
         rep = self.ckrr("replay", trace2)
         self.assertEqual((rep.returncode, rep.stdout), (0, r.stdout), rep.stderr)
-        for cp_id, _ in self.checkpoints(trace2):
+        for cp_id, _ in self.checkpoints(trace2, recording=True):
             rep = self.ckrr("replay", trace2, "--from-checkpoint", str(cp_id))
             self.assertEqual(rep.returncode, 0, rep.stderr)
             self.assertTrue(r.stdout.endswith(rep.stdout), rep.stdout[-200:])
@@ -108,7 +101,7 @@ class RestartState(CkrrTestCase):
         rep = self.ckrr("replay", trace)
         self.assertEqual(rep.returncode, 0, rep.stderr)
         self.assertEqual(rep.stdout, rec.stdout)
-        for cp_id, _ in self.checkpoints(trace):
+        for cp_id, _ in self.checkpoints(trace, recording=True):
             rep = self.ckrr("replay", trace, "--from-checkpoint", str(cp_id))
             self.assertEqual(rep.returncode, 0, rep.stderr)
             self.assertTrue(rec.stdout.endswith(rep.stdout), rep.stdout[-200:])

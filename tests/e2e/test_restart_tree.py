@@ -13,13 +13,6 @@ from ckrr_testlib import CKRR, CkrrTestCase, prog
 
 
 class RestartTree(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        if r.returncode != 0:
-            return []
-        return [tuple(int(x) for x in line.split()[:2])
-                for line in r.stdout.decode().splitlines()[1:]]
-
     def record_until_group(self, trace, argv, processes, groups=2):
         """Records argv and SIGKILLs the recorder once `groups` checkpoints of `processes`
         processes each (one checkpoint per process at one event) are listed. Returns the
@@ -30,7 +23,7 @@ class RestartTree(CkrrTestCase):
         try:
             deadline = time.monotonic() + 120
             while True:
-                per_event = collections.Counter(ev for _, ev in self.checkpoints(trace))
+                per_event = collections.Counter(ev for _, ev in self.checkpoints(trace, recording=True))
                 if sum(1 for n in per_event.values() if n >= processes) >= groups:
                     break
                 self.assertIsNone(p.poll(), "the program finished before its group checkpoints")
@@ -71,7 +64,7 @@ class RestartTree(CkrrTestCase):
                         "/usr/bin/python3", "-c", script)
         self.assertEqual(rec.returncode, 7, rec.stderr)
         # The one before the last: the last may fall between the final reads and the exit.
-        cps = self.checkpoints(trace)
+        cps = self.checkpoints(trace, recording=True)
         self.assertGreater(len(cps), 2)
         r = self.ckrr("restart", trace, "--checkpoint", str(cps[-2][0]))
         err = r.stderr.decode(errors="replace")

@@ -12,19 +12,6 @@ from ckrr_testlib import CkrrTestCase, prog
 
 
 class RestoredMemory(CkrrTestCase):
-    def checkpoints(self, trace):
-        r = self.ckrr("checkpoints", trace)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return [tuple(int(x) for x in line.split()[:2])
-                for line in r.stdout.decode().splitlines()[1:]]
-
-    def state(self, trace, n, *how):
-        out = self.path("state.txt")
-        r = self.ckrr("replay", trace, "--to", str(n), "--print-state", "--state-out", out, *how)
-        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
-        with open(out) as f:
-            return f.read()
-
     def assert_tail(self, native, out, what):
         lines = native.splitlines(keepends=True)
         got = out.splitlines(keepends=True)
